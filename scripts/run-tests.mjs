@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs the whole suite with node's built-in test runner over the compiled tests (dist/test).
+// Extra arguments are passed to `node --test` (e.g. a single file).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readdirSync, statSync } from 'node:fs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const extra = process.argv.slice(2);
+
+function testFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...testFiles(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+const files = extra.length ? extra : testFiles(join(root, 'dist', 'test'));
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, BEACON_TEST: '1' } },
+);
+process.exit(r.status ?? 1);

@@ -1,0 +1,54 @@
+// The record set: what the DNS server and HTTP API serve. Produced by records/ from Mesos state
+// (and later from ServerSets); consumed read-only by dns/ and http/. Names are lowercase, fully
+// qualified, with the trailing dot (`http_example.test.vagrant.aurora.mesos.`).
+
+export interface SrvData {
+  priority: number;
+  weight: number;
+  port: number;
+  /** Lowercase FQDN with trailing dot. */
+  target: string;
+}
+
+/** Every record of one owner name. Arrays are never shared between names. */
+export interface NameRecords {
+  a: string[];
+  aaaa: string[];
+  srv: SrvData[];
+  /** PTR targets (lowercase FQDNs with trailing dot), for `in-addr.arpa.` / `ip6.arpa.` owners. */
+  ptr: string[];
+}
+
+/** Zone parameters the server needs next to the records (SOA, TTLs, apex). */
+export interface ZoneInfo {
+  /** The authoritative domain, lowercase, no trailing dot (default `mesos`). */
+  domain: string;
+  ttl: number;
+  soa: {
+    mname: string;
+    rname: string;
+    serial: number;
+    refresh: number;
+    retry: number;
+    expire: number;
+    minttl: number;
+  };
+}
+
+/**
+ * A complete, consistent set of records. Readers hold a reference to one RecordSet; a refresh
+ * builds a new one and swaps the reference (or applies an incremental update synchronously), so a
+ * query never sees half a refresh.
+ */
+export interface RecordSet {
+  readonly zone: ZoneInfo;
+  /** Records of a lowercase FQDN (trailing dot), or undefined when the name has none. */
+  get(name: string): NameRecords | undefined;
+  /** True when the name exists as an owner or as an ancestor of an owner (empty non-terminal):
+   *  distinguishes NODATA from NXDOMAIN. */
+  exists(name: string): boolean;
+  /** All owner names, in no particular order. */
+  names(): IterableIterator<string>;
+  /** Number of records of each type. */
+  counts(): { a: number; aaaa: number; srv: number; ptr: number };
+}

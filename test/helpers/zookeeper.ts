@@ -1,0 +1,176 @@
+// Starts a real ZooKeeper server (Debian's `zookeeper` package) for tests and benchmarks: own temp
+// dir, free loopback port, stopped by PID. Supports restart on the same port and data, SIGSTOP
+// freezes, and expiring a client's session on purpose.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import zookeeper from 'node-zookeeper-client';
+import { freePort } from './net.js';
+
+const ZK_JAR = '/usr/share/java/zookeeper.jar';
+const ZK_CONF = '/etc/zookeeper/conf';
+
+export function zookeeperInstalled(): boolean {
+  return existsSync(ZK_JAR);
+}
+
+/** Sends a four-letter word (e.g. `ruok`, `srvr`) and returns the reply. */
+export function fourLetter(port: number, word: string, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    let out = '';
+    const done = (v: string) => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(out));
+    sock.on('connect', () => sock.write(word));
+    sock.on('data', (d) => (out += d.toString()));
+    sock.on('end', () => done(out));
+    sock.on('error', () => done(''));
+  });
+}
+
+export interface ZkServerOptions {
+  /** tickTime in ms; session timeouts are bounded to [2, 20] ticks. Default 200. */
+  tickMs?: number;
+}
+
+export class ZkServer {
+  readonly dir: string;
+  readonly port: number;
+  private proc: ChildProcess | undefined;
+  private readonly tickMs: number;
+
+  private constructor(dir: string, port: number, tickMs: number) {
+    this.dir = dir;
+    this.port = port;
+    this.tickMs = tickMs;
+  }
+
+  static async start(options: ZkServerOptions = {}): Promise<ZkServer> {
+    if (!zookeeperInstalled()) {
+      throw new Error(
+        'ZooKeeper is not installed: apt-get install zookeeper (npm test does it when run as root)',
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-zk-'));
+    const server = new ZkServer(dir, await freePort(), options.tickMs ?? 200);
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(
+      join(dir, 'zoo.cfg'),
+      [
+        `tickTime=${server.tickMs}`,
+        `dataDir=${join(dir, 'data')}`,
+        `clientPort=${server.port}`,
+        'clientPortAddress=127.0.0.1',
+        'admin.enableServer=false',
+        'maxClientCnxns=0',
+        '4lw.commands.whitelist=*',
+        `minSessionTimeout=${server.tickMs * 2}`,
+        `maxSessionTimeout=60000`,
+        '',
+      ].join('\n'),
+    );
+    await server.resume();
+    return server;
+  }
+
+  get connectString(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** (Re)starts the server process on the same port and data dir, and waits until it serves. */
+  async resume(timeoutMs = 30000): Promise<void> {
+    if (this.proc) return;
+    const proc = spawn(
+      'java',
+      [
+        '-Xmx256m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-Dzookeeper.jmx.log4j.disable=true',
+        '-cp',
+        `${ZK_JAR}:${ZK_CONF}`,
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+        join(this.dir, 'zoo.cfg'),
+      ],
+      { stdio: ['ignore', 'ignore', 'ignore'], detached: false },
+    );
+    this.proc = proc;
+    proc.on('exit', () => {
+      if (this.proc === proc) this.proc = undefined;
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.proc) throw new Error(`ZooKeeper exited during start-up (dir ${this.dir})`);
+      if ((await fourLetter(this.port, 'ruok', 500)) === 'imok') {
+        // ruok answers before the server accepts sessions; srvr says "Mode:" once it serves.
+        if ((await fourLetter(this.port, 'srvr', 500)).includes('Mode:')) return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`ZooKeeper did not start on port ${this.port} within ${timeoutMs} ms`);
+  }
+
+  /** Kills the server (SIGKILL, like a crash) and waits for the process to exit. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      this.proc = undefined;
+      return;
+    }
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGCONT');
+    proc.kill('SIGKILL');
+    await exited;
+    this.proc = undefined;
+  }
+
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connections stay open but go silent. */
+  freeze(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+  thaw(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Expires a session on purpose, as ZooKeeper's own tests do: connect a second client with the
+ *  same session id and password, then close it. */
+export async function expireSession(
+  connectString: string,
+  sessionId: Buffer,
+  password: Buffer,
+  timeoutMs = 10000,
+): Promise<void> {
+  // node-zookeeper-client takes an existing session's id and password as (untyped) options.
+  const client = zookeeper.createClient(connectString, {
+    sessionTimeout: 2000,
+    retries: 0,
+    spinDelay: 100,
+    sessionId,
+    sessionPassword: password,
+  } as zookeeper.Option);
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('expireSession: could not connect')), timeoutMs);
+    client.once('connected', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    client.connect();
+  });
+  client.close();
+}
