@@ -23,6 +23,6 @@ const files = extra.length ? extra : testFiles(join(root, 'dist', 'test'));
 const r = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, BEACON_TEST: '1' } },
+  { stdio: 'inherit', cwd: root, env: { ...process.env, BEACON_TEST: '1', BEACON_LOG: process.env.BEACON_LOG ?? 'error' } },
 );
 process.exit(r.status ?? 1);

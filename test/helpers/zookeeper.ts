@@ -149,13 +149,29 @@ export class ZkServer {
 }
 
 /** Expires a session on purpose, as ZooKeeper's own tests do: connect a second client with the
- *  same session id and password, then close it. */
+ *  same session id and password, then close it. The victim's client reconnects at once and can
+ *  win the session back before the close lands, so this repeats (bounded) until `expired()`
+ *  says the victim noticed. */
 export async function expireSession(
   connectString: string,
   sessionId: Buffer,
   password: Buffer,
-  timeoutMs = 10000,
+  expired: () => boolean,
+  timeoutMs = 20000,
 ): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
+    await closeClone(connectString, sessionId, password, Math.max(1000, deadline - Date.now()));
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      if (expired()) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  throw new Error(`could not expire session ${sessionId.toString('hex')} within ${timeoutMs} ms`);
+}
+
+function closeClone(connectString: string, sessionId: Buffer, password: Buffer, timeoutMs: number): Promise<void> {
   // node-zookeeper-client takes an existing session's id and password as (untyped) options.
   const client = zookeeper.createClient(connectString, {
     sessionTimeout: 2000,
@@ -164,13 +180,19 @@ export async function expireSession(
     sessionId,
     sessionPassword: password,
   } as zookeeper.Option);
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('expireSession: could not connect')), timeoutMs);
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      client.close();
+      reject(new Error('expireSession: could not connect with the session'));
+    }, timeoutMs);
     client.once('connected', () => {
-      clearTimeout(t);
-      resolve();
+      // Close at once, before the victim's reconnect takes the session back.
+      client.once('disconnected', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      client.close();
     });
     client.connect();
   });
-  client.close();
 }
