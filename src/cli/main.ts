@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { formatError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import { VERSION } from '../version.js';
+import { registerServerset } from './serverset.js';
+import { registerRecords } from './records.js';
 
 export function buildProgram(): Command {
   const program = new Command('beacon')
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   program.hook('preAction', (cmd) => {
     if (cmd.opts().debug) setLogLevel('debug');
   });
+  registerRecords(program);
+  registerServerset(program);
   return program;
 }
 

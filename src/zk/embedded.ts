@@ -28,6 +28,16 @@ interface Node {
   ctime: number;
   mtime: number;
   czxid: bigint;
+  /** Last data change (ZooKeeper's mzxid) and last child change (pzxid); served over the wire. */
+  mzxid: bigint;
+  pzxid: bigint;
+}
+
+/** The transaction ids of one node, as the ZooKeeper wire protocol's Stat carries them. */
+export interface NodeZxids {
+  czxid: bigint;
+  mzxid: bigint;
+  pzxid: bigint;
 }
 
 const NO_OWNER = '0000000000000000';
@@ -37,6 +47,10 @@ export interface EmbeddedSessionOptions {
   defaultAcl?: Acl[];
   /** How long the store may be "down" before this session counts as expired. Default 10000. */
   sessionTimeoutMs?: number;
+  /** Open a new session by itself after expiry (right for in-process owners). Default true.
+   *  false: the session ends for good on expiry (state `closed` after `expired`), as a remote
+   *  client's session must when served over the ZooKeeper wire protocol. */
+  renewOnExpiry?: boolean;
 }
 
 /** The store: one tree shared by every session connected to it (like one ZooKeeper ensemble). */
@@ -92,6 +106,11 @@ export class EmbeddedStore {
     s._expired();
   }
 
+  /** The last transaction id the store handed out (each create, delete and setData takes one). */
+  get lastZxid(): bigint {
+    return this.zxid;
+  }
+
   /** Every live session id. */
   sessionIds(): string[] {
     return [...this.sessions.keys()];
@@ -116,6 +135,7 @@ export class EmbeddedStore {
 
   private newNode(data: Buffer, acl: Acl[], owner: string): Node {
     const now = Date.now();
+    const zxid = ++this.zxid;
     return {
       data,
       acl,
@@ -125,7 +145,9 @@ export class EmbeddedStore {
       cversion: 0,
       ctime: now,
       mtime: now,
-      czxid: ++this.zxid,
+      czxid: zxid,
+      mzxid: zxid,
+      pzxid: zxid,
     };
   }
 
@@ -155,6 +177,7 @@ export class EmbeddedStore {
     if (parent) {
       parent.children.delete(baseName(path));
       parent.cversion++;
+      parent.pzxid = ++this.zxid;
     }
     this.fire(path, 'deleted', ['data', 'exist', 'child']);
     this.fire(parentPath(path), 'childrenChanged', ['child']);
@@ -217,6 +240,7 @@ export class EmbeddedStore {
     this.nodes.set(actual, this.newNode(Buffer.from(data), acl.map((a) => ({ ...a })), ephemeral ? s.sessionId : NO_OWNER));
     parent.children.add(baseName(actual));
     parent.cversion++;
+    parent.pzxid = this.nodes.get(actual)!.czxid;
     this.fire(actual, 'created', ['exist']);
     this.fire(parentP, 'childrenChanged', ['child']);
     return actual;
@@ -256,6 +280,7 @@ export class EmbeddedStore {
     n.data = Buffer.from(data);
     n.version++;
     n.mtime = Date.now();
+    n.mzxid = ++this.zxid;
     this.fire(path, 'dataChanged', ['data']);
     return this.stat(n);
   }
@@ -266,6 +291,12 @@ export class EmbeddedStore {
     this.check(path, n, Perms.READ, s._ids, 'getChildren');
     if (watch) s._watch(path, 'child', watch);
     return [...n.children];
+  }
+
+  /** @internal The node's transaction ids (for the wire server's Stat), or undefined if missing. */
+  _zxids(path: string): NodeZxids | undefined {
+    const n = this.nodes.get(path);
+    return n && { czxid: n.czxid, mzxid: n.mzxid, pzxid: n.pzxid };
   }
 
   /** @internal */
@@ -282,6 +313,7 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
   readonly target = 'embedded';
   readonly defaultAcl: Acl[];
   readonly timeoutMs: number;
+  private readonly renewOnExpiry: boolean;
   private readonly store: EmbeddedStore;
   private _state: SessionState = 'connecting';
   private _sessionId = '';
@@ -295,6 +327,7 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     this.store = store;
     this.defaultAcl = options.defaultAcl ?? OPEN_ACL_UNSAFE;
     this.timeoutMs = options.sessionTimeoutMs ?? 10000;
+    this.renewOnExpiry = options.renewOnExpiry ?? true;
     this._ids = (options.auth ?? []).map((a) => {
       if (a.scheme !== 'digest') return { scheme: a.scheme, id: a.auth };
       const i = a.auth.indexOf(':');
@@ -334,10 +367,18 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     if (this._state === 'closed') return;
     this.setConnected(false);
   }
-  /** @internal the store expired this session: open a new one. */
+  /** @internal the store expired this session: open a new one (or end, without renewOnExpiry). */
   _expired(): void {
     if (this._state === 'closed') return;
     this.watches.clear();
+    if (!this.renewOnExpiry) {
+      this._state = 'closed';
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const w of waiting) w();
+      this.emit('expired');
+      return;
+    }
     this._state = 'connecting';
     this.emit('expired');
     setImmediate(() => {
@@ -381,15 +422,25 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     if (this._state === 'connected') return;
     if (this._state === 'closed') throw new ZkClosedError();
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
+      const done = () => {
+        clearTimeout(t);
         this.off('connected', ok);
+        this.off('closed', closed);
+      };
+      const t = setTimeout(() => {
+        done();
         reject(new ZkUnreachableError(`the embedded coordination store is not reachable (stopped) after ${timeoutMs} ms`));
       }, timeoutMs);
       const ok = () => {
-        clearTimeout(t);
+        done();
         resolve();
       };
+      const closed = () => {
+        done();
+        reject(new ZkClosedError());
+      };
       this.once('connected', ok);
+      this.once('closed', closed);
     });
   }
 

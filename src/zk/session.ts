@@ -296,12 +296,21 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
     if (this._state === 'connected') return;
     if (this._state === 'closed') throw new ZkClosedError();
     await new Promise<void>((resolve, reject) => {
-      const onConnected = () => {
+      const done = () => {
         clearTimeout(t);
+        this.off('connected', onConnected);
+        this.off('closed', onClosed);
+      };
+      const onConnected = () => {
+        done();
         resolve();
       };
+      const onClosed = () => {
+        done();
+        reject(new ZkClosedError());
+      };
       const t = setTimeout(() => {
-        this.off('connected', onConnected);
+        done();
         reject(
           new ZkUnreachableError(
             `could not connect to ZooKeeper at ${this.target} within ${Math.round(timeoutMs / 1000)} s; check --zk (host:port list) and that the ensemble is up`,
@@ -309,6 +318,7 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
         );
       }, timeoutMs);
       this.once('connected', onConnected);
+      this.once('closed', onClosed);
     });
   }
 

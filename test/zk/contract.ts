@@ -5,16 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import { ZkAuthError, ZkError } from '../../src/errors.js';
 import { digestId } from '../../src/zk/acl.js';
 import { Perms, type Acl, type AuthInfo, type Coordination, type WatchEvent } from '../../src/zk/types.js';
+import type { Backend } from '../helpers/backends.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
-export interface Backend {
-  connect(opts?: { auth?: AuthInfo[]; defaultAcl?: Acl[] }): Promise<Coordination>;
-  /** Expires the session on purpose. */
-  expire(c: Coordination): Promise<void>;
-  /** Stops the server(s) and starts them again on the same address, keeping the data. */
-  restart(): Promise<void>;
-  cleanup(): Promise<void>;
-}
+export type { Backend } from '../helpers/backends.js';
 
 function watchOnce(): { watcher: (e: WatchEvent) => void; fired: Promise<WatchEvent> } {
   let resolve!: (e: WatchEvent) => void;

@@ -1,0 +1,30 @@
+// Small statistics and reporting helpers shared by the benchmarks.
+import { cpus } from 'node:os';
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summary(values: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+  const s = [...values].sort((a, b) => a - b);
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
+    mean: s.reduce((a, b) => a + b, 0) / (s.length || 1),
+  };
+}
+
+export function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+export function machine(): string {
+  return `nproc=${cpus().length}, node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+export const ms = (x: number) => `${x.toFixed(3)} ms`;
