@@ -95,7 +95,6 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
     for (;;) {
       if (this.superseded(gen)) throw new ZkError('other', 'join superseded');
       try {
-        await this.session.mkdirp(this.path, this.acl);
         const created = await this.createMember();
         if (this.superseded(gen)) {
           // leave() or a newer join raced us: do not leave a stray member behind.
@@ -130,11 +129,17 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
    *  is never announced twice. */
   private async createMember(): Promise<string> {
     const prefix = joinPath(this.path, 'member_');
+    const create = () =>
+      this.session.create(prefix, this.data, { mode: 'ephemeralSequential', acl: this.acl });
     try {
-      return await this.session.create(prefix, this.data, {
-        mode: 'ephemeralSequential',
-        acl: this.acl,
-      });
+      try {
+        return await create();
+      } catch (e) {
+        // The common case is an existing ServerSet: create the parents only when missing.
+        if (!(e instanceof ZkError && e.reason === 'noNode')) throw e;
+        await this.session.mkdirp(this.path, this.acl);
+        return await create();
+      }
     } catch (e) {
       if (!(e instanceof ZkError && e.reason === 'connectionLoss')) throw e;
       await this.session.waitConnected(24 * 3600 * 1000);
@@ -185,6 +190,13 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
 
   private rejoin(reason: string): void {
     if (this.state === 'leaving' || this.state === 'left' || this.state === 'idle') return;
+    if (this.session.state === 'closed') {
+      // The session was closed under us: its ephemerals are gone on purpose; nothing to re-join.
+      this.detach();
+      this.member = undefined;
+      this.state = 'left';
+      return;
+    }
     if (this.state === 'joining' && this.joining) return; // the join under way covers it
     log.info({ reason }, 're-joining');
     this.member = undefined;
@@ -195,6 +207,7 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
 
   private joinFailed(e: unknown): void {
     if (this.state === 'leaving' || this.state === 'left') return;
+    if (this.session.state === 'closed') return this.rejoin('session closed');
     if (e instanceof ZkError && e.message === 'join superseded') return;
     const err = e instanceof Error ? e : new Error(String(e));
     log.error({ err: err.message }, 're-join failed; retrying');

@@ -66,6 +66,8 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
   private readonly held = new Map<string, { member: Member; until: number }>();
   private graceTimer: NodeJS.Timeout | undefined;
   private lastNames: string[] = [];
+  /** Highest sequential suffix seen under the path (-1: none yet). */
+  private maxSeq = -1;
   /** Decoded member data by node name (members are immutable, so each is read once). */
   private readonly cache = new Map<string, Read>();
   private current = new Map<string, Member>();
@@ -75,7 +77,7 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
   private dirty = false;
   private stopped = false;
   private generation = 0;
-  readonly stats = { skipped: 0, syncs: 0, reads: 0 };
+  readonly stats = { skipped: 0, syncs: 0, reads: 0, speculativeHits: 0 };
   private readonly onDisconnected = () => this.markStale();
   private readonly onConnected = () => this.requestSync();
   private readonly onRenewed = () => {
@@ -170,6 +172,12 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     const rewatch = () => {
       if (gen === this.generation) this.requestSync();
     };
+    // Sequential suffixes only grow: the next join is most likely member_<highest seen + 1>.
+    // Read it in the same round trip as the listing, so a join costs one round trip after the
+    // notification instead of two. A miss costs nothing but the read.
+    const guess = this.maxSeq >= 0 ? `member_${String(this.maxSeq + 1).padStart(10, '0')}` : undefined;
+    const speculative =
+      guess !== undefined && !this.cache.has(guess) ? this.read(guess, true).catch(() => undefined) : undefined;
     let children: string[];
     try {
       children = await this.session.getChildren(this.path, rewatch);
@@ -185,8 +193,19 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     }
     this.stats.syncs++;
     const names = children.filter((c) => c.startsWith('member_'));
+    for (const n of names) {
+      const seq = Number(n.slice(7));
+      if (Number.isSafeInteger(seq) && seq > this.maxSeq) this.maxSeq = seq;
+    }
     const present = new Set(names);
     for (const name of this.cache.keys()) if (!present.has(name)) this.cache.delete(name);
+    if (speculative && guess !== undefined && present.has(guess)) {
+      const r = await speculative;
+      if (r && 'ok' in r && r.ok) {
+        this.cache.set(guess, r); // poison members take the counted path below instead
+        this.stats.speculativeHits++;
+      }
+    }
     const toRead = names.filter((n) => !this.cache.has(n));
     await this.readAll(toRead);
     this.publish(names);
@@ -203,11 +222,12 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, names.length) }, worker));
   }
 
-  private async read(name: string): Promise<Read> {
+  private async read(name: string, speculative = false): Promise<Read> {
     this.stats.reads++;
     try {
       const { data } = await this.session.getData(joinPath(this.path, name));
       const r = decodeMember(data);
+      if (!r.ok && speculative) return { ok: false, reason: r.reason };
       if (!r.ok) {
         this.stats.skipped++;
         log.warn({ path: this.path, member: name, reason: r.reason }, 'skipping member');

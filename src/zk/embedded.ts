@@ -25,6 +25,8 @@ interface Node {
   children: Set<string>;
   version: number;
   cversion: number;
+  /** Children ever created: the next sequential suffix (ZooKeeper does not count deletes). */
+  seq: number;
   ctime: number;
   mtime: number;
   czxid: bigint;
@@ -143,6 +145,7 @@ export class EmbeddedStore {
       children: new Set(),
       version: 0,
       cversion: 0,
+      seq: 0,
       ctime: now,
       mtime: now,
       czxid: zxid,
@@ -233,13 +236,14 @@ export class EmbeddedStore {
     }
     let actual = path;
     if (mode === 'persistentSequential' || mode === 'ephemeralSequential') {
-      actual = path + String(parent.cversion).padStart(10, '0');
+      actual = path + String(parent.seq).padStart(10, '0');
     }
     if (this.nodes.has(actual)) throw new ZkError('nodeExists', `ZooKeeper create ${actual}: node already exists`);
     const ephemeral = mode === 'ephemeral' || mode === 'ephemeralSequential';
     this.nodes.set(actual, this.newNode(Buffer.from(data), acl.map((a) => ({ ...a })), ephemeral ? s.sessionId : NO_OWNER));
     parent.children.add(baseName(actual));
     parent.cversion++;
+    parent.seq++;
     parent.pzxid = this.nodes.get(actual)!.czxid;
     this.fire(actual, 'created', ['exist']);
     this.fire(parentP, 'childrenChanged', ['child']);
@@ -287,10 +291,15 @@ export class EmbeddedStore {
 
   /** @internal */
   _getChildren(s: EmbeddedSession, path: string, watch?: Watcher): string[] {
+    return this._getChildrenWithStat(s, path, watch).children;
+  }
+
+  /** @internal */
+  _getChildrenWithStat(s: EmbeddedSession, path: string, watch?: Watcher): { children: string[]; stat: NodeStat } {
     const n = this.get(path, 'getChildren');
     this.check(path, n, Perms.READ, s._ids, 'getChildren');
     if (watch) s._watch(path, 'child', watch);
-    return [...n.children];
+    return { children: [...n.children], stat: this.stat(n) };
   }
 
   /** @internal The node's transaction ids (for the wire server's Stat), or undefined if missing. */
@@ -324,6 +333,7 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
 
   constructor(store: EmbeddedStore, options: EmbeddedSessionOptions) {
     super();
+    this.setMaxListeners(0); // every announcer and watcher of the process listens here
     this.store = store;
     this.defaultAcl = options.defaultAcl ?? OPEN_ACL_UNSAFE;
     this.timeoutMs = options.sessionTimeoutMs ?? 10000;

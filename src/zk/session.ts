@@ -165,6 +165,7 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
 
   constructor(connectString: string, options: ZkSessionOptions = {}) {
     super();
+    this.setMaxListeners(0); // every announcer and watcher of the process listens here
     const sessionTimeoutMs = options.sessionTimeoutMs ?? 10000;
     this.target = connectString;
     this.defaultAcl = options.defaultAcl ?? OPEN_ACL_UNSAFE;
