@@ -308,10 +308,12 @@ export function serversetNameFrom(
 /**
  * The canonical text of a name, which parseServersetName reads back to the same value:
  * `zk2!HOSTS[#HOSTS…]!/path[!endpoint]`, or the namer form when a shard is set (only it carries
- * a shard filter), with Finagle's `\xHH` escapes where its paths need them.
+ * a shard filter) or the path holds whitespace or "!", with Finagle's `\xHH` escapes where its
+ * paths need them.
  */
 export function formatServersetName(name: ServersetName): string {
-  if (name.shard === undefined) {
+  // The `!` form cannot carry a shard, nor a path with whitespace or "!"; the namer form escapes.
+  if (name.shard === undefined && !/[\s!]/.test(name.path)) {
     return `zk2!${name.ensembles.join('#')}!${name.path}${name.endpoint === undefined ? '' : '!' + name.endpoint}`;
   }
   const segs = name.path.split('/').filter((s) => s.length > 0);
@@ -321,7 +323,7 @@ export function formatServersetName(name: ServersetName): string {
     ...segs.map((s) => escapeLabel(s)),
     escapeLabel(last, ':#') +
       (name.endpoint === undefined ? '' : ':' + escapeLabel(name.endpoint, ':#')) +
-      `#${name.shard}`,
+      (name.shard === undefined ? '' : `#${name.shard}`),
   ];
   return NAMER_PREFIX + labels.join('/');
 }

@@ -139,8 +139,10 @@ function toClientAcl(acl: Acl[]): zookeeper.ACL[] {
 
 /** The internals of node-zookeeper-client we reach into, all for closing its documented gaps. */
 interface ClientInternals {
-  connectionManager: { socket?: { destroy(): void } };
+  connectionManager: { socket?: { destroy(): void }; connect: () => void; state: number };
 }
+/** ConnectionManager's CLOSING state: a socket closing in this state is not reconnected. */
+const CM_CLOSING = -1;
 
 interface Pending {
   reject: (e: ZkError) => void;
@@ -449,6 +451,7 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
     this.client = undefined;
     this.failPending('closed');
     if (client) {
+      const cm = (client as unknown as ClientInternals).connectionManager;
       if (this.everConnected && client.getState() === zookeeper.State.SYNC_CONNECTED) {
         // Wait (bounded) for the close to reach the server so our ephemerals go at once.
         await new Promise<void>((resolve) => {
@@ -459,11 +462,12 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
           });
           client.close();
         });
-      } else {
-        client.close();
       }
-      // Whatever state it was in, stop any reconnect loop.
-      (client as unknown as ClientInternals).connectionManager.socket?.destroy();
+      // Not connected (or the close is done): the client's close() would write to a socket it
+      // may not have, so stop its reconnect loop by hand instead.
+      cm.connect = () => undefined;
+      cm.state = CM_CLOSING;
+      cm.socket?.destroy();
     }
     this.emit('closed');
   }

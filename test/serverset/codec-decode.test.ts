@@ -13,7 +13,8 @@ const ok = (text: string) => {
 const bad = (buf: Uint8Array, mention: string) => {
   const r = decodeMember(buf);
   assert.equal(r.ok, false, `expected a poison member: ${Buffer.from(buf).toString('hex')}`);
-  if (!r.ok) assert.ok(r.reason.includes(mention), `reason "${r.reason}" should mention "${mention}"`);
+  if (!r.ok)
+    assert.ok(r.reason.includes(mention), `reason "${r.reason}" should mention "${mention}"`);
 };
 
 test('poison members are refused with a reason', () => {
@@ -76,7 +77,10 @@ test('an invalid additional endpoint is dropped, the member stays (Finagle zk2)'
 });
 
 test('missing additionalEndpoints reads as {}; a non-object one is ignored with a warning', () => {
-  assert.deepEqual(ok('{"serviceEndpoint":{"host":"h","port":1}}').instance.additionalEndpoints, {});
+  assert.deepEqual(
+    ok('{"serviceEndpoint":{"host":"h","port":1}}').instance.additionalEndpoints,
+    {},
+  );
   const r = ok('{"serviceEndpoint":{"host":"h","port":1},"additionalEndpoints":[]}');
   assert.deepEqual(r.instance.additionalEndpoints, {});
   assert.equal(r.warnings.length, 1);
@@ -103,15 +107,22 @@ test('an endpoint named __proto__ stays an ordinary key', () => {
   );
   assert.equal(Object.getPrototypeOf(r.instance.additionalEndpoints), Object.prototype);
   assert.deepEqual(Object.keys(r.instance.additionalEndpoints), ['__proto__']);
-  assert.deepEqual(Object.getOwnPropertyDescriptor(r.instance.additionalEndpoints, '__proto__')?.value, {
-    host: 'p',
-    port: 9,
-  });
+  assert.deepEqual(
+    Object.getOwnPropertyDescriptor(r.instance.additionalEndpoints, '__proto__')?.value,
+    {
+      host: 'p',
+      port: 9,
+    },
+  );
 });
 
 test('Thrift blobs are routed to the Thrift decoder', () => {
   const r = decodeMember(
-    encodeThrift({ serviceEndpoint: { host: 't', port: 5 }, additionalEndpoints: {}, status: 'DEAD' }),
+    encodeThrift({
+      serviceEndpoint: { host: 't', port: 5 },
+      additionalEndpoints: {},
+      status: 'DEAD',
+    }),
   );
   assert.ok(r.ok);
   assert.equal(r.instance.serviceEndpoint.host, 't');
@@ -121,6 +132,9 @@ test('Thrift blobs are routed to the Thrift decoder', () => {
 test('decodeJson throws DecodeError with the reason', () => {
   assert.throws(
     () => decodeJson(Buffer.from('{"serviceEndpoint":5}')),
-    (e: unknown) => e instanceof DecodeError && e.code === 'BEACON_E_DECODE' && e.message.includes('serviceEndpoint'),
+    (e: unknown) =>
+      e instanceof DecodeError &&
+      e.code === 'BEACON_E_DECODE' &&
+      e.message.includes('serviceEndpoint'),
   );
 });

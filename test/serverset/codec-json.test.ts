@@ -65,7 +65,10 @@ test('extra properties on endpoints do not reach the wire', () => {
 test('round trip through decodeMember and decodeJson', () => {
   const full: ServiceInstance = {
     ...reference,
-    additionalEndpoints: { http: { host: 'foo', port: 8080 }, 'health-check': { host: 'ĥöst', port: 0 } },
+    additionalEndpoints: {
+      http: { host: 'foo', port: 8080 },
+      'health-check': { host: 'ĥöst', port: 0 },
+    },
     metadata: { a: 'b', '': 'empty key' },
   };
   for (const inst of [reference, full]) {

@@ -17,14 +17,28 @@ const reference: ServiceInstance = {
 // Written out by hand from spec/serverset.md, independently of the encoder.
 const REFERENCE_HEX = [
   '0c0001', //                 field 1 serviceEndpoint STRUCT
-  '0b0001', '00000003', '666f6f', // host STRING "foo"
-  '080002', '000003e8', //     port I32 1000
+  '0b0001',
+  '00000003',
+  '666f6f', // host STRING "foo"
+  '080002',
+  '000003e8', //     port I32 1000
   '00', //                     end Endpoint
-  '0d0002', '0b', '0c', '00000001', // field 2 additionalEndpoints MAP<STRING,STRUCT> size 1
-  '00000004', '68747470', //   key "http"
-  '0b0001', '00000003', '666f6f', '080002', '00001f90', '00', // Endpoint foo:8080
-  '080003', '00000002', //     field 3 status I32 ALIVE=2
-  '080004', '0000002a', //     field 4 shard I32 42
+  '0d0002',
+  '0b',
+  '0c',
+  '00000001', // field 2 additionalEndpoints MAP<STRING,STRUCT> size 1
+  '00000004',
+  '68747470', //   key "http"
+  '0b0001',
+  '00000003',
+  '666f6f',
+  '080002',
+  '00001f90',
+  '00', // Endpoint foo:8080
+  '080003',
+  '00000002', //     field 3 status I32 ALIVE=2
+  '080004',
+  '0000002a', //     field 4 shard I32 42
   '00', //                     end ServiceInstance
 ].join('');
 
@@ -41,7 +55,8 @@ test('round trips every status, metadata, no shard, empty endpoints', () => {
   statuses.forEach((status, i) => {
     const inst: ServiceInstance = {
       serviceEndpoint: { host: 'hôst.example', port: i },
-      additionalEndpoints: i % 2 ? {} : { a: { host: 'x', port: 65535 }, b: { host: 'y', port: 1 } },
+      additionalEndpoints:
+        i % 2 ? {} : { a: { host: 'x', port: 65535 }, b: { host: 'y', port: 1 } },
       status,
       ...(i % 3 ? { shard: i * 1000 } : {}),
       ...(i % 2 ? { metadata: { k: 'v', ü: '' } } : {}),
@@ -74,7 +89,8 @@ const UNKNOWN_FIELDS: Record<string, string> = {
   I32: '080063' + '00000007',
   I64: '0a0063' + '0000000000000001',
   STRING: '0b0063' + '00000002' + '6869',
-  STRUCT: '0c0063' + '0b0001' + '00000001' + '78' + '0f0002' + '08' + '00000001' + '00000001' + '00',
+  STRUCT:
+    '0c0063' + '0b0001' + '00000001' + '78' + '0f0002' + '08' + '00000001' + '00000001' + '00',
   MAP: '0d0063' + '0b' + '0f' + '00000001' + '00000001' + '6b' + '03' + '00000002' + '0102',
   SET: '0e0063' + '0c' + '00000002' + '00' + '020001' + '0100',
   LIST: '0f0063' + '0d' + '00000001' + '0808' + '00000001' + '00000001' + '00000002',
@@ -97,7 +113,14 @@ test('unknown fields of every Thrift type are skipped, at top level and in endpo
 test('Endpoint inet/inet6 fields and known ids with an unexpected type are skipped', () => {
   const hex = REFERENCE_HEX.replace(
     '080002000003e800',
-    '080002000003e8' + '0b0003' + '00000007' + '312e322e332e34' + '0b0004' + '00000003' + '3a3a31' + '00',
+    '080002000003e8' +
+      '0b0003' +
+      '00000007' +
+      '312e322e332e34' +
+      '0b0004' +
+      '00000003' +
+      '3a3a31' +
+      '00',
   );
   assert.deepEqual(decodeThrift(Buffer.from(hex, 'hex')), reference);
   // shard written as a STRING: skipped like generated Thrift code does, so no shard.
@@ -137,13 +160,19 @@ test('hostile sizes, types and nesting are DecodeErrors, not RangeErrors or hang
   expectDecodeError(base + '0e0063' + '00' + '00000001' + '00', 'STOP');
   expectDecodeError(base + '070063' + '00', 'unknown type 7');
   expectDecodeError(base + '010063' + '00', 'unknown type 1');
-  expectDecodeError(base + '0d0002' + '0b08' + '00000001' + '00000001' + '61' + '00000001', 'MAP<STRING,I32>');
+  expectDecodeError(
+    base + '0d0002' + '0b08' + '00000001' + '00000001' + '61' + '00000001',
+    'MAP<STRING,I32>',
+  );
   expectDecodeError(base + '0d0005' + '0b0c' + '00000001' + '00000001' + '61' + '00', 'metadata');
   // A list nested deeper than MAX_DEPTH: 0f 0f 00000001 repeated.
-  const deep = base + '0f0063' + '0f0000000001'.repeat(MAX_DEPTH + 5) + '08' + '00000000';
+  const deep = base + '0f0063' + '0f00000001'.repeat(MAX_DEPTH + 5) + '08' + '00000000';
   expectDecodeError(deep, 'deeper');
   // A string that is not UTF-8.
-  expectDecodeError('0c0001' + '0b0001' + '00000002' + 'c328' + '080002' + '00000001' + '0000', 'UTF-8');
+  expectDecodeError(
+    '0c0001' + '0b0001' + '00000002' + 'c328' + '080002' + '00000001' + '0000',
+    'UTF-8',
+  );
   // A million-element claim in a small buffer must fail fast.
   const t0 = performance.now();
   expectDecodeError(base + '0f0063' + '02' + '000f4240' + '01'.repeat(100), 'exceeds');
@@ -153,5 +182,8 @@ test('hostile sizes, types and nesting are DecodeErrors, not RangeErrors or hang
 test('members without a valid serviceEndpoint are refused after decoding', () => {
   expectDecodeError('00', 'serviceEndpoint is missing');
   expectDecodeError('0c0001' + '080002' + '00000001' + '00' + '00', 'host missing');
-  expectDecodeError('0c0001' + '0b0001' + '00000001' + '68' + '080002' + '00010000' + '00' + '00', 'port 65536');
+  expectDecodeError(
+    '0c0001' + '0b0001' + '00000001' + '68' + '080002' + '00010000' + '00' + '00',
+    'port 65536',
+  );
 });
