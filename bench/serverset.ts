@@ -17,7 +17,9 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
 function instance(i: number) {
   return {
     serviceEndpoint: { host: `10.1.${(i >> 8) & 255}.${i & 255}`, port: 31000 + (i % 1000) },
-    additionalEndpoints: { http: { host: `10.1.${(i >> 8) & 255}.${i & 255}`, port: 31000 + (i % 1000) } },
+    additionalEndpoints: {
+      http: { host: `10.1.${(i >> 8) & 255}.${i & 255}`, port: 31000 + (i % 1000) },
+    },
     status: 'ALIVE' as const,
     shard: i,
   };
@@ -48,7 +50,10 @@ async function bulk(server: ZkServer): Promise<void> {
   const announcers: Announcer[] = [];
   const batch = 500;
   for (let i = 0; i < MEMBERS; i += batch) {
-    const group = Array.from({ length: Math.min(batch, MEMBERS - i) }, (_, k) => new Announcer({ session: writer, path, instance: instance(i + k) }));
+    const group = Array.from(
+      { length: Math.min(batch, MEMBERS - i) },
+      (_, k) => new Announcer({ session: writer, path, instance: instance(i + k) }),
+    );
     announcers.push(...group);
     await Promise.all(group.map((a) => a.join()));
   }
@@ -62,13 +67,18 @@ async function bulk(server: ZkServer): Promise<void> {
   const w = new ServersetWatcher({ session: cold, path });
   await w.start();
   const tCold = performance.now() - t1;
-  if (w.members().length !== MEMBERS) throw new Error(`cold watcher saw ${w.members().length} of ${MEMBERS}`);
+  if (w.members().length !== MEMBERS)
+    throw new Error(`cold watcher saw ${w.members().length} of ${MEMBERS}`);
   w.stop();
 
   console.log(`\n[1] ${MEMBERS} members`);
   console.log(`  announce all (one session, ${batch} joins in flight): ${ms(tAnnounced - t0)}`);
-  console.log(`  live watcher holds all ${MEMBERS}: ${ms(tSeen - t0)} after the first create (${ms(tSeen - tAnnounced)} after the last join returned)`);
-  console.log(`  cold watcher resolves the existing set: ${ms(tCold)}   goal ≤ 3000 ms → ${tCold <= 3000 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  live watcher holds all ${MEMBERS}: ${ms(tSeen - t0)} after the first create (${ms(tSeen - tAnnounced)} after the last join returned)`,
+  );
+  console.log(
+    `  cold watcher resolves the existing set: ${ms(tCold)}   goal ≤ 3000 ms → ${tCold <= 3000 ? 'met' : 'NOT met'}`,
+  );
   await Promise.all([cold.close(), reader.close()]);
   await writer.close();
 }
@@ -78,7 +88,10 @@ async function latency(server: ZkServer): Promise<void> {
   const reader = await session(server);
   const path = '/aurora/bench/prod/latency';
   await writer.mkdirp(path);
-  for (let i = 0; i < 50; i++) await writer.create(`${path}/member_`, encodeJson(instance(i)), { mode: 'ephemeralSequential' });
+  for (let i = 0; i < 50; i++)
+    await writer.create(`${path}/member_`, encodeJson(instance(i)), {
+      mode: 'ephemeralSequential',
+    });
 
   const watcher = new ServersetWatcher({ session: reader, path });
   await watcher.start();
@@ -108,33 +121,46 @@ async function latency(server: ZkServer): Promise<void> {
   let rawResolve: ((t: number) => void) | undefined;
   const arm = () =>
     new Promise<void>((resolve, reject) =>
-      raw.getChildren(path, () => {
-        const t = performance.now();
-        rawResolve?.(t);
-        rawResolve = undefined;
-      }, (err) => (err ? reject(err) : resolve())),
+      raw.getChildren(
+        path,
+        () => {
+          const t = performance.now();
+          rawResolve?.(t);
+          rawResolve = undefined;
+        },
+        (err) => (err ? reject(err) : resolve()),
+      ),
     );
   let relistResolve: ((t: number) => void) | undefined;
   let known = new Set<string>();
   const relistWatch = (): void => {
-    relist.getChildren(path, () => relistWatch(), (err, children) => {
-      if (err) return; // closing at the end of the run
-      const fresh = children.filter((c) => !known.has(c));
-      known = new Set(children);
-      let pending = fresh.length;
-      const done = () => {
-        relistResolve?.(performance.now());
-        relistResolve = undefined;
-      };
-      if (pending === 0) return done();
-      for (const name of fresh) relist.getData(`${path}/${name}`, () => --pending === 0 && done());
-    });
+    relist.getChildren(
+      path,
+      () => relistWatch(),
+      (err, children) => {
+        if (err) return; // closing at the end of the run
+        const fresh = children.filter((c) => !known.has(c));
+        known = new Set(children);
+        let pending = fresh.length;
+        const done = () => {
+          relistResolve?.(performance.now());
+          relistResolve = undefined;
+        };
+        if (pending === 0) return done();
+        for (const name of fresh)
+          relist.getData(`${path}/${name}`, () => --pending === 0 && done());
+      },
+    );
   };
   await new Promise<void>((resolve) =>
-    relist.getChildren(path, () => relistWatch(), (_e, children) => {
-      known = new Set(children);
-      resolve();
-    }),
+    relist.getChildren(
+      path,
+      () => relistWatch(),
+      (_e, children) => {
+        known = new Set(children);
+        resolve();
+      },
+    ),
   );
 
   const rawDelays: number[] = [];
@@ -149,7 +175,12 @@ async function latency(server: ZkServer): Promise<void> {
     const join = i % 2 === 0;
     expectSize += join ? 1 : -1;
     const t0 = performance.now();
-    if (join) created.push(await writer.create(`${path}/member_`, encodeJson(instance(1000 + i)), { mode: 'ephemeralSequential' }));
+    if (join)
+      created.push(
+        await writer.create(`${path}/member_`, encodeJson(instance(1000 + i)), {
+          mode: 'ephemeralSequential',
+        }),
+      );
     else await writer.remove(created.pop()!);
     const [tr, tl, to] = await Promise.all([rawSeen, relistSeen, ourSeen]);
     rawDelays.push(tr - t0);
@@ -159,13 +190,21 @@ async function latency(server: ZkServer): Promise<void> {
   const l = summary(relistDelays);
   const r = summary(rawDelays);
   const o = summary(ourDelays);
-  console.log(`\n[2] change → notification over ${CHANGES} changes (joins and leaves alternating, 50 members)`);
+  console.log(
+    `\n[2] change → notification over ${CHANGES} changes (joins and leaves alternating, 50 members)`,
+  );
   console.log(`  (a) raw notification only:          p50 ${ms(r.p50)}  p99 ${ms(r.p99)}`);
   console.log(`  (b) raw notification+re-list+read:  p50 ${ms(l.p50)}  p99 ${ms(l.p99)}`);
   console.log(`  beacon watcher (change event):      p50 ${ms(o.p50)}  p99 ${ms(o.p99)}`);
-  console.log(`  ratio watcher/(a): p50 ${(o.p50 / r.p50).toFixed(2)}×  p99 ${(o.p99 / r.p99).toFixed(2)}×   goal ≤ 1.2× → ${o.p50 / r.p50 <= 1.2 && o.p99 / r.p99 <= 1.2 ? 'met' : 'NOT met'}`);
-  console.log(`  watcher: ${watcher.stats.syncs} syncs, ${watcher.stats.reads} reads, ${watcher.stats.speculativeHits} joins read in the listing's round trip`);
-  console.log(`  ratio watcher/(b): p50 ${(o.p50 / l.p50).toFixed(2)}×  p99 ${(o.p99 / l.p99).toFixed(2)}×`);
+  console.log(
+    `  ratio watcher/(a): p50 ${(o.p50 / r.p50).toFixed(2)}×  p99 ${(o.p99 / r.p99).toFixed(2)}×   goal ≤ 1.2× → ${o.p50 / r.p50 <= 1.2 && o.p99 / r.p99 <= 1.2 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `  watcher: ${watcher.stats.syncs} syncs, ${watcher.stats.reads} reads, ${watcher.stats.speculativeHits} joins read in the listing's round trip`,
+  );
+  console.log(
+    `  ratio watcher/(b): p50 ${(o.p50 / l.p50).toFixed(2)}×  p99 ${(o.p99 / l.p99).toFixed(2)}×`,
+  );
   watcher.stop();
   raw.close();
   relist.close();

@@ -8,7 +8,11 @@ let root: Logger | undefined;
 
 export function rootLogger(): Logger {
   root ??= pino(
-    { level: process.env.BEACON_LOG ?? 'warn', base: undefined, redact: ['*.password', '*.secret', '*.auth'] },
+    {
+      level: process.env.BEACON_LOG ?? 'warn',
+      base: undefined,
+      redact: ['*.password', '*.secret', '*.auth'],
+    },
     pino.destination(2),
   );
   return root;

@@ -7,7 +7,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
-export function summary(values: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+export function summary(values: number[]): {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+} {
   const s = [...values].sort((a, b) => a - b);
   return {
     n: s.length,
@@ -20,7 +27,10 @@ export function summary(values: number[]): { n: number; p50: number; p90: number
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function machine(): string {

@@ -15,19 +15,23 @@ function parsePortFlag(spec: string, flag: string): [string, number] {
   const m = /^([A-Za-z0-9_.-]+)=(\d{1,5})$/.exec(spec);
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) {
-    throw new UsageError(`${flag} "${spec}": expected NAME=NUMBER with a port from 1 to 65535, e.g. ${flag} http=8080`);
+    throw new UsageError(
+      `${flag} "${spec}": expected NAME=NUMBER with a port from 1 to 65535, e.g. ${flag} http=8080`,
+    );
   }
   return [m[1]!, port];
 }
 
 function parseTimeout(text: string, flag: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} "${text}": expected a positive number of seconds`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} "${text}": expected a positive number of seconds`);
   return Math.round(n * 1000);
 }
 
 function parseShard(text: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`--shard "${text}": expected a non-negative integer (the instance id)`);
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`--shard "${text}": expected a non-negative integer (the instance id)`);
   return Number(text);
 }
 
@@ -46,7 +50,9 @@ interface AnnounceFlags {
 
 /** Builds the announced instance with Aurora's port resolution; unassigned names are errors here
  *  (a user typed them), where Aurora would drop them silently. */
-export function buildInstance(flags: Pick<AnnounceFlags, 'host' | 'port' | 'primary' | 'portmap' | 'shard'>): ServiceInstance {
+export function buildInstance(
+  flags: Pick<AnnounceFlags, 'host' | 'port' | 'primary' | 'portmap' | 'shard'>,
+): ServiceInstance {
   const assigned: Record<string, number> = {};
   for (const spec of flags.port) {
     const [name, port] = parsePortFlag(spec, '--port');
@@ -60,7 +66,10 @@ export function buildInstance(flags: Pick<AnnounceFlags, 'host' | 'port' | 'prim
     portmap = {};
     for (const spec of flags.portmap) {
       const m = /^([A-Za-z0-9_.-]+)=([A-Za-z0-9_.-]+)$/.exec(spec);
-      if (!m) throw new UsageError(`--portmap "${spec}": expected ALIAS=NAME or ALIAS=NUMBER, e.g. --portmap aurora=http`);
+      if (!m)
+        throw new UsageError(
+          `--portmap "${spec}": expected ALIAS=NAME or ALIAS=NUMBER, e.g. --portmap aurora=http`,
+        );
       portmap[m[1]!] = m[2]!;
     }
   }
@@ -129,11 +138,30 @@ export function registerServerset(program: Command): void {
     .option('--host <HOST>', 'host to announce (default: this machine’s hostname)')
     .option('--port <NAME=NUM>', 'a named port (repeatable)', collect, [])
     .option('--primary <NAME>', 'port name for serviceEndpoint', 'http')
-    .option('--portmap <ALIAS=NAME|NUM>', 'alias another port name or a static port (repeatable; replaces the default aurora=PRIMARY)', collect, [])
+    .option(
+      '--portmap <ALIAS=NAME|NUM>',
+      'alias another port name or a static port (repeatable; replaces the default aurora=PRIMARY)',
+      collect,
+      [],
+    )
     .option('--shard <N>', 'shard (the instance id)')
-    .option('--auth <digest:USER:PASS>', 'credentials for the ZooKeeper session (repeatable)', collect, [])
-    .option('--acl <SPEC>', 'ACL of created nodes: world:anyone[:PERMS] | digest:USER:PASS[:PERMS] | ip:ADDR[:PERMS] | auth[:PERMS] (repeatable)', collect, [])
-    .option('--zk-timeout <SECONDS>', 'give up (and stop CMD) when ZooKeeper is unreachable this long at start', '15')
+    .option(
+      '--auth <digest:USER:PASS>',
+      'credentials for the ZooKeeper session (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--acl <SPEC>',
+      'ACL of created nodes: world:anyone[:PERMS] | digest:USER:PASS[:PERMS] | ip:ADDR[:PERMS] | auth[:PERMS] (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--zk-timeout <SECONDS>',
+      'give up (and stop CMD) when ZooKeeper is unreachable this long at start',
+      '15',
+    )
     .argument('<command...>', 'the command to run, after --')
     .action(async (command: string[], flags: AnnounceFlags) => {
       const name = serversetNameFrom(flags.zk, flags.path);
@@ -157,61 +185,79 @@ export function registerServerset(program: Command): void {
 
   const resolveOptions = (c: Command) =>
     c
-      .argument('<NAME>', 'zk!HOSTS!/path[!endpoint] | zk2!HOSTS[#HOSTS…]!/path[!endpoint] | /$/com.twitter.serverset/HOSTS/path[:endpoint][#shard]')
+      .argument(
+        '<NAME>',
+        'zk!HOSTS!/path[!endpoint] | zk2!HOSTS[#HOSTS…]!/path[!endpoint] | /$/com.twitter.serverset/HOSTS/path[:endpoint][#shard]',
+      )
       .option('--json', 'JSON output')
-      .option('--auth <digest:USER:PASS>', 'credentials for the ZooKeeper session (repeatable)', collect, [])
+      .option(
+        '--auth <digest:USER:PASS>',
+        'credentials for the ZooKeeper session (repeatable)',
+        collect,
+        [],
+      )
       .option('--zk-timeout <SECONDS>', 'give up when ZooKeeper is unreachable this long', '15');
 
-  resolveOptions(ss.command('ls').description('print the current ALIVE members of a ServerSet')).action(
-    async (text: string, flags: { json?: boolean; auth: string[]; zkTimeout: string }) => {
-      const resolver = new ServersetResolver(parseServersetName(text), {
-        ...sessionOptions(flags),
-        connectTimeoutMs: parseTimeout(flags.zkTimeout, '--zk-timeout'),
-      });
-      await resolver.start();
-      try {
-        const members = resolver.members();
-        if (flags.json) process.stdout.write(`${JSON.stringify(members.map(memberJson), null, 2)}\n`);
-        else for (const m of members) process.stdout.write(`${memberLine(m)}\n`);
-        if (resolver.skipped) process.stderr.write(`beacon: skipped ${resolver.skipped} undecodable or invalid member(s)\n`);
-        if (!flags.json && members.length === 0) process.stderr.write(`beacon: no ALIVE members at ${resolver.name.path}\n`);
-      } finally {
-        await resolver.stop();
-      }
-    },
-  );
-
-  resolveOptions(ss.command('watch').description('print one line per membership change until interrupted')).action(
-    async (text: string, flags: { json?: boolean; auth: string[]; zkTimeout: string }) => {
-      const resolver = new ServersetResolver(parseServersetName(text), {
-        ...sessionOptions(flags),
-        connectTimeoutMs: parseTimeout(flags.zkTimeout, '--zk-timeout'),
-      });
-      const out = (event: string, m?: ResolvedMember, size?: number) => {
-        const time = new Date().toISOString();
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ time, event, ...(m ? { member: memberJson(m) } : {}), ...(size !== undefined ? { size } : {}) })}\n`);
-        } else {
-          process.stdout.write(`${time} ${event}${m ? ` ${memberLine(m)}` : ''}${size !== undefined ? ` (${size} members)` : ''}\n`);
-        }
-      };
-      await resolver.start();
-      const initial = resolver.members();
-      out('snapshot', undefined, initial.length);
-      for (const m of initial) out('join', m);
-      resolver.on('change', (members, joined, left) => {
-        for (const m of left) out('leave', m, members.length);
-        for (const m of joined) out('join', m, members.length);
-      });
-      resolver.on('stale', () => out('stale'));
-      resolver.on('fresh', () => out('fresh'));
-      resolver.on('skipped', (_e, n, reason) => process.stderr.write(`beacon: skipped member ${n}: ${reason}\n`));
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+  resolveOptions(
+    ss.command('ls').description('print the current ALIVE members of a ServerSet'),
+  ).action(async (text: string, flags: { json?: boolean; auth: string[]; zkTimeout: string }) => {
+    const resolver = new ServersetResolver(parseServersetName(text), {
+      ...sessionOptions(flags),
+      connectTimeoutMs: parseTimeout(flags.zkTimeout, '--zk-timeout'),
+    });
+    await resolver.start();
+    try {
+      const members = resolver.members();
+      if (flags.json) process.stdout.write(`${JSON.stringify(members.map(memberJson), null, 2)}\n`);
+      else for (const m of members) process.stdout.write(`${memberLine(m)}\n`);
+      if (resolver.skipped)
+        process.stderr.write(
+          `beacon: skipped ${resolver.skipped} undecodable or invalid member(s)\n`,
+        );
+      if (!flags.json && members.length === 0)
+        process.stderr.write(`beacon: no ALIVE members at ${resolver.name.path}\n`);
+    } finally {
       await resolver.stop();
-    },
-  );
+    }
+  });
+
+  resolveOptions(
+    ss.command('watch').description('print one line per membership change until interrupted'),
+  ).action(async (text: string, flags: { json?: boolean; auth: string[]; zkTimeout: string }) => {
+    const resolver = new ServersetResolver(parseServersetName(text), {
+      ...sessionOptions(flags),
+      connectTimeoutMs: parseTimeout(flags.zkTimeout, '--zk-timeout'),
+    });
+    const out = (event: string, m?: ResolvedMember, size?: number) => {
+      const time = new Date().toISOString();
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({ time, event, ...(m ? { member: memberJson(m) } : {}), ...(size !== undefined ? { size } : {}) })}\n`,
+        );
+      } else {
+        process.stdout.write(
+          `${time} ${event}${m ? ` ${memberLine(m)}` : ''}${size !== undefined ? ` (${size} members)` : ''}\n`,
+        );
+      }
+    };
+    await resolver.start();
+    const initial = resolver.members();
+    out('snapshot', undefined, initial.length);
+    for (const m of initial) out('join', m);
+    resolver.on('change', (members, joined, left) => {
+      for (const m of left) out('leave', m, members.length);
+      for (const m of joined) out('join', m, members.length);
+    });
+    resolver.on('stale', () => out('stale'));
+    resolver.on('fresh', () => out('fresh'));
+    resolver.on('skipped', (_e, n, reason) =>
+      process.stderr.write(`beacon: skipped member ${n}: ${reason}\n`),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await resolver.stop();
+  });
 }

@@ -117,7 +117,9 @@ export async function runAnnounced(opts: SidecarOptions): Promise<number> {
     }
     if (outcome.kind === 'joined') report(`announced ${outcome.path}`);
     const status = await exited;
-    await announcer.leave().catch((e: unknown) => report(`deannounce failed: ${(e as Error).message}`));
+    await announcer
+      .leave()
+      .catch((e: unknown) => report(`deannounce failed: ${(e as Error).message}`));
     report(`deannounced; command exited with status ${status}`);
     return status;
   } finally {

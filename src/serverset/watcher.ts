@@ -51,7 +51,8 @@ export interface WatcherOptions {
   removalGraceMs?: number;
 }
 
-type Read = { ok: true; instance: ServiceInstance } | { ok: false; reason: string } | { gone: true };
+type Read =
+  { ok: true; instance: ServiceInstance } | { ok: false; reason: string } | { gone: true };
 
 const log = logger('watcher');
 
@@ -175,9 +176,12 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     // Sequential suffixes only grow: the next join is most likely member_<highest seen + 1>.
     // Read it in the same round trip as the listing, so a join costs one round trip after the
     // notification instead of two. A miss costs nothing but the read.
-    const guess = this.maxSeq >= 0 ? `member_${String(this.maxSeq + 1).padStart(10, '0')}` : undefined;
+    const guess =
+      this.maxSeq >= 0 ? `member_${String(this.maxSeq + 1).padStart(10, '0')}` : undefined;
     const speculative =
-      guess !== undefined && !this.cache.has(guess) ? this.read(guess, true).catch(() => undefined) : undefined;
+      guess !== undefined && !this.cache.has(guess)
+        ? this.read(guess, true).catch(() => undefined)
+        : undefined;
     let children: string[];
     try {
       children = await this.session.getChildren(this.path, rewatch);
@@ -266,10 +270,12 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
       const now = Date.now();
       const freshKeys = new Set([...fresh.values()].map(identity));
       for (const m of this.current.values()) {
-        if (!fresh.has(m.name) && !this.held.has(m.name)) this.held.set(m.name, { member: m, until: now + this.graceMs });
+        if (!fresh.has(m.name) && !this.held.has(m.name))
+          this.held.set(m.name, { member: m, until: now + this.graceMs });
       }
       for (const [name, h] of this.held) {
-        if (h.until <= now || freshKeys.has(identity(h.member)) || fresh.has(name)) this.held.delete(name);
+        if (h.until <= now || freshKeys.has(identity(h.member)) || fresh.has(name))
+          this.held.delete(name);
         else next.set(name, h.member);
       }
       this.scheduleGrace();
@@ -284,7 +290,11 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     this.synced = true;
     if (joined.length || left.length || first || replaced) {
       const sort = (a: Member, b: Member) => (a.name < b.name ? -1 : 1);
-      this.emit('change', { members: this.members(), joined: joined.sort(sort), left: left.sort(sort) });
+      this.emit('change', {
+        members: this.members(),
+        joined: joined.sort(sort),
+        left: left.sort(sort),
+      });
     }
     if (this._stale) {
       this._stale = false;
@@ -297,10 +307,13 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     clearTimeout(this.graceTimer);
     if (this.held.size === 0 || this.stopped) return;
     const until = Math.min(...[...this.held.values()].map((h) => h.until));
-    this.graceTimer = setTimeout(() => {
-      // While disconnected the last known set stands; the next sync publishes.
-      if (!this._stale) this.publish(this.lastNames);
-    }, Math.max(0, until - Date.now()) + 1);
+    this.graceTimer = setTimeout(
+      () => {
+        // While disconnected the last known set stands; the next sync publishes.
+        if (!this._stale) this.publish(this.lastNames);
+      },
+      Math.max(0, until - Date.now()) + 1,
+    );
     this.graceTimer.unref();
   }
 }

@@ -71,7 +71,8 @@ export function parseAcl(spec: string): Acl {
       if (parts.length < 3 || parts.length > 4 || !parts[1] || !parts[2]) break;
       return { scheme: 'digest', id: digestId(parts[1], parts[2]), perms: perms(parts[3]) };
     case 'ip': {
-      if (parts.length < 2 || parts.length > 3 || !/^[0-9.]+(\/\d{1,2})?$/.test(parts[1] ?? '')) break;
+      if (parts.length < 2 || parts.length > 3 || !/^[0-9.]+(\/\d{1,2})?$/.test(parts[1] ?? ''))
+        break;
       return { scheme: 'ip', id: parts[1]!, perms: perms(parts[2]) };
     }
     case 'auth':

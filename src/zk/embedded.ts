@@ -168,7 +168,11 @@ export class EmbeddedStore {
   }
 
   // ---- watches: one-shot, per session, fired asynchronously in order -------------------------
-  private fire(path: string, type: WatchEvent['type'], kinds: Array<'data' | 'child' | 'exist'>): void {
+  private fire(
+    path: string,
+    type: WatchEvent['type'],
+    kinds: Array<'data' | 'child' | 'exist'>,
+  ): void {
     for (const s of this.sessions.values()) s._fire(path, type, kinds);
   }
 
@@ -196,7 +200,13 @@ export class EmbeddedStore {
     );
   }
 
-  private check(path: string, n: Node, perm: number, ids: Array<{ scheme: string; id: string }>, op: string): void {
+  private check(
+    path: string,
+    n: Node,
+    perm: number,
+    ids: Array<{ scheme: string; id: string }>,
+    op: string,
+  ): void {
     if (!this.allowed(n.acl, perm, ids)) {
       throw new ZkAuthError(
         'noAuth',
@@ -218,9 +228,13 @@ export class EmbeddedStore {
     const mode = opts.mode ?? 'persistent';
     const parentP = parentPath(path);
     const parent = this.nodes.get(parentP);
-    if (!parent) throw new ZkError('noNode', `ZooKeeper create ${path}: parent ${parentP} does not exist`);
+    if (!parent)
+      throw new ZkError('noNode', `ZooKeeper create ${path}: parent ${parentP} does not exist`);
     if (parent.ephemeralOwner !== NO_OWNER) {
-      throw new ZkError('noChildrenForEphemerals', `ZooKeeper create ${path}: the parent is ephemeral and cannot have children`);
+      throw new ZkError(
+        'noChildrenForEphemerals',
+        `ZooKeeper create ${path}: the parent is ephemeral and cannot have children`,
+      );
     }
     this.check(parentP, parent, Perms.CREATE, s._ids, 'create');
     let acl = opts.acl ?? s.defaultAcl;
@@ -228,19 +242,32 @@ export class EmbeddedStore {
     if (acl.some((a) => a.scheme === 'auth')) {
       const authIds = s._ids.filter((i) => i.scheme !== 'ip');
       if (authIds.length === 0) {
-        throw new ZkError('invalidAcl', `ZooKeeper create ${path}: invalid ACL (an "auth" ACL needs credentials)`);
+        throw new ZkError(
+          'invalidAcl',
+          `ZooKeeper create ${path}: invalid ACL (an "auth" ACL needs credentials)`,
+        );
       }
       acl = acl.flatMap((a) =>
-        a.scheme === 'auth' ? authIds.map((i) => ({ scheme: i.scheme, id: i.id, perms: a.perms })) : [a],
+        a.scheme === 'auth'
+          ? authIds.map((i) => ({ scheme: i.scheme, id: i.id, perms: a.perms }))
+          : [a],
       );
     }
     let actual = path;
     if (mode === 'persistentSequential' || mode === 'ephemeralSequential') {
       actual = path + String(parent.seq).padStart(10, '0');
     }
-    if (this.nodes.has(actual)) throw new ZkError('nodeExists', `ZooKeeper create ${actual}: node already exists`);
+    if (this.nodes.has(actual))
+      throw new ZkError('nodeExists', `ZooKeeper create ${actual}: node already exists`);
     const ephemeral = mode === 'ephemeral' || mode === 'ephemeralSequential';
-    this.nodes.set(actual, this.newNode(Buffer.from(data), acl.map((a) => ({ ...a })), ephemeral ? s.sessionId : NO_OWNER));
+    this.nodes.set(
+      actual,
+      this.newNode(
+        Buffer.from(data),
+        acl.map((a) => ({ ...a })),
+        ephemeral ? s.sessionId : NO_OWNER,
+      ),
+    );
     parent.children.add(baseName(actual));
     parent.cversion++;
     parent.seq++;
@@ -252,12 +279,15 @@ export class EmbeddedStore {
 
   /** @internal */
   _remove(s: EmbeddedSession, path: string, version: number): void {
-    if (path === '/') throw new ZkError('badArguments', 'ZooKeeper delete /: cannot delete the root');
+    if (path === '/')
+      throw new ZkError('badArguments', 'ZooKeeper delete /: cannot delete the root');
     const n = this.get(path, 'delete');
     const parent = this.nodes.get(parentPath(path))!;
     this.check(parentPath(path), parent, Perms.DELETE, s._ids, 'delete');
-    if (version !== -1 && version !== n.version) throw new ZkError('badVersion', `ZooKeeper delete ${path}: version mismatch`);
-    if (n.children.size > 0) throw new ZkError('notEmpty', `ZooKeeper delete ${path}: node has children`);
+    if (version !== -1 && version !== n.version)
+      throw new ZkError('badVersion', `ZooKeeper delete ${path}: version mismatch`);
+    if (n.children.size > 0)
+      throw new ZkError('notEmpty', `ZooKeeper delete ${path}: node has children`);
     this.deleteNode(path);
   }
 
@@ -280,7 +310,8 @@ export class EmbeddedStore {
   _setData(s: EmbeddedSession, path: string, data: Buffer, version: number): NodeStat {
     const n = this.get(path, 'setData');
     this.check(path, n, Perms.WRITE, s._ids, 'setData');
-    if (version !== -1 && version !== n.version) throw new ZkError('badVersion', `ZooKeeper setData ${path}: version mismatch`);
+    if (version !== -1 && version !== n.version)
+      throw new ZkError('badVersion', `ZooKeeper setData ${path}: version mismatch`);
     n.data = Buffer.from(data);
     n.version++;
     n.mtime = Date.now();
@@ -295,7 +326,11 @@ export class EmbeddedStore {
   }
 
   /** @internal */
-  _getChildrenWithStat(s: EmbeddedSession, path: string, watch?: Watcher): { children: string[]; stat: NodeStat } {
+  _getChildrenWithStat(
+    s: EmbeddedSession,
+    path: string,
+    watch?: Watcher,
+  ): { children: string[]; stat: NodeStat } {
     const n = this.get(path, 'getChildren');
     this.check(path, n, Perms.READ, s._ids, 'getChildren');
     if (watch) s._watch(path, 'child', watch);
@@ -439,7 +474,11 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
       };
       const t = setTimeout(() => {
         done();
-        reject(new ZkUnreachableError(`the embedded coordination store is not reachable (stopped) after ${timeoutMs} ms`));
+        reject(
+          new ZkUnreachableError(
+            `the embedded coordination store is not reachable (stopped) after ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       const ok = () => {
         done();
@@ -466,7 +505,11 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     return fn();
   }
 
-  create(path: string, data: Buffer = Buffer.alloc(0), options: CreateOptions = {}): Promise<string> {
+  create(
+    path: string,
+    data: Buffer = Buffer.alloc(0),
+    options: CreateOptions = {},
+  ): Promise<string> {
     const p = normalizePath(path);
     return this.op(() => this.store._create(this, p, data, options));
   }
@@ -529,4 +572,3 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     this.emit('closed');
   }
 }
-

@@ -11,6 +11,7 @@ export function normalizePath(path: string): string {
     if (p === '.' || p === '..') {
       throw new InputError(`ZooKeeper path "${path}" must not contain "." or ".." segments`);
     }
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
     if (/[\u0000-\u001f\u007f]/.test(p)) {
       throw new InputError(`ZooKeeper path "${path}" contains a control character`);
     }

@@ -4,7 +4,13 @@
 // of retrying silently, and never deletes ephemeral nodes except on an explicit close().
 import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
-import { ZkAuthError, ZkClosedError, ZkError, ZkUnreachableError, type ZkReason } from '../errors.js';
+import {
+  ZkAuthError,
+  ZkClosedError,
+  ZkError,
+  ZkUnreachableError,
+  type ZkReason,
+} from '../errors.js';
 import { logger } from '../log.js';
 import { OPEN_ACL_UNSAFE } from './acl.js';
 import { ancestors, normalizePath } from './paths.js';
@@ -175,8 +181,10 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
       sessionTimeoutMs,
       auth: options.auth ?? [],
       unreachableAfterMs: options.unreachableAfterMs ?? sessionTimeoutMs,
-      watchdogIntervalMs: options.watchdogIntervalMs ?? Math.max(100, Math.floor(sessionTimeoutMs / 3)),
-      watchdogTimeoutMs: options.watchdogTimeoutMs ?? Math.max(200, Math.floor((sessionTimeoutMs * 2) / 3)),
+      watchdogIntervalMs:
+        options.watchdogIntervalMs ?? Math.max(100, Math.floor(sessionTimeoutMs / 3)),
+      watchdogTimeoutMs:
+        options.watchdogTimeoutMs ?? Math.max(200, Math.floor((sessionTimeoutMs * 2) / 3)),
       spinDelayMs: options.spinDelayMs ?? 500,
     };
     this.openClient();
@@ -262,7 +270,10 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
     if (this._state === 'closed') return;
     const now = Date.now();
     if (this.disconnectedSince !== undefined) {
-      if (!this.unreachableReported && now - this.disconnectedSince >= this.opts.unreachableAfterMs) {
+      if (
+        !this.unreachableReported &&
+        now - this.disconnectedSince >= this.opts.unreachableAfterMs
+      ) {
         this.unreachableReported = true;
         const detail = `no ZooKeeper server of ${this.target} has answered for ${Math.round((now - this.disconnectedSince) / 1000)} s; still retrying`;
         log.warn(detail);
@@ -333,11 +344,17 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
   }
 
   /** Runs one client call; rejected on expiry/close too (the client would leave it hanging). */
-  private call<T>(op: string, path: string, fn: (c: zookeeper.Client, done: (e: unknown, v?: T) => void) => void): Promise<T> {
+  private call<T>(
+    op: string,
+    path: string,
+    fn: (c: zookeeper.Client, done: (e: unknown, v?: T) => void) => void,
+  ): Promise<T> {
     if (this._state === 'closed') return Promise.reject(new ZkClosedError());
     const client = this.client;
     if (!client) {
-      return Promise.reject(new ZkError('connectionLoss', `ZooKeeper ${op} ${path}: reconnecting after session expiry`));
+      return Promise.reject(
+        new ZkError('connectionLoss', `ZooKeeper ${op} ${path}: reconnecting after session expiry`),
+      );
     }
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = { reject: (e) => reject(toZkError(e, op, path)) };
@@ -364,7 +381,11 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
     };
   }
 
-  create(path: string, data: Buffer = Buffer.alloc(0), options: CreateOptions = {}): Promise<string> {
+  create(
+    path: string,
+    data: Buffer = Buffer.alloc(0),
+    options: CreateOptions = {},
+  ): Promise<string> {
     const p = normalizePath(path);
     const acl = toClientAcl(options.acl ?? this.defaultAcl);
     const mode = MODES[options.mode ?? 'persistent'];

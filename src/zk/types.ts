@@ -3,7 +3,8 @@
 // in-process store (zk/embedded.ts); one contract suite (test/zk/contract.ts) runs against both.
 import type { EventEmitter } from 'node:events';
 
-export type CreateMode = 'persistent' | 'ephemeral' | 'persistentSequential' | 'ephemeralSequential';
+export type CreateMode =
+  'persistent' | 'ephemeral' | 'persistentSequential' | 'ephemeralSequential';
 
 /** ZooKeeper permission bits. */
 export const Perms = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;

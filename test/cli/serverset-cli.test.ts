@@ -16,11 +16,20 @@ const BIN = fileURLToPath(new URL('../../../bin/beacon.js', import.meta.url));
 const env = { ...process.env, BEACON_LOG: 'error' };
 
 function beacon(args: string[], timeoutMs = 30000) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, env });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function start(args: string[]): { proc: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+function start(args: string[]): {
+  proc: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
   const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -60,15 +69,36 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     const flag = join(dir, 'exit-7');
     const path = '/aurora/vagrant/test/sidecar';
     const run = start([
-      'serverset', 'announce', '--zk', zk.connectString, '--path', path, '--host', '127.0.0.1',
-      '--port', 'http=8080', '--port', 'health=8081', '--portmap', 'alias=http', '--portmap', 'aurora=http', '--shard', '3',
-      '--', ...waiter(flag, 7),
+      'serverset',
+      'announce',
+      '--zk',
+      zk.connectString,
+      '--path',
+      path,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      'http=8080',
+      '--port',
+      'health=8081',
+      '--portmap',
+      'alias=http',
+      '--portmap',
+      'aurora=http',
+      '--shard',
+      '3',
+      '--',
+      ...waiter(flag, 7),
     ]);
     kids.push(run.proc);
-    const children = await waitFor('member announced', async () => {
-      const c = await observer.getChildren(path).catch(() => []);
-      return c.length === 1 ? c : undefined;
-    }, 20000);
+    const children = await waitFor(
+      'member announced',
+      async () => {
+        const c = await observer.getChildren(path).catch(() => []);
+        return c.length === 1 ? c : undefined;
+      },
+      20000,
+    );
     const { data } = await observer.getData(`${path}/${children[0]}`);
     assert.equal(
       data.toString(),
@@ -78,31 +108,63 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     const ls = beacon(['serverset', 'ls', `zk!${zk.connectString}!${path}!health`]);
     assert.equal(ls.status, 0, ls.stderr);
     assert.match(ls.stdout, /^member_\d{10}\t127\.0\.0\.1:8081 shard=3\t/);
-    const lsJson = JSON.parse(beacon(['serverset', 'ls', '--json', `zk2!${zk.connectString}!${path}`]).stdout);
+    const lsJson = JSON.parse(
+      beacon(['serverset', 'ls', '--json', `zk2!${zk.connectString}!${path}`]).stdout,
+    );
     assert.equal(lsJson.length, 1);
     assert.deepEqual(lsJson[0].endpoint, { host: '127.0.0.1', port: 8080 });
     assert.equal(lsJson[0].shard, 3);
 
     writeFileSync(flag, '');
     assert.equal(await run.exit, 7);
-    assert.deepEqual(await observer.getChildren(path), [], 'deannounced by the time the sidecar exits');
+    assert.deepEqual(
+      await observer.getChildren(path),
+      [],
+      'deannounced by the time the sidecar exits',
+    );
     assert.match(run.err(), /announced .*member_/);
   });
 
   test('announce: a child killed by a signal gives 128+N; SIGTERM to the sidecar deannounces first', async () => {
     const path = '/aurora/vagrant/test/signals';
     const killed = beacon([
-      'serverset', 'announce', '--zk', zk.connectString, '--path', path, '--host', '127.0.0.1', '--port', 'http=9000',
-      '--', process.execPath, '-e', "setTimeout(()=>process.kill(process.pid,'SIGKILL'),300)",
+      'serverset',
+      'announce',
+      '--zk',
+      zk.connectString,
+      '--path',
+      path,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      'http=9000',
+      '--',
+      process.execPath,
+      '-e',
+      "setTimeout(()=>process.kill(process.pid,'SIGKILL'),300)",
     ]);
     assert.equal(killed.status, 137, killed.stderr);
 
     const run = start([
-      'serverset', 'announce', '--zk', zk.connectString, '--path', path, '--host', '127.0.0.1', '--port', 'http=9001',
-      '--', ...waiter(join(dir, 'never'), 0),
+      'serverset',
+      'announce',
+      '--zk',
+      zk.connectString,
+      '--path',
+      path,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      'http=9001',
+      '--',
+      ...waiter(join(dir, 'never'), 0),
     ]);
     kids.push(run.proc);
-    await waitFor('member announced', async () => (await observer.getChildren(path).catch(() => [])).length === 1, 20000);
+    await waitFor(
+      'member announced',
+      async () => (await observer.getChildren(path).catch(() => [])).length === 1,
+      20000,
+    );
     run.proc.kill('SIGTERM');
     assert.equal(await run.exit, 143);
     assert.deepEqual(await observer.getChildren(path), []);
@@ -110,17 +172,39 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
 
   test('watch --json prints a snapshot, then one line per join and leave', async () => {
     const path = '/aurora/vagrant/test/watched';
-    const w = start(['serverset', 'watch', '--json', `/$/com.twitter.serverset/${zk.connectString}${path}`]);
+    const w = start([
+      'serverset',
+      'watch',
+      '--json',
+      `/$/com.twitter.serverset/${zk.connectString}${path}`,
+    ]);
     kids.push(w.proc);
     await waitFor('snapshot line', () => w.out().includes('"snapshot"'), 20000);
     const flag = join(dir, 'watched-exit');
-    const a = start(['serverset', 'announce', '--zk', zk.connectString, '--path', path, '--host', '127.0.0.1', '--port', 'http=9100', '--', ...waiter(flag, 0)]);
+    const a = start([
+      'serverset',
+      'announce',
+      '--zk',
+      zk.connectString,
+      '--path',
+      path,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      'http=9100',
+      '--',
+      ...waiter(flag, 0),
+    ]);
     kids.push(a.proc);
     await waitFor('join line', () => w.out().includes('"join"'), 20000);
     writeFileSync(flag, '');
     assert.equal(await a.exit, 0);
     await waitFor('leave line', () => w.out().includes('"leave"'), 20000);
-    const events = w.out().trim().split('\n').map((l) => JSON.parse(l).event);
+    const events = w
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).event);
     assert.deepEqual(events, ['snapshot', 'join', 'leave']);
     w.proc.kill('SIGTERM');
     assert.equal(await w.exit, 0);
@@ -131,13 +215,113 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     const cases: Array<{ args: string[]; expect: RegExp }> = [
       { args: ['serverset', 'ls', 'zk!nohostport'], expect: /zk!nohostport/ },
       { args: ['serverset', 'ls', 'zk2!127.0.0.1:2181!relative/path'], expect: /path|absolute/i },
-      { args: ['serverset', 'ls', '--zk-timeout', '1', `zk!127.0.0.1:${deadPort}!/aurora/x`], expect: /could not connect to ZooKeeper at 127\.0\.0\.1:\d+ within 1 s/ },
-      { args: ['serverset', 'announce', '--zk', zk.connectString, '--path', '/a/b', '--port', 'http=1', '--acl', 'digest:onlyuser', '--', 'true'], expect: /--acl "digest:onlyuser"/ },
-      { args: ['serverset', 'announce', '--zk', zk.connectString, '--path', '/a/b', '--port', 'http=1', '--auth', 'user:pass', '--', 'true'], expect: /--auth "user:pass": expected digest:USER:PASSWORD/ },
-      { args: ['serverset', 'announce', '--zk', zk.connectString, '--path', '/a/b', '--port', 'http=1', '--portmap', 'a=b', '--portmap', 'b=a', '--', 'true'], expect: /cycle/i },
-      { args: ['serverset', 'announce', '--zk', zk.connectString, '--path', '/a/b', '--port', 'http=1', '--primary', 'thrift', '--', 'true'], expect: /--primary "thrift" is not an assigned port/ },
-      { args: ['serverset', 'announce', '--zk', zk.connectString, '--path', '/a/b', '--port', 'http=99999', '--', 'true'], expect: /--port "http=99999"/ },
-      { args: ['serverset', 'announce', '--zk', `127.0.0.1:${deadPort}`, '--zk-timeout', '1', '--path', '/a/b', '--port', 'http=1', '--', 'sleep', '30'], expect: /could not (connect|announce)/ },
+      {
+        args: ['serverset', 'ls', '--zk-timeout', '1', `zk!127.0.0.1:${deadPort}!/aurora/x`],
+        expect: /could not connect to ZooKeeper at 127\.0\.0\.1:\d+ within 1 s/,
+      },
+      {
+        args: [
+          'serverset',
+          'announce',
+          '--zk',
+          zk.connectString,
+          '--path',
+          '/a/b',
+          '--port',
+          'http=1',
+          '--acl',
+          'digest:onlyuser',
+          '--',
+          'true',
+        ],
+        expect: /--acl "digest:onlyuser"/,
+      },
+      {
+        args: [
+          'serverset',
+          'announce',
+          '--zk',
+          zk.connectString,
+          '--path',
+          '/a/b',
+          '--port',
+          'http=1',
+          '--auth',
+          'user:pass',
+          '--',
+          'true',
+        ],
+        expect: /--auth "user:pass": expected digest:USER:PASSWORD/,
+      },
+      {
+        args: [
+          'serverset',
+          'announce',
+          '--zk',
+          zk.connectString,
+          '--path',
+          '/a/b',
+          '--port',
+          'http=1',
+          '--portmap',
+          'a=b',
+          '--portmap',
+          'b=a',
+          '--',
+          'true',
+        ],
+        expect: /cycle/i,
+      },
+      {
+        args: [
+          'serverset',
+          'announce',
+          '--zk',
+          zk.connectString,
+          '--path',
+          '/a/b',
+          '--port',
+          'http=1',
+          '--primary',
+          'thrift',
+          '--',
+          'true',
+        ],
+        expect: /--primary "thrift" is not an assigned port/,
+      },
+      {
+        args: [
+          'serverset',
+          'announce',
+          '--zk',
+          zk.connectString,
+          '--path',
+          '/a/b',
+          '--port',
+          'http=99999',
+          '--',
+          'true',
+        ],
+        expect: /--port "http=99999"/,
+      },
+      {
+        args: [
+          'serverset',
+          'announce',
+          '--zk',
+          `127.0.0.1:${deadPort}`,
+          '--zk-timeout',
+          '1',
+          '--path',
+          '/a/b',
+          '--port',
+          'http=1',
+          '--',
+          'sleep',
+          '30',
+        ],
+        expect: /could not (connect|announce)/,
+      },
     ];
     for (const c of cases) {
       const r = beacon(c.args);

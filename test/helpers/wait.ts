@@ -16,12 +16,17 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+  );
 }
 
 /** Resolves with the args of the next `event` from `emitter`, or rejects after `timeoutMs`. */
 export function nextEvent<A extends unknown[]>(
-  emitter: { once(event: string, fn: (...args: A) => void): unknown; off(event: string, fn: (...args: A) => void): unknown },
+  emitter: {
+    once(event: string, fn: (...args: A) => void): unknown;
+    off(event: string, fn: (...args: A) => void): unknown;
+  },
   event: string,
   timeoutMs = 10000,
 ): Promise<A> {

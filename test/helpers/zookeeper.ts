@@ -171,7 +171,12 @@ export async function expireSession(
   throw new Error(`could not expire session ${sessionId.toString('hex')} within ${timeoutMs} ms`);
 }
 
-function closeClone(connectString: string, sessionId: Buffer, password: Buffer, timeoutMs: number): Promise<void> {
+function closeClone(
+  connectString: string,
+  sessionId: Buffer,
+  password: Buffer,
+  timeoutMs: number,
+): Promise<void> {
   // node-zookeeper-client takes an existing session's id and password as (untyped) options.
   const client = zookeeper.createClient(connectString, {
     sessionTimeout: 2000,

@@ -16,13 +16,20 @@ import type { Backend } from '../helpers/backends.js';
 export function instance(port: number, shard?: number): ServiceInstance {
   return {
     serviceEndpoint: { host: '127.0.0.1', port },
-    additionalEndpoints: { http: { host: '127.0.0.1', port }, health: { host: '127.0.0.1', port: port + 1 } },
+    additionalEndpoints: {
+      http: { host: '127.0.0.1', port },
+      health: { host: '127.0.0.1', port: port + 1 },
+    },
     status: 'ALIVE',
     ...(shard !== undefined ? { shard } : {}),
   };
 }
 
-const ports = (w: ServersetWatcher) => w.members().map((m) => m.endpoint.port).sort();
+const ports = (w: ServersetWatcher) =>
+  w
+    .members()
+    .map((m) => m.endpoint.port)
+    .sort();
 
 export function serversetLiveness(name: string, makeBackend: () => Promise<Backend>): void {
   describe(`ServerSet liveness: ${name}`, () => {
@@ -31,7 +38,10 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
     const cleanups: Array<() => void | Promise<void>> = [];
     let n = 0;
     const root = () => `/ss-${process.pid}-${++n}/role/env/job`;
-    const connect = async (opts?: { auth?: Array<{ scheme: string; auth: string }>; defaultAcl?: Acl[] }) => {
+    const connect = async (opts?: {
+      auth?: Array<{ scheme: string; auth: string }>;
+      defaultAcl?: Acl[];
+    }) => {
       const c = await backend.connect(opts);
       sessions.push(c);
       return c;
@@ -80,7 +90,9 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       await a0.join();
       await a1.join();
       await writer.create(`${path}/vector_0000000001`, Buffer.from('weights'));
-      await writer.create(`${path}/member_`, encodeJson({ ...instance(31020), status: 'DEAD' }), { mode: 'ephemeralSequential' });
+      await writer.create(`${path}/member_`, encodeJson({ ...instance(31020), status: 'DEAD' }), {
+        mode: 'ephemeralSequential',
+      });
       const all = await watch(reader, path);
       assert.deepEqual(ports(all), [31000, 31010]);
       const health = await watch(reader, path, { endpoint: 'health' });
@@ -94,11 +106,17 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       all.on('change', (c) => changes.push(c));
       await a0.leave();
       await waitFor('leave seen', () => ports(all).length === 1);
-      assert.deepEqual(changes.at(-1)!.left.map((m) => m.endpoint.port), [31000]);
+      assert.deepEqual(
+        changes.at(-1)!.left.map((m) => m.endpoint.port),
+        [31000],
+      );
       const a2 = new Announcer({ session: writer, path, instance: instance(31030, 2) });
       await a2.join();
       await waitFor('join seen', () => ports(all).includes(31030));
-      assert.deepEqual(changes.at(-1)!.joined.map((m) => m.endpoint.port), [31030]);
+      assert.deepEqual(
+        changes.at(-1)!.joined.map((m) => m.endpoint.port),
+        [31030],
+      );
     });
 
     test('a ServerSet path that does not exist yet is an empty set, filled when members come', async () => {
@@ -118,14 +136,21 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       await s.mkdirp(path);
       const poison = [
         Buffer.from('garbage'),
-        Buffer.from(' {"serviceEndpoint":{"host":"a","port":1},"additionalEndpoints":{},"status":"ALIVE"}'),
+        Buffer.from(
+          ' {"serviceEndpoint":{"host":"a","port":1},"additionalEndpoints":{},"status":"ALIVE"}',
+        ),
         Buffer.from('{"serviceEndpoint":{"host":"a"},"additionalEndpoints":{},"status":"ALIVE"}'),
         Buffer.from('{"serviceEndpoint":'),
         Buffer.from([0x0c, 0x00, 0x01, 0x0b, 0xff, 0xff]),
       ];
-      for (const p of poison) await s.create(`${path}/member_`, p, { mode: 'persistentSequential' });
-      await s.create(`${path}/member_`, encodeJson({ ...instance(1), status: 'DEAD' }), { mode: 'persistentSequential' });
-      await s.create(`${path}/member_`, encodeThrift(instance(33000, 3)), { mode: 'persistentSequential' });
+      for (const p of poison)
+        await s.create(`${path}/member_`, p, { mode: 'persistentSequential' });
+      await s.create(`${path}/member_`, encodeJson({ ...instance(1), status: 'DEAD' }), {
+        mode: 'persistentSequential',
+      });
+      await s.create(`${path}/member_`, encodeThrift(instance(33000, 3)), {
+        mode: 'persistentSequential',
+      });
       await new Announcer({ session: s, path, instance: instance(33010, 4) }).join();
       const w = await watch(s, path);
       assert.deepEqual(ports(w), [33000, 33010], 'Thrift and JSON members both resolve');
@@ -160,15 +185,26 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       await backend.expire(owner);
       const second = await rejoined;
       assert.notEqual(second, first);
-      await waitFor('watcher sees the new node', () => w.members().some((m) => `${path}/${m.name}` === second));
+      await waitFor('watcher sees the new node', () =>
+        w.members().some((m) => `${path}/${m.name}` === second),
+      );
       assert.deepEqual(ports(w), [35000]);
       assert.equal((await reader.getChildren(path)).length, 1, 'exactly one member');
       // The reader's own session expiring: the set is kept and resynced, never published empty.
       const before = w.members();
       await backend.expire(reader);
-      await waitFor('watcher resynced after its session expired', () => !w.stale && reader.state === 'connected');
-      assert.deepEqual(w.members().map((m) => m.name), before.map((m) => m.name));
-      assert.ok(!sizes.includes(0), `one continuous set (published sizes ${JSON.stringify(sizes)})`);
+      await waitFor(
+        'watcher resynced after its session expired',
+        () => !w.stale && reader.state === 'connected',
+      );
+      assert.deepEqual(
+        w.members().map((m) => m.name),
+        before.map((m) => m.name),
+      );
+      assert.ok(
+        !sizes.includes(0),
+        `one continuous set (published sizes ${JSON.stringify(sizes)})`,
+      );
       await a.leave();
     });
 
@@ -192,7 +228,10 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       const b = new Announcer({ session: owner, path, instance: instance(36010) });
       await b.join();
       await waitFor('new member after restart', () => ports(w).length === 2, 30000);
-      assert.ok(!published.includes(0), `never published an empty set (saw ${JSON.stringify(published)})`);
+      assert.ok(
+        !published.includes(0),
+        `never published an empty set (saw ${JSON.stringify(published)})`,
+      );
     });
 
     test('ACL: an unauthenticated client cannot delete an announced member', async () => {
@@ -208,7 +247,9 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       await assert.rejects(stranger.remove(member), (e: unknown) => e instanceof ZkAuthError);
       // Parents carry the same ACL: strangers cannot add members either.
       await assert.rejects(
-        stranger.create(`${path}/member_`, encodeJson(instance(1)), { mode: 'ephemeralSequential' }),
+        stranger.create(`${path}/member_`, encodeJson(instance(1)), {
+          mode: 'ephemeralSequential',
+        }),
         (e: unknown) => e instanceof ZkAuthError,
       );
       const w = await watch(stranger, path);
@@ -225,7 +266,10 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       ]);
       const intruder = await connect();
       const a = new Announcer({ session: intruder, path, instance: instance(38000) });
-      await assert.rejects(a.join(), (e: unknown) => e instanceof ZkAuthError && /NoAuth/.test(e.message));
+      await assert.rejects(
+        a.join(),
+        (e: unknown) => e instanceof ZkAuthError && /NoAuth/.test(e.message),
+      );
     });
   });
 }

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ZkAuthError, ZkError } from '../../src/errors.js';
 import { digestId } from '../../src/zk/acl.js';
-import { Perms, type Acl, type AuthInfo, type Coordination, type WatchEvent } from '../../src/zk/types.js';
+import {
+  Perms,
+  type Acl,
+  type AuthInfo,
+  type Coordination,
+  type WatchEvent,
+} from '../../src/zk/types.js';
 import type { Backend } from '../helpers/backends.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
@@ -142,7 +148,10 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
       assert.equal((await within(w.fired)).type, 'deleted');
       assert.equal(await observer.exists(eph), null);
       assert.equal(owner.state, 'closed');
-      await assert.rejects(owner.getChildren('/'), (e: unknown) => e instanceof ZkError && e.reason === 'closed');
+      await assert.rejects(
+        owner.getChildren('/'),
+        (e: unknown) => e instanceof ZkError && e.reason === 'closed',
+      );
     });
 
     test('session expiry: ephemerals gone, a new session is opened and announced', async () => {
@@ -178,14 +187,22 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
       const stranger = await connect();
       const r = root();
       await owner.create(r);
-      const m = await owner.create(`${r}/member_`, Buffer.from('{}'), { mode: 'ephemeralSequential' });
+      const m = await owner.create(`${r}/member_`, Buffer.from('{}'), {
+        mode: 'ephemeralSequential',
+      });
       assert.deepEqual(
         (await owner.getAcl(m)).map((a) => `${a.scheme}:${a.id}:${a.perms}`).sort(),
         acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).sort(),
       );
       assert.equal((await stranger.getData(m)).data.toString(), '{}');
-      await assert.rejects(stranger.remove(m), (e: unknown) => e instanceof ZkAuthError && e.reason === 'noAuth');
-      await assert.rejects(stranger.create(`${r}/intruder`), (e: unknown) => e instanceof ZkAuthError);
+      await assert.rejects(
+        stranger.remove(m),
+        (e: unknown) => e instanceof ZkAuthError && e.reason === 'noAuth',
+      );
+      await assert.rejects(
+        stranger.create(`${r}/intruder`),
+        (e: unknown) => e instanceof ZkAuthError,
+      );
       assert.ok(await stranger.exists(m));
       await owner.remove(m);
       assert.equal(await stranger.exists(m), null);
@@ -194,11 +211,17 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
     test('"auth" ACLs expand to the creator’s identity; without credentials they are invalid', async () => {
       const owner = await connect({ auth: [{ scheme: 'digest', auth: 'bob:pw' }] });
       const r = root();
-      await owner.create(r, Buffer.alloc(0), { acl: [{ scheme: 'auth', id: '', perms: Perms.ALL }] });
-      assert.deepEqual(await owner.getAcl(r), [{ scheme: 'digest', id: digestId('bob', 'pw'), perms: Perms.ALL }]);
+      await owner.create(r, Buffer.alloc(0), {
+        acl: [{ scheme: 'auth', id: '', perms: Perms.ALL }],
+      });
+      assert.deepEqual(await owner.getAcl(r), [
+        { scheme: 'digest', id: digestId('bob', 'pw'), perms: Perms.ALL },
+      ]);
       const anon = await connect();
       await rejectsWith(
-        anon.create(`${root()}`, Buffer.alloc(0), { acl: [{ scheme: 'auth', id: '', perms: Perms.ALL }] }),
+        anon.create(`${root()}`, Buffer.alloc(0), {
+          acl: [{ scheme: 'auth', id: '', perms: Perms.ALL }],
+        }),
         'invalidAcl',
       );
     });

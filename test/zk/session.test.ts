@@ -44,11 +44,20 @@ describe('ZooKeeper session faults', () => {
 
   test('no server reachable: "unreachable" is reported and waitConnected fails with a clear error', async () => {
     const port = await freePort();
-    const s = new ZkSession(`127.0.0.1:${port}`, { sessionTimeoutMs: 2000, unreachableAfterMs: 500 });
+    const s = new ZkSession(`127.0.0.1:${port}`, {
+      sessionTimeoutMs: 2000,
+      unreachableAfterMs: 500,
+    });
     try {
       const [detail] = await nextEvent<[string]>(s, 'unreachable', 10000);
-      assert.match(detail, new RegExp(`no ZooKeeper server of 127\\.0\\.0\\.1:${port} has answered`));
-      await assert.rejects(s.waitConnected(300), (e: unknown) => e instanceof ZkUnreachableError && /within/.test(e.message));
+      assert.match(
+        detail,
+        new RegExp(`no ZooKeeper server of 127\\.0\\.0\\.1:${port} has answered`),
+      );
+      await assert.rejects(
+        s.waitConnected(300),
+        (e: unknown) => e instanceof ZkUnreachableError && /within/.test(e.message),
+      );
     } finally {
       await s.close();
     }
