@@ -19,7 +19,10 @@ function testFiles(dir) {
   return out.sort();
 }
 
-const files = extra.length ? extra : testFiles(join(root, 'dist', 'test'));
+// Arguments name test files or directories of them (compiled, under dist/test).
+const files = extra.length
+  ? extra.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p) : [p]))
+  : testFiles(join(root, 'dist', 'test'));
 const r = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files],

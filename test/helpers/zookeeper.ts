@@ -201,3 +201,123 @@ function closeClone(
     client.connect();
   });
 }
+
+/** A ZooKeeper ensemble of N servers on loopback, each with its own ports and data dir. */
+export class ZkEnsemble {
+  readonly dir: string;
+  readonly members: Array<{ id: number; clientPort: number; proc?: ChildProcess }>;
+  private constructor(dir: string, members: ZkEnsemble['members']) {
+    this.dir = dir;
+    this.members = members;
+  }
+
+  static async start(size = 3, tickMs = 200): Promise<ZkEnsemble> {
+    if (!zookeeperInstalled()) {
+      throw new Error('ZooKeeper is not installed: apt-get install zookeeper');
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-zkens-'));
+    const ports: Array<{ client: number; peer: number; election: number }> = [];
+    for (let i = 0; i < size; i++) {
+      ports.push({ client: await freePort(), peer: await freePort(), election: await freePort() });
+    }
+    const servers = ports.map((p, i) => `server.${i + 1}=127.0.0.1:${p.peer}:${p.election}`);
+    const members = ports.map((p, i) => ({ id: i + 1, clientPort: p.client }));
+    for (const m of members) {
+      const d = join(dir, `s${m.id}`);
+      mkdirSync(join(d, 'data'), { recursive: true });
+      writeFileSync(join(d, 'data', 'myid'), `${m.id}\n`);
+      writeFileSync(
+        join(d, 'zoo.cfg'),
+        [
+          `tickTime=${tickMs}`,
+          'initLimit=50',
+          'syncLimit=10',
+          `dataDir=${join(d, 'data')}`,
+          `clientPort=${m.clientPort}`,
+          'clientPortAddress=127.0.0.1',
+          'admin.enableServer=false',
+          'maxClientCnxns=0',
+          '4lw.commands.whitelist=*',
+          `minSessionTimeout=${tickMs * 2}`,
+          'maxSessionTimeout=60000',
+          ...servers,
+          '',
+        ].join('\n'),
+      );
+    }
+    const ens = new ZkEnsemble(dir, members);
+    await Promise.all(members.map((m) => ens.startMember(m.id)));
+    await ens.waitServing();
+    return ens;
+  }
+
+  get connectString(): string {
+    return this.members.map((m) => `127.0.0.1:${m.clientPort}`).join(',');
+  }
+
+  async startMember(id: number): Promise<void> {
+    const m = this.members[id - 1]!;
+    if (m.proc) return;
+    const proc = spawn(
+      'java',
+      [
+        '-Xmx192m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-cp',
+        `${ZK_JAR}:${ZK_CONF}`,
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+        join(this.dir, `s${id}`, 'zoo.cfg'),
+      ],
+      { stdio: 'ignore' },
+    );
+    m.proc = proc;
+    proc.on('exit', () => {
+      if (m.proc === proc) m.proc = undefined;
+    });
+  }
+
+  /** Waits until a quorum serves (one leader, the rest followers among running members). */
+  async waitServing(timeoutMs = 60000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const modes = await Promise.all(this.members.filter((m) => m.proc).map((m) => this.mode(m.id)));
+      if (modes.includes('leader') && modes.every((x) => x === 'leader' || x === 'follower')) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the ensemble did not elect a leader within ${timeoutMs} ms`);
+  }
+
+  /** `leader`, `follower`, or `` when the member does not serve. */
+  async mode(id: number): Promise<string> {
+    const out = await fourLetter(this.members[id - 1]!.clientPort, 'srvr', 500);
+    return /Mode: (\w+)/.exec(out)?.[1] ?? '';
+  }
+
+  async leader(): Promise<number | undefined> {
+    for (const m of this.members) if (m.proc && (await this.mode(m.id)) === 'leader') return m.id;
+    return undefined;
+  }
+
+  async kill(id: number): Promise<void> {
+    const m = this.members[id - 1]!;
+    const proc = m.proc;
+    if (!proc) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGCONT');
+    proc.kill('SIGKILL');
+    await exited;
+  }
+
+  freeze(id: number): void {
+    this.members[id - 1]!.proc?.kill('SIGSTOP');
+  }
+  thaw(id: number): void {
+    this.members[id - 1]!.proc?.kill('SIGCONT');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => this.kill(m.id)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
