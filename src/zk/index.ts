@@ -64,3 +64,4 @@ export function acquireSession(target: string, options: OpenOptions = {}): Sessi
     },
   };
 }
+export { startZkWireServer, type ZkWireServer } from './wire-server.js';

@@ -10,7 +10,14 @@ import { DecodeError, InputError, PortInUseError, ZkError } from '../errors.js';
 import { logger } from '../log.js';
 import type { EmbeddedSession, EmbeddedStore } from './embedded.js';
 import type { Acl, CreateMode, NodeStat, WatchEvent } from './types.js';
-import { CreateFlags, DEFAULT_MAX_PACKET, Err, EventType, KeeperState, Xid } from './wire/constants.js';
+import {
+  CreateFlags,
+  DEFAULT_MAX_PACKET,
+  Err,
+  EventType,
+  KeeperState,
+  Xid,
+} from './wire/constants.js';
 import { FrameDecoder } from './wire/frame.js';
 import {
   decodeConnectRequest,
@@ -164,7 +171,10 @@ class Registry {
     }
     for (const s of [...this.sessions.values()]) {
       if (now - s.lastHeard > s.timeoutMs) {
-        log.info({ session: s.idHex, timeoutMs: s.timeoutMs }, 'session expired: no client heard from within its timeout');
+        log.info(
+          { session: s.idHex, timeoutMs: s.timeoutMs },
+          'session expired: no client heard from within its timeout',
+        );
         this.store.expire(s.idHex);
       }
     }
@@ -277,23 +287,28 @@ class Connection {
   /** Closes this connection after a protocol problem; the server and other clients go on. */
   drop(why: string, err: unknown): void {
     if (this.closed) return;
-    log.warn({ remote: this.remote, err: err instanceof Error ? err.message : err }, `closing ZooKeeper client connection: ${why}`);
+    log.warn(
+      { remote: this.remote, err: err instanceof Error ? err.message : err },
+      `closing ZooKeeper client connection: ${why}`,
+    );
     this.close();
   }
 
   /** Closes at once (server shutdown, superseded by a newer connection, session gone). */
   close(): void {
-    if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
     this.detach();
   }
 
   /** Sends what is queued, then closes (after closeSession or a refused handshake). */
-  private finish(): void {
+  private finish(text?: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.end();
+    if (text === undefined) this.socket.end();
+    else this.socket.end(text);
+    // A peer that never closes its side must not keep the socket (and its buffers) forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
     this.detach();
   }
 
@@ -345,8 +360,7 @@ class Connection {
       default:
         text = `${word} is not executed because it is not in the whitelist.\n`;
     }
-    this.closed = true;
-    this.socket.end(text);
+    this.finish(text);
   }
 
   // ---- handshake ------------------------------------------------------------------------------
@@ -365,7 +379,7 @@ class Connection {
       const embedded = store.connect({ sessionTimeoutMs: timeout, renewOnExpiry: false });
       s = new WireSession(registry, embedded, randomBytes(16), timeout);
       const session = s;
-      embedded.on('expired', () => this.ctx.registry.sessions.get(session.idHex) === session && endSession(session, 'expired'));
+      embedded.on('expired', () => endSession(session, 'expired'));
       // The store stopped (simulated outage): drop the connection, as a dead ensemble would.
       embedded.on('disconnected', () => session.conn?.close());
       registry.add(s);
@@ -374,12 +388,23 @@ class Connection {
       const idHex = BigInt.asUintN(64, req.sessionId).toString(16).padStart(16, '0');
       const found = registry.sessions.get(idHex);
       const passwordOk =
-        found !== undefined && req.passwd.length === found.password.length && timingSafeEqual(req.passwd, found.password);
+        found !== undefined &&
+        req.passwd.length === found.password.length &&
+        timingSafeEqual(req.passwd, found.password);
       if (!found || found.ended || !passwordOk) {
         // Unknown, expired or wrong password: timeOut 0 tells the client its session expired.
-        log.debug({ session: idHex, known: !!found, remote: this.remote }, 'refusing to resume a session');
+        log.debug(
+          { session: idHex, known: !!found, remote: this.remote },
+          'refusing to resume a session',
+        );
         this.send(
-          encodeConnectResponse({ protocolVersion: 0, timeOut: 0, sessionId: 0n, passwd: zeroes(16), readOnly: req.readOnly === undefined ? undefined : false }),
+          encodeConnectResponse({
+            protocolVersion: 0,
+            timeOut: 0,
+            sessionId: 0n,
+            passwd: zeroes(16),
+            readOnly: req.readOnly === undefined ? undefined : false,
+          }),
         );
         this.finish();
         return;
@@ -420,7 +445,13 @@ class Connection {
         this.handleAuth(s, req.scheme, req.auth);
         return;
       case 'setWatches':
-        this.handleSetWatches(s, req.relativeZxid, req.dataWatches, req.existWatches, req.childWatches);
+        this.handleSetWatches(
+          s,
+          req.relativeZxid,
+          req.dataWatches,
+          req.existWatches,
+          req.childWatches,
+        );
         this.reply(req.xid, 0);
         return;
       case 'closeSession':
@@ -454,7 +485,12 @@ class Connection {
         const mode = MODES[req.flags];
         if (mode === undefined) {
           // Containers and TTL nodes are ZooKeeper 3.5+/3.6+ extras this server does not keep.
-          throw new ReplyError(req.flags >= CreateFlags.container && req.flags <= CreateFlags.persistentSequentialWithTtl ? Err.unimplemented : Err.badArguments);
+          throw new ReplyError(
+            req.flags >= CreateFlags.container &&
+              req.flags <= CreateFlags.persistentSequentialWithTtl
+              ? Err.unimplemented
+              : Err.badArguments,
+          );
         }
         const sequential = mode === 'persistentSequential' || mode === 'ephemeralSequential';
         checkPath(req.path, sequential);
@@ -553,7 +589,13 @@ class Connection {
 
   /** Re-registers a reconnecting client's watches. Like ZooKeeper: a change after the client's
    *  last seen zxid fires at once, otherwise the watch is armed again. */
-  private handleSetWatches(s: WireSession, rel: bigint, data: string[], exist: string[], child: string[]): void {
+  private handleSetWatches(
+    s: WireSession,
+    rel: bigint,
+    data: string[],
+    exist: string[],
+    child: string[],
+  ): void {
     const { store } = this.ctx;
     const fire = (type: WatchEvent['type'], path: string) => this.notify({ type, path });
     for (const path of data) {
@@ -586,7 +628,10 @@ function errorCode(e: unknown, req: ZkRequest): number {
     if (code !== undefined) return code;
   }
   if (e instanceof InputError) return Err.badArguments;
-  log.warn({ op: req.op, err: e instanceof Error ? e.message : String(e) }, 'unexpected error serving a ZooKeeper request');
+  log.warn(
+    { op: req.op, err: e instanceof Error ? e.message : String(e) },
+    'unexpected error serving a ZooKeeper request',
+  );
   return Err.systemError;
 }
 
@@ -627,7 +672,8 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
   const port = await new Promise<number>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      if (e.code === 'EADDRINUSE') reject(new PortInUseError('the ZooKeeper wire server', host, options.port ?? 0));
+      if (e.code === 'EADDRINUSE')
+        reject(new PortInUseError('the ZooKeeper wire server', host, options.port ?? 0));
       else reject(e);
     };
     const onListening = () => {

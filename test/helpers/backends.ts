@@ -82,7 +82,11 @@ export async function wireBackend(): Promise<Backend> {
   const port = server.port;
   return {
     async connect(opts) {
-      const s = new ZkSession(server.connectString, { ...opts, sessionTimeoutMs: 4000, spinDelayMs: 50 });
+      const s = new ZkSession(server.connectString, {
+        ...opts,
+        sessionTimeoutMs: 4000,
+        spinDelayMs: 50,
+      });
       await s.waitConnected(15000);
       return s;
     },
@@ -94,7 +98,10 @@ export async function wireBackend(): Promise<Backend> {
       await Promise.race([
         noticed,
         new Promise((_, reject) => {
-          t = setTimeout(() => reject(new Error(`session ${before} did not see its expiry within 20 s`)), 20000);
+          t = setTimeout(
+            () => reject(new Error(`session ${before} did not see its expiry within 20 s`)),
+            20000,
+          );
         }),
       ]).finally(() => clearTimeout(t));
     },

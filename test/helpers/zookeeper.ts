@@ -87,7 +87,7 @@ export class ZkServer {
   }
 
   /** (Re)starts the server process on the same port and data dir, and waits until it serves. */
-  async resume(timeoutMs = 30000): Promise<void> {
+  async resume(timeoutMs = 60000): Promise<void> {
     if (this.proc) return;
     const proc = spawn(
       'java',
@@ -160,9 +160,10 @@ export async function expireSession(
   timeoutMs = 20000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
-    await closeClone(connectString, sessionId, password, Math.max(1000, deadline - Date.now()));
-    const until = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    // An attempt can fail when the victim's reconnect kicks the clone off first; try again.
+    await closeClone(connectString, sessionId, password, Math.min(5000, Math.max(500, deadline - Date.now())));
+    const until = Math.min(deadline, Date.now() + 3000);
     while (Date.now() < until) {
       if (expired()) return;
       await new Promise((r) => setTimeout(r, 20));
@@ -171,12 +172,13 @@ export async function expireSession(
   throw new Error(`could not expire session ${sessionId.toString('hex')} within ${timeoutMs} ms`);
 }
 
+/** Connects a clone of the session and closes it at once; resolves false when it could not. */
 function closeClone(
   connectString: string,
   sessionId: Buffer,
   password: Buffer,
   timeoutMs: number,
-): Promise<void> {
+): Promise<boolean> {
   // node-zookeeper-client takes an existing session's id and password as (untyped) options.
   const client = zookeeper.createClient(connectString, {
     sessionTimeout: 2000,
@@ -185,16 +187,20 @@ function closeClone(
     sessionId,
     sessionPassword: password,
   } as zookeeper.Option);
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<boolean>((resolve) => {
     const t = setTimeout(() => {
-      client.close();
-      reject(new Error('expireSession: could not connect with the session'));
+      client.removeAllListeners();
+      const cm = (client as unknown as { connectionManager: { connect: () => void; state: number; socket?: { destroy(): void } } }).connectionManager;
+      cm.connect = () => undefined;
+      cm.state = -1;
+      cm.socket?.destroy();
+      resolve(false);
     }, timeoutMs);
     client.once('connected', () => {
       // Close at once, before the victim's reconnect takes the session back.
       client.once('disconnected', () => {
         clearTimeout(t);
-        resolve();
+        resolve(true);
       });
       client.close();
     });

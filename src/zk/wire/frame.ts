@@ -67,7 +67,9 @@ export class FrameDecoder {
       const len = head.readInt32BE(0);
       if (len < 0) throw new DecodeError(`packet length ${len} is negative`);
       if (len > this.maxFrameBytes) {
-        throw new DecodeError(`packet length ${len} exceeds the limit of ${this.maxFrameBytes} bytes`);
+        throw new DecodeError(
+          `packet length ${len} exceeds the limit of ${this.maxFrameBytes} bytes`,
+        );
       }
       if (this.buffered < 4 + len) return out;
       this.take(4);

@@ -141,7 +141,11 @@ export function encodeConnectRequest(req: ConnectRequest): Buffer {
 }
 
 export function encodeConnectResponse(res: ConnectResponse): Buffer {
-  const w = new JuteWriter().int(res.protocolVersion).int(res.timeOut).long(res.sessionId).buffer(res.passwd);
+  const w = new JuteWriter()
+    .int(res.protocolVersion)
+    .int(res.timeOut)
+    .long(res.sessionId)
+    .buffer(res.passwd);
   if (res.readOnly !== undefined) w.bool(res.readOnly);
   return w.toFrame();
 }
@@ -242,14 +246,26 @@ export function encodeRequest(xid: number, type: number, body?: (w: JuteWriter) 
 // ---- replies ----------------------------------------------------------------------------------
 
 /** A reply packet: ReplyHeader(xid, zxid, err) and, when err is 0, the op's response record. */
-export function encodeReply(xid: number, zxid: bigint, err: number, body?: (w: JuteWriter) => void): Buffer {
+export function encodeReply(
+  xid: number,
+  zxid: bigint,
+  err: number,
+  body?: (w: JuteWriter) => void,
+): Buffer {
   const w = new JuteWriter().int(xid).long(zxid).int(err);
   if (err === 0) body?.(w);
   return w.toFrame();
 }
 
 export function encodeNotification(type: number, state: number, path: string): Buffer {
-  return new JuteWriter().int(Xid.notification).long(-1n).int(0).int(type).int(state).ustring(path).toFrame();
+  return new JuteWriter()
+    .int(Xid.notification)
+    .long(-1n)
+    .int(0)
+    .int(type)
+    .int(state)
+    .ustring(path)
+    .toFrame();
 }
 
 export interface ReplyHeader {
@@ -276,7 +292,8 @@ export const Responses = {
     w.buffer(data);
     writeStat(w, stat);
   },
-  getChildren: (children: string[]) => (w: JuteWriter) => void w.vector(children, (x, c) => x.ustring(c)),
+  getChildren: (children: string[]) => (w: JuteWriter) =>
+    void w.vector(children, (x, c) => x.ustring(c)),
   getChildren2: (children: string[], stat: WireStat) => (w: JuteWriter) => {
     w.vector(children, (x, c) => x.ustring(c));
     writeStat(w, stat);
