@@ -6,6 +6,9 @@ import { setLogLevel } from '../log.js';
 import { VERSION } from '../version.js';
 import { registerServerset } from './serverset.js';
 import { registerRecords } from './records.js';
+import { registerDns } from './dns.js';
+import { registerJob } from './job.js';
+import { registerDevcluster } from './devcluster.js';
 
 export function buildProgram(): Command {
   const program = new Command('beacon')
@@ -18,7 +21,10 @@ export function buildProgram(): Command {
     if (cmd.opts().debug) setLogLevel('debug');
   });
   registerRecords(program);
+  registerDns(program);
   registerServerset(program);
+  registerJob(program);
+  registerDevcluster(program);
   return program;
 }
 

@@ -1,0 +1,121 @@
+// `beacon job create|kill|restart|status|list`: Aurora-style job commands against the devcluster
+// master's jobs API (`--master URL`, default http://127.0.0.1:5050).
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { JobsClient } from '../cluster/jobs-client.js';
+import { loadJobFile, parseJobKey } from '../cluster/job-schema.js';
+import type { JobView } from '../cluster/scheduler.js';
+
+const DEFAULT_MASTER = 'http://127.0.0.1:5050';
+
+function parseInstances(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new UsageError(`--instances ${text}: expected ids such as 0,2 or 0-3`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`--instances ${text}: range ${part} runs backwards`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}
+
+function printView(v: JobView, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${v.key}: ${v.instances.length} instance(s)\n`);
+  for (const i of v.instances) {
+    const where = i.host ? ` ${i.host}` : '';
+    const ports = i.ports
+      ? ` ${Object.entries(i.ports)
+          .map(([n, p]) => `${n}=${p}`)
+          .join(' ')}`
+      : '';
+    const msg = i.message ? `  (${i.message})` : '';
+    process.stdout.write(`  ${i.instance}  ${i.status.padEnd(9)}${where}${ports}${msg}\n`);
+    if (i.taskId) process.stdout.write(`     task ${i.taskId}\n`);
+  }
+}
+
+export function registerJob(program: Command): void {
+  const job = program
+    .command('job')
+    .description('create, kill, restart and inspect jobs on the devcluster');
+  const client = (cmd: Command) =>
+    new JobsClient((cmd.optsWithGlobals() as { master?: string }).master ?? DEFAULT_MASTER);
+  const masterOpt = [
+    '--master <url>',
+    `the devcluster master (default ${DEFAULT_MASTER})`,
+  ] as const;
+
+  job
+    .command('create')
+    .description('submit a job file (YAML or JSON) under KEY (cluster/role/env/name)')
+    .argument('<key>', 'job key, e.g. devcluster/vagrant/test/http_example')
+    .argument('<file>', 'job file, e.g. examples/http_example.yaml')
+    .option(...masterOpt)
+    .option('--json', 'print the result as JSON')
+    .action(async (key: string, file: string, opts: { json?: boolean }, cmd: Command) => {
+      parseJobKey(key);
+      const config = loadJobFile(file);
+      config.job_dir ??= dirname(resolve(file));
+      const v = await client(cmd).create(key, config, file);
+      printView(v, opts.json ?? false);
+    });
+
+  job
+    .command('kill')
+    .description('kill a job, or some of its instances')
+    .argument('<key>', 'job key')
+    .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)')
+    .option(...masterOpt)
+    .option('--json', 'print the result as JSON')
+    .action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
+      parseJobKey(key);
+      printView(await client(cmd).kill(key, parseInstances(opts.instances)), opts.json ?? false);
+    });
+
+  job
+    .command('restart')
+    .description("restart a job's instances (their tasks are replaced)")
+    .argument('<key>', 'job key')
+    .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)')
+    .option(...masterOpt)
+    .option('--json', 'print the result as JSON')
+    .action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
+      parseJobKey(key);
+      printView(await client(cmd).restart(key, parseInstances(opts.instances)), opts.json ?? false);
+    });
+
+  job
+    .command('status')
+    .description("a job's instances: status, host, ports, task id, and why it is pending")
+    .argument('<key>', 'job key')
+    .option(...masterOpt)
+    .option('--json', 'print the result as JSON')
+    .action(async (key: string, opts: { json?: boolean }, cmd: Command) => {
+      parseJobKey(key);
+      printView(await client(cmd).status(key), opts.json ?? false);
+    });
+
+  job
+    .command('list')
+    .description('the jobs on the devcluster')
+    .option(...masterOpt)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const jobs = await client(cmd).list();
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
+      if (!jobs.length) return void process.stdout.write('no jobs\n');
+      for (const j of jobs) {
+        process.stdout.write(
+          `${j.key}  instances=${j.instances} running=${j.running} pending=${j.pending}\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,66 @@
+// The jobs API client used by `beacon job …`: JSON over HTTP to the devcluster master. Errors
+// from the master come back with their code and message; an unreachable master says so.
+import { BeaconError, ErrorCodes, type ErrorCode } from '../errors.js';
+import type { JobConfig } from './job-schema.js';
+import type { JobSummary, JobView } from './scheduler.js';
+
+export class JobsClient {
+  constructor(private readonly masterUrl: string) {}
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = `${this.masterUrl.replace(/\/+$/, '')}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30000),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new BeaconError(
+        ErrorCodes.USAGE,
+        `cannot reach the master at ${this.masterUrl} (${cause}); start it with 'npm start' or pass --master URL`,
+      );
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new BeaconError(
+        ErrorCodes.STATE,
+        `${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`,
+      );
+    }
+    if (!res.ok) {
+      const err = json as { error?: string; code?: string };
+      const code = (Object.values(ErrorCodes) as string[]).includes(err.code ?? '')
+        ? (err.code as ErrorCode)
+        : ErrorCodes.JOB;
+      throw new BeaconError(code, err.error ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+
+  create(key: string, config: JobConfig, source: string): Promise<JobView> {
+    return this.call('POST', '/jobs', { key, config, source });
+  }
+
+  kill(key: string, instances?: number[]): Promise<JobView> {
+    return this.call('POST', `/jobs/${key}/kill`, { instances });
+  }
+
+  restart(key: string, instances?: number[]): Promise<JobView> {
+    return this.call('POST', `/jobs/${key}/restart`, { instances });
+  }
+
+  status(key: string): Promise<JobView> {
+    return this.call('GET', `/jobs/${key}`);
+  }
+
+  async list(): Promise<JobSummary[]> {
+    return (await this.call<{ jobs: JobSummary[] }>('GET', '/jobs')).jobs;
+  }
+}

@@ -1,0 +1,226 @@
+// Beacon DNS's HTTP server (node:http): Mesos-DNS's /v1 API, /healthz and /metrics. Reads the
+// served record set through a callback, so a refresh swapping the set is seen by the next request
+// and a request never mixes two sets. GET and HEAD only; every error body is JSON.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/mesos-dns.js';
+import { redactConfig } from '../config/mesos-dns.js';
+import { ErrorCodes, PortInUseError, type ErrorCode } from '../errors.js';
+import { logger } from '../log.js';
+import type { MemRecordSet } from '../records/index.js';
+import {
+  EMPTY_HOST,
+  EMPTY_SERVICE,
+  axfrBody,
+  enumerateBody,
+  hostsBody,
+  servicesBody,
+  versionBody,
+} from './api.js';
+import { healthHttpStatus, type HealthReport } from './health.js';
+import type { ServiceMetrics } from './metrics.js';
+
+const log = logger('http');
+
+export interface HttpServerOptions {
+  /** Listen address (HTTPListener). Default 127.0.0.1. */
+  host?: string;
+  /** Listen port (httpport); 0 picks a free one. Default 8123. */
+  port?: number;
+  /** The effective config; /v1/config shows it with secrets redacted. */
+  config: Config;
+  /** The served records, undefined before the first successful load. */
+  records: () => MemRecordSet | undefined;
+  health: () => HealthReport;
+  metrics: ServiceMetrics;
+}
+
+export interface HttpServer {
+  /** Binds; rejects with PortInUseError naming the port when it is taken. */
+  listen(): Promise<void>;
+  close(): Promise<void>;
+  address(): { host: string; port: number };
+}
+
+class JsonError {
+  constructor(
+    readonly status: number,
+    readonly message: string,
+    readonly code: ErrorCode | 'BEACON_E_HTTP' = 'BEACON_E_HTTP',
+  ) {}
+}
+
+type Handler = (rest: string, url: URL) => unknown | Promise<unknown>;
+
+class Server implements HttpServer {
+  private readonly o: HttpServerOptions;
+  private readonly server: http.Server;
+  private bound: { host: string; port: number } | undefined;
+  private readonly routes: Array<{ prefix: string; exact: boolean; handler: Handler }>;
+
+  constructor(o: HttpServerOptions) {
+    this.o = o;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        log.error({ err: (e as Error).message }, 'HTTP handler failed');
+        if (!res.headersSent)
+          send(res, req, 500, { error: 'internal error', code: 'BEACON_E_HTTP' });
+        else res.destroy();
+      });
+    });
+    // Keep-alive sockets must not hold close() up.
+    this.server.keepAliveTimeout = 5000;
+    this.routes = [
+      { prefix: '/v1/version', exact: true, handler: () => versionBody() },
+      { prefix: '/v1/config', exact: true, handler: () => redactConfig(this.o.config) },
+      { prefix: '/v1/hosts/', exact: false, handler: (host) => this.hosts(host) },
+      { prefix: '/v1/services/', exact: false, handler: (service) => this.services(service) },
+      {
+        prefix: '/v1/enumerate',
+        exact: true,
+        handler: () => enumerateBody(this.ready('enumerate')),
+      },
+      {
+        prefix: '/v1/axfr',
+        exact: true,
+        handler: () => axfrBody(this.ready('axfr'), this.o.config.refreshSeconds),
+      },
+    ];
+  }
+
+  listen(): Promise<void> {
+    const host = this.o.host ?? '127.0.0.1';
+    const port = this.o.port ?? 8123;
+    return new Promise((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => {
+        this.server.off('listening', onListening);
+        if (e.code === 'EADDRINUSE') reject(new PortInUseError('HTTP API (httpport)', host, port));
+        else reject(e);
+      };
+      const onListening = () => {
+        this.server.off('error', onError);
+        const a = this.server.address() as AddressInfo;
+        this.bound = { host: a.address, port: a.port };
+        resolve();
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen(port, host);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  address(): { host: string; port: number } {
+    if (!this.bound) throw new Error('HTTP server is not listening');
+    return this.bound;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://beacon');
+    const path = url.pathname;
+    log.debug({ method: req.method, path }, 'request');
+    const known = path === '/healthz' || path === '/metrics' || this.route(path) !== undefined;
+    if (!known) {
+      send(res, req, 404, { error: `no such endpoint: ${path}`, code: 'BEACON_E_HTTP' });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      send(res, req, 405, {
+        error: `method ${req.method} not allowed on ${path} (use GET)`,
+        code: 'BEACON_E_HTTP',
+      });
+      return;
+    }
+    if (path === '/healthz') {
+      const report = this.o.health();
+      const strict = url.searchParams.has('strict') && url.searchParams.get('strict') !== '0';
+      send(res, req, healthHttpStatus(report, strict), report);
+      return;
+    }
+    if (path === '/metrics') {
+      const { contentType, body } = await this.o.metrics.render();
+      res.writeHead(200, {
+        'content-type': contentType,
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const r = this.route(path)!;
+    let rest: string;
+    try {
+      rest = decodeURIComponent(path.slice(r.prefix.length));
+    } catch {
+      send(res, req, 400, { error: `bad percent-encoding in ${path}`, code: 'BEACON_E_HTTP' });
+      return;
+    }
+    try {
+      send(res, req, 200, await r.handler(rest, url));
+    } catch (e) {
+      if (!(e instanceof JsonError)) throw e;
+      send(res, req, e.status, { error: e.message, code: e.code });
+    }
+  }
+
+  private route(path: string) {
+    return this.routes.find((r) =>
+      r.exact ? path === r.prefix : path.startsWith(r.prefix) && path.length > r.prefix.length,
+    );
+  }
+
+  /** The served set, or 503 before the first load (nothing is served before it, as for DNS). */
+  private ready(what: string): MemRecordSet {
+    const rs = this.o.records();
+    if (!rs) throw new JsonError(503, `not ready: no state loaded yet (${what}); see /healthz`);
+    if ((what === 'enumerate' || what === 'axfr') && !this.o.config.EnumerationOn) {
+      throw new JsonError(403, `/v1/${what} is disabled (EnumerationOn is false in the config)`);
+    }
+    return rs;
+  }
+
+  private hosts(host: string): unknown {
+    const rs = this.ready('hosts');
+    const body = hostsBody(rs, host);
+    if (body.length) return body;
+    if (this.o.config.compat404) return [EMPTY_HOST];
+    throw new JsonError(404, `no A or AAAA records for ${host}`, ErrorCodes.NOT_FOUND);
+  }
+
+  private services(service: string): unknown {
+    const rs = this.ready('services');
+    const body = servicesBody(rs, service);
+    if (body.length) return body;
+    if (this.o.config.compat404) return [EMPTY_SERVICE];
+    throw new JsonError(
+      404,
+      `no SRV records (with addressable targets) for ${service}`,
+      ErrorCodes.NOT_FOUND,
+    );
+  }
+}
+
+function send(
+  res: http.ServerResponse,
+  req: http.IncomingMessage,
+  status: number,
+  body: unknown,
+): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  return new Server(options);
+}

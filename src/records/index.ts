@@ -1,0 +1,44 @@
+// Public API of records/: Mesos state → Mesos-DNS-compatible record set (full build and
+// incremental updates), and sorted views of it. See docs/records.md.
+import type { MesosState } from '../model/mesos-state.js';
+import type { RecordsConfig } from './config.js';
+import { MemRecordSet } from './mem-record-set.js';
+
+export { MemRecordSet } from './mem-record-set.js';
+export {
+  DEFAULT_RECORDS_CONFIG,
+  makeRecordsConfig,
+  type IpSource,
+  type RecordsConfig,
+} from './config.js';
+export {
+  axfrRecords,
+  enumerate,
+  forEachRecord,
+  recordList,
+  sortedNames,
+  writeZone,
+  zoneText,
+  type EnumerableFramework,
+  type EnumerableRecord,
+  type EnumerableTask,
+  type RecordLine,
+} from './listing.js';
+export { domainFrag, fitLabel, legacyLabels, rfc1123, rfc952, type LabelFunc } from './labels.js';
+export { agentTail, taskHash } from './hash.js';
+export { reverseName } from './reverse.js';
+export type { TaskSpec } from './task-records.js';
+export type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
+
+/** Builds the complete record set of a state (pure: same state and config, same records).
+ *  `compact` (default true) trims record arrays for a long-lived set; a one-shot listing skips it. */
+export function generateRecords(
+  state: MesosState,
+  config: RecordsConfig,
+  options: { compact?: boolean } = {},
+): MemRecordSet {
+  const rs = new MemRecordSet(config);
+  rs.loadState(state.agents, state.frameworks, state.leader);
+  if (options.compact !== false) rs.compact();
+  return rs;
+}

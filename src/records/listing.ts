@@ -1,0 +1,190 @@
+// Sorted views of a record set: zone-file text (`beacon records`, golden tests), a JSON list, and
+// Mesos-DNS's /v1/enumerate and /v1/axfr shapes. Sorting: owner names by code unit order; within
+// a name A, AAAA, SRV, PTR; values in order (SRV by target, then port).
+import { A, AAAA, KIND_NAMES, PTR, SRV, type Kind } from './task-records.js';
+import { type MemRecordSet, cmp } from './mem-record-set.js';
+
+export interface RecordLine {
+  name: string;
+  type: 'A' | 'AAAA' | 'SRV' | 'PTR';
+  ttl: number;
+  /** IP (A/AAAA), target FQDN (SRV, PTR). */
+  data: string;
+  /** SRV only. */
+  priority?: number;
+  weight?: number;
+  port?: number;
+}
+
+const KINDS = [A, AAAA, SRV, PTR] as const;
+
+export function sortedNames(rs: MemRecordSet): string[] {
+  return Array.from(rs.names()).sort();
+}
+
+const ONE = [0] as const;
+
+// Sorted indices of one kind's values (SRV: by target, then port). Insertion sort: nearly all
+// names hold a handful of values, and a comparator closure per name costs more than the sort.
+function order(vals: readonly string[], ports: readonly number[] | undefined): readonly number[] {
+  const n = vals.length;
+  if (n === 1) return ONE;
+  if (n > 32) {
+    const idx = vals.map((_, i) => i);
+    return idx.sort((x, y) => cmp(vals[x]!, vals[y]!) || (ports ? ports[x]! - ports[y]! : 0));
+  }
+  const idx = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const v = vals[i]!;
+    const p = ports ? ports[i]! : 0;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const w = vals[idx[j]!]!;
+      if (w < v || (w === v && (ports ? ports[idx[j]!]! : 0) <= p)) break;
+      idx[j + 1] = idx[j]!;
+    }
+    idx[j + 1] = i;
+  }
+  return idx;
+}
+
+/** Calls `f` for every record in sorted order. */
+export function forEachRecord(
+  rs: MemRecordSet,
+  f: (name: string, kind: Kind, value: string, port: number) => void,
+): void {
+  for (const name of sortedNames(rs)) {
+    const e = rs.entry(name)!;
+    for (const kind of KINDS) {
+      const vals = e.values(kind);
+      if (vals.length === 0) continue;
+      const ports = kind === SRV ? e.srvPorts() : undefined;
+      for (const i of order(vals, ports)) f(name, kind, vals[i]!, ports ? ports[i]! : 0);
+    }
+  }
+}
+
+/** Every record as one zone-file line (`name TTL IN TYPE rdata`), handed to `write` in chunks of
+ *  about `chunkSize` characters (a 50,000-task zone is ~150 MB: one string per line is slow). */
+export function writeZone(
+  rs: MemRecordSet,
+  write: (chunk: string) => void,
+  chunkSize = 1 << 20,
+): void {
+  const ttl = ` ${rs.zone.ttl} IN `;
+  const heads = KIND_NAMES.map((k) => `${ttl}${k} `);
+  heads[SRV] = `${ttl}SRV 0 ${rs.config.srvWeight} `;
+  let buf = '';
+  for (const name of sortedNames(rs)) {
+    const e = rs.entry(name)!;
+    for (const kind of KINDS) {
+      const v = e.raw(kind);
+      if (v === undefined) continue;
+      const head = name + heads[kind]!;
+      if (kind === SRV) {
+        const p = e.rawPorts()!;
+        if (typeof v === 'string') buf += `${head}${p as number} ${v}\n`;
+        else {
+          const ports = p as readonly number[];
+          for (const i of order(v, ports)) buf += `${head}${ports[i]!} ${v[i]!}\n`;
+        }
+      } else if (typeof v === 'string') buf += `${head}${v}\n`;
+      else for (const i of order(v, undefined)) buf += `${head}${v[i]!}\n`;
+    }
+    if (buf.length >= chunkSize) {
+      write(buf);
+      buf = '';
+    }
+  }
+  if (buf !== '') write(buf);
+}
+
+export function zoneText(rs: MemRecordSet): string {
+  const parts: string[] = [];
+  writeZone(rs, (c) => parts.push(c));
+  return parts.join('');
+}
+
+/** Every record as an object, sorted. */
+export function recordList(rs: MemRecordSet): RecordLine[] {
+  const out: RecordLine[] = [];
+  const ttl = rs.zone.ttl;
+  forEachRecord(rs, (name, kind, value, port) => {
+    if (kind === SRV)
+      out.push({
+        name,
+        type: 'SRV',
+        ttl,
+        data: value,
+        priority: 0,
+        weight: rs.config.srvWeight,
+        port,
+      });
+    else out.push({ name, type: KIND_NAMES[kind], ttl, data: value });
+  });
+  return out;
+}
+
+export interface EnumerableRecord {
+  name: string;
+  /** IP, or `target:port` for SRV (Mesos-DNS's form). */
+  host: string;
+  rtype: 'A' | 'AAAA' | 'SRV';
+}
+export interface EnumerableTask {
+  name: string;
+  id: string;
+  records: EnumerableRecord[];
+}
+export interface EnumerableFramework {
+  name: string;
+  tasks: EnumerableTask[];
+}
+
+/** Mesos-DNS's /v1/enumerate body: framework → task → the task's records (PTR left out, as
+ *  Mesos-DNS has none). Frameworks and tasks in id order, records in generation order. */
+export function enumerate(rs: MemRecordSet): { frameworks: EnumerableFramework[] } {
+  const frameworks: EnumerableFramework[] = [];
+  for (const g of rs.taskGroups()) {
+    const tasks: EnumerableTask[] = [];
+    for (const spec of g.tasks) {
+      const records: EnumerableRecord[] = [];
+      const seen = new Set<string>();
+      rs.taskRecords(spec, {
+        put(name, kind, value, port) {
+          if (kind === PTR) return;
+          const host = kind === SRV ? `${value}:${port}` : value;
+          const k = `${name} ${kind} ${host}`;
+          if (seen.has(k)) return;
+          seen.add(k);
+          records.push({ name, host, rtype: KIND_NAMES[kind] as EnumerableRecord['rtype'] });
+        },
+      });
+      tasks.push({ name: spec.name, id: spec.id, records });
+    }
+    frameworks.push({ name: g.frameworkName, tasks });
+  }
+  return { frameworks };
+}
+
+/** The `Records` part of Mesos-DNS's /v1/axfr: name → values per type (SRV as `target:port`),
+ *  names and values sorted. PTRs are Beacon's own addition (`PTRs`). */
+export function axfrRecords(rs: MemRecordSet): {
+  As: Record<string, string[]>;
+  AAAAs: Record<string, string[]>;
+  SRVs: Record<string, string[]>;
+  PTRs: Record<string, string[]>;
+} {
+  const out = { As: {}, AAAAs: {}, SRVs: {}, PTRs: {} } as {
+    As: Record<string, string[]>;
+    AAAAs: Record<string, string[]>;
+    SRVs: Record<string, string[]>;
+    PTRs: Record<string, string[]>;
+  };
+  const maps = [out.As, out.AAAAs, out.SRVs, out.PTRs];
+  forEachRecord(rs, (name, kind, value, port) => {
+    const m = maps[kind]!;
+    (m[name] ??= []).push(kind === SRV ? `${value}:${port}` : value);
+  });
+  return out;
+}

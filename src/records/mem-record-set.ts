@@ -1,0 +1,340 @@
+// The in-memory RecordSet Beacon serves: built in full from a state (generateRecords) and kept
+// current task by task (applyTask / removeTask) for the v1 event stream. Every record carries a
+// reference count, and every task keeps the inputs its records were made from, so removing a task
+// regenerates exactly its records and drops one reference each — shared names stay while other
+// tasks still make them. All updates are synchronous: a reader never sees half an update.
+import type { HostPort, MesosAgent, MesosFramework, MesosTask } from '../model/mesos-state.js';
+import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
+import type { RecordsConfig } from './config.js';
+import { Entry, type EntryParams } from './entry.js';
+import {
+  type Kind,
+  Namer,
+  type Sink,
+  type TaskSpec,
+  emitTask,
+  isRecordable,
+  taskSpec,
+} from './task-records.js';
+import type { NameRecords, RecordSet, ZoneInfo } from './types.js';
+
+// Names longer than this (with the trailing dot) cannot be encoded; never emitted.
+const MAX_NAME = 254;
+
+export class MemRecordSet implements RecordSet {
+  readonly zone: ZoneInfo;
+  readonly config: RecordsConfig;
+  private readonly namer: Namer;
+  private readonly params: EntryParams;
+  private readonly map = new Map<string, Entry>();
+  private ancestors: Map<string, number> | undefined;
+  private readonly totals = [0, 0, 0, 0];
+  private readonly agents = new Map<string, MesosAgent>();
+  private readonly frameworks = new Map<string, MesosFramework>();
+  private readonly tasks = new Map<string, TaskSpec>();
+  /** TASK_RUNNING tasks waiting for their agent or framework to be known (a task whose agent went
+   *  away is kept as its spec). */
+  private readonly parked = new Map<string, MesosTask | TaskSpec>();
+  private readonly byAgent = new Map<string, Set<string>>();
+  private leader: HostPort | undefined;
+  private readonly adder: Sink;
+  private readonly remover: Sink;
+
+  constructor(config: RecordsConfig) {
+    this.config = config;
+    this.namer = new Namer(config);
+    this.params = { srvWeight: config.srvWeight };
+    this.zone = {
+      domain: config.domain,
+      ttl: config.ttl,
+      soa: {
+        mname: config.soaMname,
+        rname: config.soaRname,
+        serial: config.serial,
+        refresh: config.soaRefresh,
+        retry: config.soaRetry,
+        expire: config.soaExpire,
+        minttl: config.soaMinttl,
+      },
+    };
+    this.adder = { put: (n, k, v, p) => this.addRecord(n, k, v, p) };
+    this.remover = { put: (n, k, v, p) => this.removeRecord(n, k, v, p) };
+    emitSelf(config, this.adder);
+  }
+
+  // ---- RecordSet ----------------------------------------------------------------------------
+
+  get(name: string): NameRecords | undefined {
+    return this.map.get(name);
+  }
+
+  exists(name: string): boolean {
+    if (this.map.has(name)) return true;
+    if (!this.ancestors) this.buildAncestors();
+    return this.ancestors!.has(name);
+  }
+
+  names(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  counts(): { a: number; aaaa: number; srv: number; ptr: number } {
+    const t = this.totals;
+    return { a: t[0]!, aaaa: t[1]!, srv: t[2]!, ptr: t[3]! };
+  }
+
+  /** Internal entry access for listing (values per kind without building SrvData objects). */
+  entry(name: string): Entry | undefined {
+    return this.map.get(name);
+  }
+
+  // ---- incremental updates -------------------------------------------------------------------
+
+  /** Adds, replaces or (when it is no longer TASK_RUNNING) removes one task. A running task whose
+   *  agent or framework is not known yet gets records once they are added. Returns true when the
+   *  task has records afterwards. */
+  applyTask(task: MesosTask): boolean {
+    this.dropTask(task.id);
+    if (task.state !== 'TASK_RUNNING') return false;
+    const agent = this.agents.get(task.agentId);
+    const fw = this.frameworks.get(task.frameworkId);
+    if (!isRecordable(task, agent) || !fw) {
+      this.parked.set(task.id, task);
+      return false;
+    }
+    this.addSpec(taskSpec(task, agent, fw, this.config));
+    this.bump();
+    return true;
+  }
+
+  /** Removes a task and exactly its records. Returns false when the task was unknown. */
+  removeTask(taskId: string): boolean {
+    const had = this.dropTask(taskId);
+    if (had) this.bump();
+    return had;
+  }
+
+  hasTask(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
+
+  /** Number of tasks with records. */
+  taskCount(): number {
+    return this.tasks.size;
+  }
+
+  /** Adds or replaces an agent; its tasks' records follow (agent IPs, host IP source). */
+  applyAgent(agent: MesosAgent): void {
+    const old = this.agents.get(agent.id);
+    if (old) emitAgent(old, this.namer, this.remover);
+    this.agents.set(agent.id, agent);
+    emitAgent(agent, this.namer, this.adder);
+    for (const id of [...(this.byAgent.get(agent.id) ?? [])]) {
+      const spec = this.tasks.get(id)!;
+      this.removeSpec(spec);
+      this.addSpec({ ...spec, agentIps: agent.ips });
+    }
+    this.unpark((t) => t.agentId === agent.id);
+    this.bump();
+  }
+
+  /** Removes an agent; its tasks lose their records (Mesos-DNS: only tasks on known agents). */
+  removeAgent(agentId: string): void {
+    const old = this.agents.get(agentId);
+    if (!old) return;
+    emitAgent(old, this.namer, this.remover);
+    this.agents.delete(agentId);
+    for (const id of [...(this.byAgent.get(agentId) ?? [])]) {
+      const spec = this.tasks.get(id)!;
+      this.removeSpec(spec);
+      this.parked.set(id, spec);
+    }
+    this.bump();
+  }
+
+  /** Adds or replaces a framework (its `tasks` are ignored: apply them with applyTask). */
+  applyFramework(fw: MesosFramework): void {
+    const old = this.frameworks.get(fw.id);
+    const bare: MesosFramework = { ...fw, tasks: [] };
+    if (old) emitFramework(old, this.namer, this.remover);
+    this.frameworks.set(fw.id, bare);
+    emitFramework(bare, this.namer, this.adder);
+    if (old && old.name !== fw.name) {
+      for (const spec of [...this.tasks.values()]) {
+        if (spec.frameworkId !== fw.id) continue;
+        this.removeSpec(spec);
+        this.addSpec({ ...spec, frameworkName: fw.name });
+      }
+    }
+    this.unpark((t) => t.frameworkId === fw.id);
+    this.bump();
+  }
+
+  /** Removes a framework and all its tasks' records. */
+  removeFramework(frameworkId: string): void {
+    const old = this.frameworks.get(frameworkId);
+    if (!old) return;
+    emitFramework(old, this.namer, this.remover);
+    this.frameworks.delete(frameworkId);
+    for (const spec of [...this.tasks.values()])
+      if (spec.frameworkId === frameworkId) this.removeSpec(spec);
+    for (const [id, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(id);
+    this.bump();
+  }
+
+  /** Sets the leading master (leader/master/masterN records). */
+  setLeader(leader: HostPort | undefined): void {
+    emitMasters(this.leader, this.config, this.namer, this.remover);
+    this.leader = leader;
+    emitMasters(leader, this.config, this.namer, this.adder);
+    this.bump();
+  }
+
+  // ---- enumeration --------------------------------------------------------------------------
+
+  /** The tasks with records, grouped by framework (in framework id order, tasks by id). */
+  taskGroups(): { frameworkId: string; frameworkName: string; tasks: TaskSpec[] }[] {
+    const groups = new Map<string, TaskSpec[]>();
+    for (const spec of this.tasks.values()) {
+      let g = groups.get(spec.frameworkId);
+      if (!g) groups.set(spec.frameworkId, (g = []));
+      g.push(spec);
+    }
+    const out: { frameworkId: string; frameworkName: string; tasks: TaskSpec[] }[] = [];
+    for (const [id, fw] of [...this.frameworks].sort((x, y) => cmp(x[0], y[0]))) {
+      const tasks = (groups.get(id) ?? []).sort((x, y) => cmp(x.id, y.id));
+      out.push({ frameworkId: id, frameworkName: fw.name, tasks });
+    }
+    return out;
+  }
+
+  /** Calls `sink` with every record one task makes (each once). */
+  taskRecords(spec: TaskSpec, sink: Sink): void {
+    emitTask(spec, this.namer, sink);
+  }
+
+  // ---- building blocks ----------------------------------------------------------------------
+
+  /** Full-build path (generateRecords): no serial bumps, no parked bookkeeping per call. */
+  loadState(
+    agents: readonly MesosAgent[],
+    frameworks: readonly MesosFramework[],
+    leader: HostPort | undefined,
+  ): void {
+    for (const a of agents) {
+      if (this.agents.has(a.id)) continue; // a duplicated agent id: the first wins
+      this.agents.set(a.id, a);
+      emitAgent(a, this.namer, this.adder);
+    }
+    for (const f of frameworks) {
+      if (this.frameworks.has(f.id)) continue;
+      const bare: MesosFramework = { ...f, tasks: [] };
+      this.frameworks.set(f.id, bare);
+      emitFramework(bare, this.namer, this.adder);
+    }
+    for (const f of frameworks) {
+      const bare = this.frameworks.get(f.id)!;
+      for (const t of f.tasks) {
+        if (t.state !== 'TASK_RUNNING' || this.tasks.has(t.id)) continue;
+        const agent = this.agents.get(t.agentId);
+        if (!agent) {
+          this.parked.set(t.id, t);
+          continue;
+        }
+        this.addSpec(taskSpec(t, agent, bare, this.config));
+      }
+    }
+    this.leader = leader;
+    emitMasters(leader, this.config, this.namer, this.adder);
+  }
+
+  /** Trims every record array to its length (after a full build). */
+  compact(): void {
+    for (const e of this.map.values()) e.compact();
+  }
+
+  private addSpec(spec: TaskSpec): void {
+    this.tasks.set(spec.id, spec);
+    let s = this.byAgent.get(spec.agentId);
+    if (!s) this.byAgent.set(spec.agentId, (s = new Set()));
+    s.add(spec.id);
+    emitTask(spec, this.namer, this.adder);
+  }
+
+  private removeSpec(spec: TaskSpec): void {
+    emitTask(spec, this.namer, this.remover);
+    this.tasks.delete(spec.id);
+    const s = this.byAgent.get(spec.agentId);
+    if (s) {
+      s.delete(spec.id);
+      if (s.size === 0) this.byAgent.delete(spec.agentId);
+    }
+  }
+
+  private dropTask(id: string): boolean {
+    const parked = this.parked.delete(id);
+    const spec = this.tasks.get(id);
+    if (!spec) return parked;
+    this.removeSpec(spec);
+    return true;
+  }
+
+  private unpark(match: (t: MesosTask | TaskSpec) => boolean): void {
+    for (const [id, t] of [...this.parked]) {
+      if (!match(t)) continue;
+      const agent = this.agents.get(t.agentId);
+      const fw = this.frameworks.get(t.frameworkId);
+      if (!agent || !fw) continue;
+      this.parked.delete(id);
+      if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config));
+      else this.addSpec({ ...t, agentId: agent.id, agentIps: agent.ips, frameworkName: fw.name });
+    }
+  }
+
+  private bump(): void {
+    this.zone.soa.serial = (this.zone.soa.serial + 1) >>> 0 || 1;
+  }
+
+  private addRecord(name: string, kind: Kind, value: string, port: number): void {
+    if (name.length > MAX_NAME) return;
+    let e = this.map.get(name);
+    if (!e) {
+      e = new Entry(this.params);
+      this.map.set(name, e);
+      if (this.ancestors) this.countAncestors(name, 1);
+    }
+    if (e.add(kind, value, port)) this.totals[kind]!++;
+  }
+
+  private removeRecord(name: string, kind: Kind, value: string, port: number): void {
+    const e = this.map.get(name);
+    if (!e) return;
+    if (e.remove(kind, value, port)) {
+      this.totals[kind]!--;
+      if (e.size === 0) {
+        this.map.delete(name);
+        if (this.ancestors) this.countAncestors(name, -1);
+      }
+    }
+  }
+
+  // Empty non-terminals: counted lazily (the first exists() call), then kept up to date.
+  private buildAncestors(): void {
+    this.ancestors = new Map();
+    for (const name of this.map.keys()) this.countAncestors(name, 1);
+  }
+
+  private countAncestors(name: string, delta: number): void {
+    const anc = this.ancestors!;
+    for (let i = name.indexOf('.'); i >= 0 && i < name.length - 1; i = name.indexOf('.', i + 1)) {
+      const parent = name.slice(i + 1);
+      const n = (anc.get(parent) ?? 0) + delta;
+      if (n > 0) anc.set(parent, n);
+      else anc.delete(parent);
+    }
+  }
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

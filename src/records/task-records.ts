@@ -1,0 +1,352 @@
+// The records of one task, exactly as Mesos-DNS names them (records/generator.go taskRecord and
+// taskContextRecord), with Beacon's label-length fixes and PTR records. Emitted through a Sink so
+// the same code adds a task, removes it (same inputs → same records) and lists it for /v1/enumerate.
+import type { MesosAgent, MesosFramework, MesosStatus, MesosTask } from '../model/mesos-state.js';
+import { normalizeIp } from '../model/mesos-addr.js';
+import type { RecordsConfig } from './config.js';
+import { agentTail, taskHash } from './hash.js';
+import {
+  type LabelFunc,
+  MAX_LABEL,
+  domainFrag,
+  fitLabel,
+  legacyLabels,
+  rfc1123,
+  rfc952,
+} from './labels.js';
+import { reverseName } from './reverse.js';
+
+export const A = 0;
+export const AAAA = 1;
+export const SRV = 2;
+export const PTR = 3;
+export type Kind = typeof A | typeof AAAA | typeof SRV | typeof PTR;
+export const KIND_NAMES = ['A', 'AAAA', 'SRV', 'PTR'] as const;
+
+/** Receives records: value is an IP (A/AAAA), the target FQDN (SRV, with `port`) or the PTR target. */
+export interface Sink {
+  put(name: string, kind: Kind, value: string, port: number): void;
+}
+
+/** Everything one task's records depend on, kept per task so removal regenerates the same set.
+ *  Compact on purpose (a 100,000-task set keeps 100,000 of them): ids are the agent's and
+ *  framework's own strings, and only the reduced IP candidates of the task's status are kept. */
+export interface TaskSpec {
+  id: string;
+  name: string;
+  frameworkId: string;
+  frameworkName: string;
+  agentId: string;
+  /** The agent's IPs (shared with the agent entry): the `host` IP source and `.slave` records. */
+  agentIps: readonly string[];
+  /** First IPv4/IPv6 of the IP sources before `host` in IPSources (all of them without `host`). */
+  ipsBefore: readonly string[];
+  /** First IPv4/IPv6 of the IP sources after `host`. */
+  ipsAfter: readonly string[];
+  ports: readonly number[];
+  /** DiscoveryInfo name; absent when the task has none or an empty one (Mesos-DNS: no DI). */
+  diName?: string;
+  /** DiscoveryInfo ports flattened: number, name, protocol, number, name, protocol, … */
+  diPorts?: readonly (string | number)[];
+}
+
+const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
+const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
+const NO_IPS: readonly string[] = Object.freeze([]);
+const NO_PORTS: readonly (string | number)[] = Object.freeze([]);
+// A DiscoveryInfo port without a protocol gets both (Mesos-DNS withProtocol).
+const BOTH = ['tcp', 'udp'] as const;
+
+// The TASK_RUNNING status with the highest timestamp (the only one IP sources read).
+export function latestRunning(statuses: readonly MesosStatus[]): MesosStatus | undefined {
+  let best: MesosStatus | undefined;
+  for (const s of statuses) {
+    if (s.state === 'TASK_RUNNING' && (best === undefined || s.timestamp > best.timestamp))
+      best = s;
+  }
+  return best;
+}
+
+function labelValues(s: MesosStatus | undefined, key: string): string[] {
+  if (!s) return [];
+  const out: string[] = [];
+  for (const l of s.labels) if (l.key === key) out.push(l.value);
+  return out;
+}
+
+// The first IPv4 and first IPv6 of lists of candidates, in order (Mesos-DNS ipsTo4And6).
+function first4And6(lists: readonly (readonly string[])[], normalize: boolean): string[] {
+  let v4: string | undefined;
+  let v6: string | undefined;
+  for (const cands of lists) {
+    for (const c of cands) {
+      const ip = normalize ? normalizeIp(c) : c;
+      if (ip === undefined) continue;
+      if (ip.includes(':')) v6 ??= ip;
+      else v4 ??= ip;
+    }
+    if (v4 !== undefined && v6 !== undefined) break;
+  }
+  if (v4 !== undefined) return v6 !== undefined ? [v4, v6] : [v4];
+  return v6 !== undefined ? [v6] : [];
+}
+
+/** Candidate IPs of the task's own sources, split around `host`, each reduced to ≤1 v4 + ≤1 v6. */
+function ownIps(
+  running: MesosStatus | undefined,
+  sources: RecordsConfig['ipSources'],
+): [string[], string[]] {
+  const before: string[][] = [];
+  const after: string[][] = [];
+  let list = before;
+  for (const src of sources) {
+    if (src === 'host') list = after;
+    else if (running)
+      list.push(
+        src === 'netinfo'
+          ? running.networkIps
+          : labelValues(running, src === 'mesos' ? MESOS_IP_LABEL : DOCKER_IP_LABEL),
+      );
+  }
+  return [first4And6(before, true), first4And6(after, true)];
+}
+
+/** Task IPs the way Mesos-DNS computes them: the candidates of every configured source, in
+ *  source order, reduced to the first IPv4 and the first IPv6 (Task.IPs + ipsTo4And6). */
+export function specIps(t: TaskSpec, usesHost: boolean): string[] {
+  return first4And6(usesHost ? [t.ipsBefore, t.agentIps, t.ipsAfter] : [t.ipsBefore], false);
+}
+
+/** True when Mesos-DNS would give the task records: TASK_RUNNING on a known agent. */
+export function isRecordable(task: MesosTask, agent: MesosAgent | undefined): agent is MesosAgent {
+  return task.state === 'TASK_RUNNING' && agent !== undefined;
+}
+
+export function taskSpec(
+  task: MesosTask,
+  agent: MesosAgent,
+  fw: MesosFramework,
+  cfg: RecordsConfig,
+): TaskSpec {
+  const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
+  const spec: TaskSpec = {
+    id: task.id,
+    name: task.name,
+    frameworkId: fw.id,
+    frameworkName: fw.name,
+    agentId: agent.id,
+    agentIps: agent.ips,
+    ipsBefore: before.length === 0 ? NO_IPS : before,
+    ipsAfter: after.length === 0 ? NO_IPS : after,
+    ports: task.ports,
+  };
+  const d = task.discovery;
+  if (d && d.name !== '') {
+    spec.diName = d.name;
+    const flat = new Array<string | number>(d.ports.length * 3);
+    d.ports.forEach((p, i) => {
+      flat[3 * i] = p.number;
+      flat[3 * i + 1] = p.name;
+      flat[3 * i + 2] = p.protocol;
+    });
+    spec.diPorts = flat;
+  }
+  return spec;
+}
+
+/** The names of one pass that do not depend on the task instance (shared by every instance of a
+ *  job): computed once per (framework, name) and cached, since building and hashing the same long
+ *  strings for every task is most of a full build's cost. */
+interface PassNames {
+  /** The name's labels before the last, joined with '.' and a trailing '.' (or ''). */
+  canonPrefix: string;
+  lastLabel: string;
+  arec: string;
+  arecSlave: string;
+  srvName: string;
+  tcpSlave: string;
+  udpSlave: string;
+  tcp: string;
+  udp: string;
+  /** protocol → port name → [`_name._proto.fw.D.`, `_port._name._proto.fw.D.` or ''] */
+  di: Map<string, Map<string, [string, string]>>;
+}
+
+/** The passes of one task name (or DiscoveryInfo name): legacy (raw) first when it applies. */
+interface NameGroup {
+  legacy: PassNames | undefined;
+  main: PassNames | undefined;
+}
+
+const CACHE_MAX = 100_000;
+
+/** Per-config naming helpers with caches (framework and job names repeat on every task). */
+export class Namer {
+  readonly label: LabelFunc;
+  /** `.mesos.` */
+  readonly tail: string;
+  /** IPSources includes `host`. */
+  readonly usesHost: boolean;
+  private readonly fwCache = new Map<string, string>();
+  private readonly protoCache = new Map<string, string>();
+  private readonly groups = new Map<string, Map<string, NameGroup>>();
+  private groupCount = 0;
+
+  constructor(readonly cfg: RecordsConfig) {
+    this.label = cfg.spec === 'RFC952' ? rfc952 : rfc1123;
+    this.tail = `.${cfg.domain}.`;
+    this.usesHost = cfg.ipSources.includes('host');
+  }
+
+  /** DomainFrag of a framework name (may be `""`). */
+  fw(name: string): string {
+    let f = this.fwCache.get(name);
+    if (f === undefined) {
+      f = domainFrag(name, this.label);
+      this.fwCache.set(name, f);
+    }
+    return f;
+  }
+
+  /** `_tcp`, `_udp`, `_<spec(protocol)>`, shortened to fit a label. */
+  proto(protocol: string): string {
+    let p = this.protoCache.get(protocol);
+    if (p === undefined) {
+      p = `_${fitLabel(this.label(protocol), MAX_LABEL - 1)}`;
+      this.protoCache.set(protocol, p);
+    }
+    return p;
+  }
+
+  /** The passes for a task named `raw` (its DiscoveryInfo name when `isDI`) in framework `fw`
+   *  (already DomainFrag'd). */
+  group(fw: string, raw: string, isDI: boolean): NameGroup {
+    const key = isDI ? `${fw}\u0001${raw}` : `${fw}\u0000${raw}`;
+    let m = this.groups.get(fw);
+    if (!m) this.groups.set(fw, (m = new Map()));
+    let g = m.get(key);
+    if (g === undefined) {
+      if (this.groupCount >= CACHE_MAX) {
+        this.groups.clear(); // bounded: a long-running stream sees many job names come and go
+        this.groupCount = 0;
+        this.groups.set(fw, (m = new Map()));
+      }
+      const legacy = isDI ? legacyLabels(raw) : undefined;
+      const main = this.label(raw);
+      g = {
+        legacy: legacy ? this.passNames(fw, legacy) : undefined,
+        main: main === '' ? undefined : this.passNames(fw, [main]),
+      };
+      m.set(key, g);
+      this.groupCount++;
+    }
+    return g;
+  }
+
+  private passNames(fw: string, labels: string[]): PassNames {
+    const last = labels.length - 1;
+    const inner = last > 0 ? labels.slice(1).join('.') : '';
+    const name = labels.join('.');
+    // Beacon's fix: shorten the name part so `_name` stays within 63 bytes.
+    const srvName = `_${fitLabel(labels[0]!, MAX_LABEL - 1)}${last > 0 ? `.${inner}` : ''}`;
+    const D = this.tail;
+    const fwD = `.${fw}${D}`;
+    const fwSlaveD = `.${fw}.slave${D}`;
+    return {
+      canonPrefix: last > 0 ? `${labels.slice(0, last).join('.')}.` : '',
+      lastLabel: labels[last]!,
+      arec: name + fwD,
+      arecSlave: name + fwSlaveD,
+      srvName,
+      tcpSlave: `${srvName}._tcp${fwSlaveD}`,
+      udpSlave: `${srvName}._udp${fwSlaveD}`,
+      tcp: `${srvName}._tcp${fwD}`,
+      udp: `${srvName}._udp${fwD}`,
+      di: new Map(),
+    };
+  }
+
+  /** `_name._proto.fw.D.` and `_port._name._proto.fw.D.` ('' when the port has no name). */
+  diNames(pn: PassNames, fw: string, protocol: string, portName: string): [string, string] {
+    let byName = pn.di.get(protocol);
+    if (!byName) pn.di.set(protocol, (byName = new Map()));
+    let r = byName.get(portName);
+    if (!r) {
+      const base = `${pn.srvName}.${this.proto(protocol)}.${fw}${this.tail}`;
+      const label = portName === '' ? '' : this.label(portName);
+      r = [base, label === '' ? '' : `_${fitLabel(label, MAX_LABEL - 1)}.${base}`];
+      byName.set(portName, r);
+    }
+    return r;
+  }
+}
+
+/** Emits every record of one task (both passes when it has a DiscoveryInfo name). */
+export function emitTask(t: TaskSpec, namer: Namer, sink: Sink): void {
+  const fw = namer.fw(t.frameworkName);
+  if (fw === '') return; // Mesos-DNS would make names with an empty label
+  // canon = name-hash-tail; the agent tail is normally `s3`, but it is data: make it a label too.
+  let tail = agentTail(t.agentId);
+  if (!/^[a-z0-9]*$/.test(tail)) tail = rfc1123(tail);
+  let suffix = `-${taskHash(t.id)}${tail === '' ? '' : `-${tail}`}`;
+  if (suffix.length > MAX_LABEL - 1) suffix = suffix.slice(0, MAX_LABEL - 1).replace(/-+$/, '');
+  const d = t.diName !== undefined ? (t.diPorts ?? NO_PORTS) : undefined;
+  // With a DiscoveryInfo name: Mesos-DNS's "legacy" pass with the raw name (the seed document's
+  // names), then the sanitised one. Identical records from both passes are one record.
+  const g = namer.group(fw, t.diName ?? t.name, d !== undefined);
+  const ips = specIps(t, namer.usesHost);
+  if (g.legacy) emitPass(t, ips, d, g.legacy, fw, suffix, namer, sink, false);
+  if (g.main) emitPass(t, ips, d, g.main, fw, suffix, namer, sink, true);
+}
+
+function emitPass(
+  t: TaskSpec,
+  taskIps: readonly string[],
+  d: readonly (string | number)[] | undefined,
+  pn: PassNames,
+  fw: string,
+  suffix: string,
+  namer: Namer,
+  sink: Sink,
+  ptr: boolean,
+): void {
+  // Beacon's fix: shorten the name part so `name-hash-tail` stays within 63 bytes.
+  const canonName = pn.canonPrefix + fitLabel(pn.lastLabel, MAX_LABEL - suffix.length) + suffix;
+  // join() makes flat strings: these are kept as owner names, and a concatenation would keep a
+  // cons-string wrapper next to its flattened copy.
+  const canon = [canonName, '.', fw, namer.tail].join('');
+  const canonSlave = [canonName, '.', fw, '.slave', namer.tail].join('');
+  for (const ip of taskIps) {
+    const k = ip.includes(':') ? AAAA : A;
+    sink.put(pn.arec, k, ip, 0);
+    sink.put(canon, k, ip, 0);
+  }
+  for (const ip of t.agentIps) {
+    const k = ip.includes(':') ? AAAA : A;
+    sink.put(pn.arecSlave, k, ip, 0);
+    sink.put(canonSlave, k, ip, 0);
+  }
+  for (const p of t.ports) {
+    sink.put(pn.tcpSlave, SRV, canonSlave, p);
+    sink.put(pn.udpSlave, SRV, canonSlave, p);
+    if (!d) {
+      sink.put(pn.tcp, SRV, canonSlave, p);
+      sink.put(pn.udp, SRV, canonSlave, p);
+    }
+  }
+  if (d) {
+    for (let i = 0; i < d.length; i += 3) {
+      const number = d[i] as number;
+      const name = d[i + 1] as string;
+      const protocol = d[i + 2] as string;
+      for (const proto of protocol !== '' ? [protocol] : BOTH) {
+        const [base, named] = namer.diNames(pn, fw, proto, name);
+        sink.put(base, SRV, canon, number);
+        if (named !== '') sink.put(named, SRV, canon, number);
+      }
+    }
+  }
+  if (ptr && namer.cfg.ptr) {
+    for (const ip of taskIps) sink.put(reverseName(ip), PTR, canon, 0);
+  }
+}

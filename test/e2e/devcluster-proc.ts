@@ -1,0 +1,264 @@
+// Test helper: runs `beacon devcluster` as a real child process on free ports and unique loopback
+// addresses (so tests run beside each other and beside a developer's `npm start`), and reads what
+// it exposes: the master's jobs API and state, and ServerSet members over the ZooKeeper wire.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCoordination } from '../../src/zk/index.js';
+import type { Coordination } from '../../src/zk/types.js';
+import { freePort } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
+
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const BEACON = join(ROOT, 'bin', 'beacon.js');
+export const EXAMPLE_KEY = 'devcluster/vagrant/test/http_example';
+export const EXAMPLE_PATH = '/aurora/vagrant/test/http_example';
+
+/** A first agent address nobody else uses: 127.X.Y.1 with random X, Y. */
+export function uniqueAgentIp(): string {
+  const r = () => 10 + Math.floor(Math.random() * 240);
+  return `127.${r()}.${r()}.1`;
+}
+
+export interface DevclusterProc {
+  child: ChildProcess;
+  masterUrl: string;
+  masterPort: number;
+  zk: string;
+  agentIp: string;
+  agentPort: number;
+  dataDir: string;
+  dnsPort?: number;
+  dnsHttpPort?: number;
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (or 128+N). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  masterPort?: number;
+  agentIp?: string;
+  agentPort?: number;
+  zkPort?: number;
+  dns?: boolean;
+  dnsPort?: number;
+  dnsHttpPort?: number;
+  extra?: string[];
+}
+
+export async function startDevclusterProc(o: StartOptions = {}): Promise<DevclusterProc> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'beacon-dc-'));
+  const masterPort = o.masterPort ?? (await freePort());
+  const agentIp = o.agentIp ?? uniqueAgentIp();
+  const agentPort = o.agentPort ?? (await freePort());
+  const zkPort = o.zkPort ?? (await freePort());
+  const args = [
+    BEACON,
+    'devcluster',
+    '--data-dir',
+    dataDir,
+    '--master-port',
+    String(masterPort),
+    '--agent-ip',
+    agentIp,
+    '--agent-port',
+    String(agentPort),
+    '--zk-port',
+    String(zkPort),
+    '--agent-ports',
+    '31000-31100',
+  ];
+  let dnsPort: number | undefined;
+  let dnsHttpPort: number | undefined;
+  if (o.dns) {
+    dnsPort = o.dnsPort ?? (await freePort());
+    dnsHttpPort = o.dnsHttpPort ?? (await freePort());
+    args.push('--dns-port', String(dnsPort), '--dns-http-port', String(dnsHttpPort));
+  } else args.push('--no-dns');
+  args.push(...(o.extra ?? []));
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))),
+  );
+  let exitCode: number | undefined;
+  void exited.then((c) => (exitCode = c));
+  await waitFor(
+    'the devcluster banner',
+    () => {
+      if (exitCode !== undefined) throw new Error(`devcluster exited with ${exitCode}:\n${out}`);
+      return out.includes('Beacon devcluster is up.');
+    },
+    20000,
+  ).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n--- output ---\n${out}`);
+  });
+  const zk = /ZooKeeper\s+(\S+)/.exec(out)![1]!;
+  return {
+    child,
+    masterUrl: `http://127.0.0.1:${masterPort}`,
+    masterPort,
+    zk,
+    agentIp,
+    agentPort,
+    dataDir,
+    dnsPort,
+    dnsHttpPort,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20000) {
+      if (exitCode !== undefined) return exitCode;
+      child.kill(signal);
+      const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** `beacon …` as a child process. */
+export function beacon(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BEACON, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface InstanceView {
+  instance: number;
+  status: string;
+  message?: string;
+  taskId?: string;
+  agentId?: string;
+  host?: string;
+  ports?: Record<string, number>;
+}
+
+/** One HTTP request on a fresh connection (no keep-alive: the tests block the event loop in
+ *  spawnSync, during which a server may close an idle pooled connection under a client). */
+export function request(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const r = await request(url);
+  return JSON.parse(r.text) as T;
+}
+
+export async function jobStatus(
+  masterUrl: string,
+  key = EXAMPLE_KEY,
+): Promise<InstanceView[] | undefined> {
+  const res = await request(`${masterUrl}/jobs/${key}`);
+  if (res.status === 404) return undefined;
+  return (JSON.parse(res.text) as { instances: InstanceView[] }).instances;
+}
+
+export function allRunning(n: number) {
+  return (v: InstanceView[] | undefined) =>
+    v !== undefined && v.length === n && v.every((i) => i.status === 'RUNNING');
+}
+
+export async function waitRunning(
+  masterUrl: string,
+  n = 2,
+  key = EXAMPLE_KEY,
+  timeoutMs = 30000,
+): Promise<InstanceView[]> {
+  return waitFor(
+    `${n} running instances of ${key}`,
+    async () => {
+      const v = await jobStatus(masterUrl, key);
+      return allRunning(n)(v) ? v : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+export async function masterState(masterUrl: string): Promise<Record<string, unknown>> {
+  return getJson(`${masterUrl}/master/state`);
+}
+
+export async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  return request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+export interface Member {
+  name: string;
+  data: {
+    serviceEndpoint: { host: string; port: number };
+    additionalEndpoints: Record<string, { host: string; port: number }>;
+    status: string;
+    shard?: number;
+  };
+}
+
+/** A ZooKeeper session over the wire to the devcluster's store. */
+export async function zkClient(connect: string): Promise<Coordination> {
+  const s = openCoordination(connect, { sessionTimeoutMs: 6000 });
+  await s.waitConnected(10000);
+  return s;
+}
+
+export async function members(zk: Coordination, path = EXAMPLE_PATH): Promise<Member[]> {
+  let names: string[];
+  try {
+    names = await zk.getChildren(path);
+  } catch {
+    return [];
+  }
+  const out: Member[] = [];
+  for (const name of names.filter((n) => n.startsWith('member_')).sort()) {
+    try {
+      const { data } = await zk.getData(`${path}/${name}`);
+      out.push({ name, data: JSON.parse(data.toString('utf8')) as Member['data'] });
+    } catch {
+      /* deleted meanwhile */
+    }
+  }
+  return out;
+}
+
+/** PIDs of processes whose command line mentions `text` (task processes carry their agent IP). */
+export function processesMentioning(text: string): number[] {
+  const r = spawnSync('pgrep', ['-f', '--', text], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+}
