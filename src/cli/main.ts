@@ -4,13 +4,24 @@ import { Command, CommanderError } from 'commander';
 import { formatError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import { VERSION } from '../version.js';
-import { registerServerset } from './serverset.js';
-import { registerRecords } from './records.js';
-import { registerDns } from './dns.js';
-import { registerJob } from './job.js';
-import { registerDevcluster } from './devcluster.js';
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+// Command groups load on demand: `beacon records` should not pay for loading ZooKeeper, the DNS
+// server and the devcluster. Only help (or an unknown command) loads them all.
+const GROUPS: Record<string, () => Promise<Register>> = {
+  records: async () => (await import('./records.js')).registerRecords,
+  dns: async () => (await import('./dns.js')).registerDns,
+  serverset: async () => (await import('./serverset.js')).registerServerset,
+  job: async () => (await import('./job.js')).registerJob,
+  devcluster: async () => (await import('./devcluster.js')).registerDevcluster,
+};
+
+/** The first argument that is not a global option: the command group asked for. */
+function requestedGroup(argv: string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
+}
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('beacon')
     .description('Service discovery for Aurora/Mesos-style clusters')
     .version(VERSION)
@@ -20,16 +31,14 @@ export function buildProgram(): Command {
   program.hook('preAction', (cmd) => {
     if (cmd.opts().debug) setLogLevel('debug');
   });
-  registerRecords(program);
-  registerDns(program);
-  registerServerset(program);
-  registerJob(program);
-  registerDevcluster(program);
+  const group = requestedGroup(argv);
+  const wanted = group && group in GROUPS ? [group] : Object.keys(GROUPS);
+  for (const register of await Promise.all(wanted.map((g) => GROUPS[g]!()))) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv);
