@@ -2,9 +2,10 @@
 // and sequential nodes, one-shot data/child/exists watches, digest ACLs, and sessions that can be
 // expired or cut off on purpose. The devcluster's default, and the fast half of the contract suite.
 import { EventEmitter } from 'node:events';
-import { ZkAuthError, ZkClosedError, ZkError, ZkUnreachableError } from '../errors.js';
+import { ZkAuthError, ZkClosedError, ZkError } from '../errors.js';
 import { digestId, OPEN_ACL_UNSAFE } from './acl.js';
-import { ancestors, baseName, normalizePath, parentPath } from './paths.js';
+import { mkdirp, waitConnected } from './session-helpers.js';
+import { baseName, normalizePath, parentPath } from './paths.js';
 import {
   Perms,
   type Acl,
@@ -463,34 +464,12 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     });
   }
 
-  async waitConnected(timeoutMs: number): Promise<void> {
-    if (this._state === 'connected') return;
-    if (this._state === 'closed') throw new ZkClosedError();
-    await new Promise<void>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(t);
-        this.off('connected', ok);
-        this.off('closed', closed);
-      };
-      const t = setTimeout(() => {
-        done();
-        reject(
-          new ZkUnreachableError(
-            `the embedded coordination store is not reachable (stopped) after ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const ok = () => {
-        done();
-        resolve();
-      };
-      const closed = () => {
-        done();
-        reject(new ZkClosedError());
-      };
-      this.once('connected', ok);
-      this.once('closed', closed);
-    });
+  waitConnected(timeoutMs: number): Promise<void> {
+    return waitConnected(
+      this,
+      timeoutMs,
+      () => `the embedded coordination store is not reachable (stopped) after ${timeoutMs} ms`,
+    );
   }
 
   /** Runs an operation once connected (operations wait while the store is down). */
@@ -514,16 +493,8 @@ export class EmbeddedSession extends EventEmitter<SessionEvents> implements Coor
     return this.op(() => this.store._create(this, p, data, options));
   }
 
-  async mkdirp(path: string, acl?: Acl[]): Promise<void> {
-    const p = normalizePath(path);
-    if (p === '/') return;
-    for (const dir of [...ancestors(p), p]) {
-      try {
-        await this.create(dir, Buffer.alloc(0), { mode: 'persistent', acl });
-      } catch (e) {
-        if (!(e instanceof ZkError && e.reason === 'nodeExists')) throw e;
-      }
-    }
+  mkdirp(path: string, acl?: Acl[]): Promise<void> {
+    return mkdirp(this, path, acl);
   }
 
   remove(path: string, version = -1): Promise<void> {

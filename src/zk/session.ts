@@ -4,16 +4,11 @@
 // of retrying silently, and never deletes ephemeral nodes except on an explicit close().
 import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
-import {
-  ZkAuthError,
-  ZkClosedError,
-  ZkError,
-  ZkUnreachableError,
-  type ZkReason,
-} from '../errors.js';
+import { ZkAuthError, ZkClosedError, ZkError, type ZkReason } from '../errors.js';
 import { logger } from '../log.js';
 import { OPEN_ACL_UNSAFE } from './acl.js';
-import { ancestors, normalizePath } from './paths.js';
+import { mkdirp, waitConnected } from './session-helpers.js';
+import { normalizePath } from './paths.js';
 import type {
   Acl,
   AuthInfo,
@@ -306,34 +301,13 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
   }
   private lastProbeAt = 0;
 
-  async waitConnected(timeoutMs: number): Promise<void> {
-    if (this._state === 'connected') return;
-    if (this._state === 'closed') throw new ZkClosedError();
-    await new Promise<void>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(t);
-        this.off('connected', onConnected);
-        this.off('closed', onClosed);
-      };
-      const onConnected = () => {
-        done();
-        resolve();
-      };
-      const onClosed = () => {
-        done();
-        reject(new ZkClosedError());
-      };
-      const t = setTimeout(() => {
-        done();
-        reject(
-          new ZkUnreachableError(
-            `could not connect to ZooKeeper at ${this.target} within ${Math.round(timeoutMs / 1000)} s; check --zk (host:port list) and that the ensemble is up`,
-          ),
-        );
-      }, timeoutMs);
-      this.once('connected', onConnected);
-      this.once('closed', onClosed);
-    });
+  waitConnected(timeoutMs: number): Promise<void> {
+    return waitConnected(
+      this,
+      timeoutMs,
+      () =>
+        `could not connect to ZooKeeper at ${this.target} within ${Math.round(timeoutMs / 1000)} s; check --zk (host:port list) and that the ensemble is up`,
+    );
   }
 
   private failPending(reason: ZkReason): void {
@@ -392,16 +366,8 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
     return this.call<string>('create', p, (c, done) => c.create(p, data, acl, mode, done));
   }
 
-  async mkdirp(path: string, acl?: Acl[]): Promise<void> {
-    const p = normalizePath(path);
-    if (p === '/') return;
-    for (const dir of [...ancestors(p), p]) {
-      try {
-        await this.create(dir, Buffer.alloc(0), { mode: 'persistent', acl });
-      } catch (e) {
-        if (!(e instanceof ZkError && e.reason === 'nodeExists')) throw e;
-      }
-    }
+  mkdirp(path: string, acl?: Acl[]): Promise<void> {
+    return mkdirp(this, path, acl);
   }
 
   remove(path: string, version = -1): Promise<void> {
