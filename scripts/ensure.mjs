@@ -16,6 +16,7 @@ export const SYSTEM_PACKAGES = {
   test: [
     { pkg: 'zookeeper', probe: '/usr/share/zookeeper/bin/zkServer.sh' },
     { pkg: 'bind9-dnsutils', probe: '/usr/bin/dig' },
+    { pkg: 'openssl', probe: '/usr/bin/openssl' },
   ],
   bench: [
     { pkg: 'dnsperf', probe: '/usr/bin/dnsperf' },
