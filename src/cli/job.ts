@@ -23,12 +23,13 @@ function parseInstances(text: string | undefined): number[] | undefined {
   return out;
 }
 
+/** One write per command: output piped into `head` stays whole and never half-written. */
 function printView(v: JobView, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${v.key}: ${v.instances.length} instance(s)\n`);
+  const lines = [`${v.key}: ${v.instances.length} instance(s)`];
   for (const i of v.instances) {
     const where = i.host ? ` ${i.host}` : '';
     const ports = i.ports
@@ -37,9 +38,10 @@ function printView(v: JobView, json: boolean): void {
           .join(' ')}`
       : '';
     const msg = i.message ? `  (${i.message})` : '';
-    process.stdout.write(`  ${i.instance}  ${i.status.padEnd(9)}${where}${ports}${msg}\n`);
-    if (i.taskId) process.stdout.write(`     task ${i.taskId}\n`);
+    lines.push(`  ${i.instance}  ${i.status.padEnd(9)}${where}${ports}${msg}`);
+    if (i.taskId) lines.push(`     task ${i.taskId}`);
   }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export function registerJob(program: Command): void {

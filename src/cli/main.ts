@@ -37,6 +37,12 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   return program;
 }
 
+// `beacon … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram(argv);
   const debug = argv.includes('--debug');

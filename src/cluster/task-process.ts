@@ -45,6 +45,8 @@ export class TaskProcess extends EventEmitter<TaskProcessEvents> {
   private readonly exited: Promise<void>;
   private done = false;
   private lastDetail = '';
+  /** The status the runner reported before taking its group down. */
+  private reported: number | undefined;
 
   constructor(spec: RunnerSpec) {
     super();
@@ -73,7 +75,8 @@ export class TaskProcess extends EventEmitter<TaskProcessEvents> {
         resolve(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0));
       });
     });
-    this.exited = Promise.all([childExit, linesClosed]).then(([status]) => {
+    this.exited = Promise.all([childExit, linesClosed]).then(([raw]) => {
+      const status = this.reported ?? raw;
       this.emit('exit', status, this.lastDetail || `exited with status ${status}`);
     });
   }
@@ -97,6 +100,8 @@ export class TaskProcess extends EventEmitter<TaskProcessEvents> {
       if (!this.lastDetail || (e.code !== 0 && e.code !== null) || e.signal)
         this.lastDetail = detail;
       this.emit('processExited', e.name, detail);
+    } else if (e.ev === 'done') {
+      this.reported = e.status;
     } else if (e.ev === 'error') {
       this.lastDetail = `process ${e.name} could not start: ${e.message}`;
       log.warn({ process: e.name, err: e.message }, 'process could not start');

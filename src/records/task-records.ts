@@ -15,6 +15,8 @@ import {
   rfc952,
 } from './labels.js';
 import { reverseName } from './reverse.js';
+import { Interner, ownString } from './own.js';
+const interner = new Interner();
 
 export const A = 0;
 export const AAAA = 1;
@@ -130,24 +132,24 @@ export function taskSpec(
 ): TaskSpec {
   const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
   const spec: TaskSpec = {
-    id: task.id,
-    name: task.name,
+    id: ownString(task.id),
+    name: interner.get(task.name),
     frameworkId: fw.id,
     frameworkName: fw.name,
     agentId: agent.id,
     agentIps: agent.ips,
-    ipsBefore: before.length === 0 ? NO_IPS : before,
-    ipsAfter: after.length === 0 ? NO_IPS : after,
-    ports: task.ports,
+    ipsBefore: before.length === 0 ? NO_IPS : before.map((x) => interner.get(x)),
+    ipsAfter: after.length === 0 ? NO_IPS : after.map((x) => interner.get(x)),
+    ports: task.ports.slice(),
   };
   const d = task.discovery;
   if (d && d.name !== '') {
-    spec.diName = d.name;
+    spec.diName = interner.get(d.name);
     const flat = new Array<string | number>(d.ports.length * 3);
     d.ports.forEach((p, i) => {
       flat[3 * i] = p.number;
-      flat[3 * i + 1] = p.name;
-      flat[3 * i + 2] = p.protocol;
+      flat[3 * i + 1] = interner.get(p.name);
+      flat[3 * i + 2] = interner.get(p.protocol);
     });
     spec.diPorts = flat;
   }

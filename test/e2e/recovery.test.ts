@@ -120,3 +120,42 @@ test('SIGKILL of the devcluster still leaves no task process behind', async () =
   // The runners notice their parent is gone and take their process groups down.
   await waitFor('task processes gone', () => processesMentioning(prefix).length === 0, 15000, 100);
 });
+
+test('a killed task takes what its processes left behind with it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-leftover-'));
+  const dc = await startDevclusterProc({ extra: ['--no-example'] });
+  const marker = `leftover-${process.pid}-${Date.now()}`;
+  const file = join(dir, 'leftover.yaml');
+  writeFileSync(
+    file,
+    [
+      'job: devcluster/www-data/prod/leftover',
+      'processes:',
+      '  - name: main',
+      // A background child the shell does not wait for, then the main process.
+      `    cmdline: node -e 'setTimeout(() => {}, 300000)' ${marker} & exec sleep 300`,
+      'kill_grace_secs: 1',
+    ].join('\n'),
+  );
+  try {
+    assert.equal(
+      beacon(['job', 'create', 'devcluster/www-data/prod/leftover', file, '--master', dc.masterUrl])
+        .status,
+      0,
+    );
+    await waitRunning(dc.masterUrl, 1, 'devcluster/www-data/prod/leftover');
+    await waitFor('the background child', () => processesMentioning(marker).length === 1);
+    assert.equal(
+      beacon(['job', 'kill', 'devcluster/www-data/prod/leftover', '--master', dc.masterUrl]).status,
+      0,
+    );
+    await waitFor(
+      'the background child gone',
+      () => processesMentioning(marker).length === 0,
+      10000,
+      50,
+    );
+  } finally {
+    await dc.stop();
+  }
+});
