@@ -112,7 +112,16 @@ export class ZkServer {
       if (!this.proc) throw new Error(`ZooKeeper exited during start-up (dir ${this.dir})`);
       if ((await fourLetter(this.port, 'ruok', 500)) === 'imok') {
         // ruok answers before the server accepts sessions; srvr says "Mode:" once it serves.
-        if ((await fourLetter(this.port, 'srvr', 500)).includes('Mode:')) return;
+        // `conf` names the data dir: the server on the port must be ours, not one another test
+        // started on the port while ours was down.
+        if ((await fourLetter(this.port, 'srvr', 500)).includes('Mode:')) {
+          const conf = await fourLetter(this.port, 'conf', 500);
+          if (!conf.includes(this.dir)) {
+            await this.kill();
+            throw new Error(`port ${this.port} was taken by another server while ZooKeeper restarted`);
+          }
+          return;
+        }
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -218,12 +218,18 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       const published: number[] = [];
       w.on('change', (c) => published.push(c.members.length));
       let wentStale = false;
+      let staleSet: number[] = [];
       w.on('stale', () => {
         wentStale = true;
-        assert.deepEqual(ports(w), [36000], 'the last known set is kept while stale');
+        staleSet = ports(w);
       });
       await backend.restart();
-      await waitFor('stale, then fresh again', () => wentStale && !w.stale, 30000);
+      await waitFor('stale, then fresh again', () => wentStale && !w.stale, 30000).catch((e: Error) => {
+        throw new Error(
+          `${e.message} (wentStale=${wentStale}, stale=${w.stale}, reader=${reader.state}, owner=${owner.state}, members=${JSON.stringify(ports(w))})`,
+        );
+      });
+      assert.deepEqual(staleSet, [36000], 'the last known set is kept while stale');
       assert.deepEqual(ports(w), [36000]);
       const b = new Announcer({ session: owner, path, instance: instance(36010) });
       await b.join();
