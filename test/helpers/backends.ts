@@ -15,6 +15,8 @@ export interface Backend {
   cleanup(): Promise<void>;
   /** The ZooKeeper server, for the real backend. */
   server?: ZkServer;
+  /** Connect string for clients made outside connect() (not for the in-process store). */
+  connectString?: string;
 }
 
 export async function embeddedBackend(): Promise<Backend> {
@@ -41,6 +43,7 @@ export async function zookeeperBackend(): Promise<Backend> {
   const server = await ZkServer.start();
   return {
     server,
+    connectString: server.connectString,
     async connect(opts) {
       const s = new ZkSession(server.connectString, { ...opts, sessionTimeoutMs: 4000 });
       await s.waitConnected(15000);
@@ -81,6 +84,7 @@ export async function wireBackend(): Promise<Backend> {
   let server: ZkWireServer = await startZkWireServer(serverOptions);
   const port = server.port;
   return {
+    connectString: `127.0.0.1:${port}`,
     async connect(opts) {
       const s = new ZkSession(server.connectString, {
         ...opts,
