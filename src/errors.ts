@@ -18,6 +18,7 @@ export const ErrorCodes = {
   TIMEOUT: 'BEACON_E_TIMEOUT',
   JOB: 'BEACON_E_JOB',
   CHILD: 'BEACON_E_CHILD',
+  UNAUTHORIZED: 'BEACON_E_UNAUTHORIZED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -147,6 +148,13 @@ export class JobError extends BeaconError {
 export class ChildError extends BeaconError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.CHILD, message, options);
+  }
+}
+
+/** A request to a protected API lacked the right credentials (HTTP 401). */
+export class UnauthorizedError extends BeaconError {
+  constructor(message: string) {
+    super(ErrorCodes.UNAUTHORIZED, message);
   }
 }
 

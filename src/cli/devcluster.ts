@@ -11,6 +11,7 @@ import {
   type DevclusterOptions,
 } from '../cluster/devcluster.js';
 import { startDevclusterDns, type DevclusterDns } from '../cluster/dns.js';
+import { API_TOKEN_ENV, resolveApiToken } from '../cluster/auth.js';
 import { killAllTaskGroups } from '../cluster/task-process.js';
 
 function int(name: string, min: number, max: number) {
@@ -63,6 +64,7 @@ interface Flags {
   domain: string;
   dnsSource: string;
   dnsRefresh: number;
+  apiToken?: string;
 }
 
 function banner(dc: Devcluster, dns: DevclusterDns | undefined, example: boolean): string {
@@ -73,7 +75,8 @@ function banner(dc: Devcluster, dns: DevclusterDns | undefined, example: boolean
   const lines = [
     '',
     'Beacon devcluster is up.',
-    `  master      ${dc.masterUrl}  (/master/state, POST /api/v1, jobs API)`,
+    `  master      ${dc.masterUrl}  (/master/state, POST /api/v1, jobs API${dc.apiTokenRequired ? '; changes need the API token' : ''})`,
+    `  dashboard   ${dc.masterUrl}/  (jobs, DNS names, ServerSet members, live events)`,
     ...a.map((x, i) => `  agent ${i}     ${x}`),
     `  ZooKeeper   ${dc.zkConnectString}${dc.zkTarget === 'embedded' ? '  (embedded store, ZooKeeper wire protocol)' : ''}`,
     dns
@@ -193,10 +196,18 @@ export function registerDevcluster(program: Command): void {
       int('--dns-refresh', 1, 3600),
       1,
     )
+    .option(
+      '--api-token <token>',
+      `token for the master's state-changing calls (Authorization: Bearer …); required with a non-loopback --master-host (default: $${API_TOKEN_ENV}, which is preferred: flags show in ps)`,
+    )
     .action(async (f: Flags) => {
       if (!['stream', 'poll'].includes(f.dnsSource))
         throw new UsageError(`--dns-source ${f.dnsSource}: expected stream or poll`);
+      const apiToken = resolveApiToken(f.apiToken);
+      // Task processes inherit this process's environment: the token must not reach them.
+      delete process.env[API_TOKEN_ENV];
       const opts: Partial<DevclusterOptions> = {
+        apiToken,
         dataDir: f.dataDir,
         masterHost: f.masterHost,
         masterPort: f.masterPort,
@@ -237,6 +248,7 @@ export function registerDevcluster(program: Command): void {
             domain: f.domain,
             source: f.dnsSource as 'stream' | 'poll',
           });
+          dc.dashboard.attachDns(dns.service);
         }
       } catch (e) {
         await dc.close();

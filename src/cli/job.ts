@@ -1,8 +1,10 @@
 // `beacon job create|kill|restart|status|list`: Aurora-style job commands against the devcluster
-// master's jobs API (`--master URL`, default http://127.0.0.1:5050).
+// master's jobs API (`--master URL`, default http://127.0.0.1:5050; `--api-token TOKEN` or
+// $BEACON_API_TOKEN when the master was started with a token).
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { API_TOKEN_ENV, resolveApiToken } from '../cluster/auth.js';
 import { JobsClient } from '../cluster/jobs-client.js';
 import { loadJobFile, parseJobKey } from '../cluster/job-schema.js';
 import type { JobView } from '../cluster/scheduler.js';
@@ -48,8 +50,14 @@ export function registerJob(program: Command): void {
   const job = program
     .command('job')
     .description('create, kill, restart and inspect jobs on the devcluster');
-  const client = (cmd: Command) =>
-    new JobsClient((cmd.optsWithGlobals() as { master?: string }).master ?? DEFAULT_MASTER);
+  const client = (cmd: Command) => {
+    const o = cmd.optsWithGlobals() as { master?: string; apiToken?: string };
+    return new JobsClient(o.master ?? DEFAULT_MASTER, resolveApiToken(o.apiToken));
+  };
+  const tokenOpt = [
+    '--api-token <token>',
+    `token of a master started with one (default: $${API_TOKEN_ENV})`,
+  ] as const;
   const masterOpt = [
     '--master <url>',
     `the devcluster master (default ${DEFAULT_MASTER})`,
@@ -61,6 +69,7 @@ export function registerJob(program: Command): void {
     .argument('<key>', 'job key, e.g. devcluster/vagrant/test/http_example')
     .argument('<file>', 'job file, e.g. examples/http_example.yaml')
     .option(...masterOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the result as JSON')
     .action(async (key: string, file: string, opts: { json?: boolean }, cmd: Command) => {
       parseJobKey(key);
@@ -76,6 +85,7 @@ export function registerJob(program: Command): void {
     .argument('<key>', 'job key')
     .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)')
     .option(...masterOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the result as JSON')
     .action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
       parseJobKey(key);
@@ -88,6 +98,7 @@ export function registerJob(program: Command): void {
     .argument('<key>', 'job key')
     .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)')
     .option(...masterOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the result as JSON')
     .action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
       parseJobKey(key);
@@ -99,6 +110,7 @@ export function registerJob(program: Command): void {
     .description("a job's instances: status, host, ports, task id, and why it is pending")
     .argument('<key>', 'job key')
     .option(...masterOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the result as JSON')
     .action(async (key: string, opts: { json?: boolean }, cmd: Command) => {
       parseJobKey(key);
@@ -109,6 +121,7 @@ export function registerJob(program: Command): void {
     .command('list')
     .description('the jobs on the devcluster')
     .option(...masterOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const jobs = await client(cmd).list();

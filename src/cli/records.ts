@@ -11,7 +11,7 @@ import {
   formatWarning,
   parseState,
 } from '../model/mesos-state.js';
-import { generateRecords, recordList, writeZone } from '../records/index.js';
+import { listRecords, recordLines, writeZoneLines, zoneInfo } from '../records/index.js';
 import { fetchStateJson } from '../sources/fetch-state.js';
 
 interface RecordsFlags {
@@ -100,13 +100,15 @@ export async function runRecords(flags: RecordsFlags): Promise<void> {
     flags.state,
     warn,
   );
-  const rs = generateRecords(state, recordsConfig(config), { compact: false });
+  // A one-shot listing: no refcounted, incrementally updatable set (see records/one-shot.ts).
+  const cfg = recordsConfig(config);
+  const records = listRecords(state, cfg);
   if (flags.format === 'json') {
-    writeOut(`${JSON.stringify({ zone: rs.zone, records: recordList(rs) })}\n`);
+    const body = { zone: zoneInfo(cfg), records: recordLines(records, cfg.ttl, cfg.srvWeight) };
+    writeOut(`${JSON.stringify(body)}\n`);
     return;
   }
-  // Small chunks: fewer live cons-strings per chunk makes the young-generation GC cheaper.
-  writeZone(rs, writeOut, 64 << 10);
+  writeZoneLines(records, cfg.ttl, cfg.srvWeight, writeOut);
 }
 
 export function registerRecords(program: Command): void {

@@ -10,6 +10,8 @@ import { logger } from '../log.js';
 import { embeddedStore, openCoordination } from '../zk/index.js';
 import { startZkWireServer, type ZkWireServer } from '../zk/wire-server.js';
 import { Agent } from './agent.js';
+import { Dashboard } from './dashboard/index.js';
+import { assertListenAllowed } from './auth.js';
 import { loadJobFile } from './job-schema.js';
 import { closeServer, listen } from './listen.js';
 import { Master } from './master.js';
@@ -55,6 +57,9 @@ export interface DevclusterOptions {
   heartbeatSeconds: number;
   /** Submit this job file when no job of its key exists (undefined: none). */
   exampleJob?: string;
+  /** Token state-changing master calls must carry (`Authorization: Bearer …`); required when
+   *  masterHost is not loopback. Default: none (loopback peers only). */
+  apiToken?: string;
 }
 
 export const DEFAULTS: DevclusterOptions = {
@@ -91,6 +96,10 @@ export interface Devcluster {
   /** `embedded` or the ensemble. */
   readonly zkTarget: string;
   readonly dataDir: string;
+  /** True when state-changing master calls need the API token. */
+  readonly apiTokenRequired: boolean;
+  /** The web dashboard served at `/`; `attachDns` gives it the DNS service's names and metrics. */
+  readonly dashboard: Dashboard;
   /** Stops everything: tasks deannounced and killed, listeners closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -127,6 +136,8 @@ export async function startDevcluster(
   const o: DevclusterOptions = { ...DEFAULTS, ...partial };
   if (!Number.isInteger(o.agents) || o.agents < 1 || o.agents > 50)
     throw new UsageError('--agents: expected 1 to 50');
+  // Before anything binds: a jobs API reachable from the network without a token is refused.
+  assertListenAllowed(o.masterHost, o.apiToken);
   const ports = parsePortRanges(o.agentPorts);
   const dataDir = resolve(o.dataDir);
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -180,11 +191,20 @@ export async function startDevcluster(
       const a = agents.find((x) => x.info.id === agentId);
       if (a) await a.fail();
     };
+    const dashboard = new Dashboard({
+      master,
+      scheduler,
+      coordination: o.zk ?? 'embedded',
+      zkRoot: o.zkRoot,
+      allowCustomServersetPath: o.allowCustomServersetPath,
+    });
     const server = createMasterServer({
       master,
       scheduler,
       heartbeatSeconds: o.heartbeatSeconds,
       failAgent,
+      apiToken: o.apiToken,
+      dashboard,
     });
     const masterPort = await listen(
       server,
@@ -194,6 +214,7 @@ export async function startDevcluster(
     );
     (master.options as { port: number }).port = masterPort;
     cleanups.push(() => closeServer(server));
+    cleanups.push(() => dashboard.close());
 
     // Agents stop together, after the scheduler (cleanups run in reverse), before the listener.
     cleanups.push(async () => {
@@ -242,6 +263,8 @@ export async function startDevcluster(
       zkConnectString,
       zkTarget,
       dataDir,
+      apiTokenRequired: o.apiToken !== undefined,
+      dashboard,
       close: () => (closing ??= closeAll()),
     };
   } catch (e) {

@@ -239,7 +239,17 @@ export function parseJobText(text: string, source: string): JobConfig {
       `${source}: not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML'}${at}: ${e.message.split('\n')[0]}`,
     );
   }
-  return validateJob(doc.toJS(), source);
+  let value: unknown;
+  try {
+    // toJS resolves aliases: an alias bomb or an alias to no anchor throws here (found by the job
+    // file fuzzer, test/cluster/jobfile-fuzz.test.ts) and must be a JobError like any bad file.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new JobError(
+      `${source}: not usable ${/\.json$/i.test(source) ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
+  }
+  return validateJob(value, source);
 }
 
 /** Reads and validates a job file (`.yaml`, `.yml` or `.json`). */

@@ -1,19 +1,27 @@
-// The jobs API client used by `beacon job …`: JSON over HTTP to the devcluster master. Errors
-// from the master come back with their code and message; an unreachable master says so.
-import { BeaconError, ErrorCodes, type ErrorCode } from '../errors.js';
+// The jobs API client used by `beacon job …`: JSON over HTTP to the devcluster master, with the
+// API token as `Authorization: Bearer …` when one is given. Errors from the master come back with
+// their code and message; an unreachable master says so.
+import { BeaconError, ErrorCodes, UnauthorizedError, type ErrorCode } from '../errors.js';
 import type { JobConfig } from './job-schema.js';
 import type { JobSummary, JobView } from './scheduler.js';
 
 export class JobsClient {
-  constructor(private readonly masterUrl: string) {}
+  constructor(
+    private readonly masterUrl: string,
+    /** Sent as `Authorization: Bearer <apiToken>` (the master's --api-token). */
+    private readonly apiToken?: string,
+  ) {}
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = `${this.masterUrl.replace(/\/+$/, '')}${path}`;
     let res: Response;
     try {
+      const headers: Record<string, string> =
+        body === undefined ? {} : { 'content-type': 'application/json' };
+      if (this.apiToken !== undefined) headers.authorization = `Bearer ${this.apiToken}`;
       res = await fetch(url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30000),
       });
@@ -36,6 +44,11 @@ export class JobsClient {
     }
     if (!res.ok) {
       const err = json as { error?: string; code?: string };
+      if (res.status === 401) {
+        throw new UnauthorizedError(
+          `${this.masterUrl}: ${err.error ?? 'HTTP 401: the master wants an API token (--api-token)'}`,
+        );
+      }
       const code = (Object.values(ErrorCodes) as string[]).includes(err.code ?? '')
         ? (err.code as ErrorCode)
         : ErrorCodes.JOB;

@@ -1,11 +1,14 @@
 // The master's HTTP endpoints on 127.0.0.1:5050 (like a Mesos master): the state document under
 // its four names, health, the v1 operator API, the jobs API used by `beacon job`, and the
-// devcluster's own admin calls (fail an agent). Mutating calls are accepted from loopback peers
-// only and must be `application/json` (a browser cannot send that cross-site without a preflight
-// this server never answers), so a web page cannot drive the scheduler.
+// devcluster's own admin calls (fail an agent). Every call other than GET/HEAD (and the read-only
+// operator API) passes auth.ts's gate — loopback peers only, or `Bearer TOKEN` when a token is
+// configured — and must be `application/json` (a browser cannot send that cross-site without a
+// preflight this server never answers), so neither the network nor a web page can drive the
+// scheduler.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isBeaconError, ErrorCodes, JobError } from '../errors.js';
 import { logger } from '../log.js';
+import { refuseMutation } from './auth.js';
 import type { Master } from './master.js';
 import { validateJob } from './job-schema.js';
 import { handleOperatorApi, type OperatorApiOptions } from './operator-api.js';
@@ -21,11 +24,10 @@ export interface MasterHttpOptions extends OperatorApiOptions {
   scheduler: Scheduler;
   /** Fails an agent on purpose (tests, demos); undefined when not allowed. */
   failAgent?: (agentId: string) => Promise<void>;
-}
-
-function isLoopback(addr: string | undefined): boolean {
-  if (!addr) return false;
-  return addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
+  /** When set, state-changing calls need `Authorization: Bearer <apiToken>` (401 otherwise). */
+  apiToken?: string;
+  /** The web dashboard (`/`, `/dashboard/…`; GET and HEAD only, see dashboard/index.ts). */
+  dashboard?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -101,6 +103,14 @@ export function createMasterServer(o: MasterHttpOptions): Server {
       if (method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
       return handleOperatorApi(master, req, res, o);
     }
+    // Everything below that is not a read may change the cluster: gate it before reading a byte.
+    if (method !== 'GET' && method !== 'HEAD') {
+      const refused = refuseMutation(req, o.apiToken);
+      if (refused) {
+        for (const [k, v] of Object.entries(refused.headers)) res.setHeader(k, v);
+        return sendJson(res, refused.status, refused.body);
+      }
+    }
     if (method === 'GET' && path === '/jobs') return sendJson(res, 200, { jobs: scheduler.list() });
     if (method === 'GET' && path.startsWith('/jobs/')) {
       return sendJson(res, 200, scheduler.status(decodeURIComponent(path.slice('/jobs/'.length))));
@@ -111,12 +121,6 @@ export function createMasterServer(o: MasterHttpOptions): Server {
       });
     }
     if (method === 'POST') {
-      if (!isLoopback(req.socket.remoteAddress)) {
-        return sendJson(res, 403, {
-          error: 'the jobs API accepts changes from this machine only',
-          code: ErrorCodes.USAGE,
-        });
-      }
       if (!(req.headers['content-type'] ?? '').includes('application/json')) {
         return sendJson(res, 415, {
           error: 'send Content-Type: application/json',
@@ -152,6 +156,7 @@ export function createMasterServer(o: MasterHttpOptions): Server {
         return sendJson(res, 200, { failed: agent.info.id });
       }
     }
+    if (o.dashboard?.handle(req, res, path)) return;
     sendJson(res, 404, {
       error: `no such endpoint: ${method} ${path}`,
       code: ErrorCodes.NOT_FOUND,

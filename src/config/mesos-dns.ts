@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
+import { LOOPBACK_NETWORKS, PRIVATE_NETWORKS, parseCidr } from '../dns/acl.js';
 import { ConfigError } from '../errors.js';
 import type { IpSource, RecordsConfig } from '../records/config.js';
 
@@ -21,13 +22,29 @@ const domainName = z
       /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(s),
   );
 
-/** One field: schema, default and the "expected form" text used in error messages. */
+/** One field: schema, default and the "expected form" text used in error messages; `check`
+ *  validates further with its own message (it receives the key as the user spelled it). */
 interface Field {
   schema: z.ZodType;
   def: unknown;
   expect: string;
+  check?: (value: unknown, where: string) => void;
 }
-const f = (schema: z.ZodType, def: unknown, expect: string): Field => ({ schema, def, expect });
+const f = (schema: z.ZodType, def: unknown, expect: string, check?: Field['check']): Field => ({
+  schema,
+  def,
+  expect,
+  check,
+});
+
+/** A list of CIDRs: each entry parsed, so a bad one is named with its index and the reason. */
+const networks = (def: readonly string[]): Field =>
+  f(
+    z.array(z.string()),
+    [...def],
+    'a list of networks such as ["10.0.0.0/8", "fc00::/7"]',
+    (v, where) => (v as string[]).forEach((s, i) => parseCidr(s, `${where}[${i}]`)),
+  );
 
 /** Every key, with Mesos-DNS's spelling and default; Beacon's keys at the end. */
 const FIELDS = {
@@ -112,6 +129,18 @@ const FIELDS = {
   compat404: f(z.boolean(), false, 'true or false'),
   /** Generate PTR records for task and agent IPs. */
   ptr: f(z.boolean(), true, 'true or false'),
+  /** Clients whose out-of-zone queries are forwarded; others get REFUSED (not an open resolver). */
+  forwardAllowedNetworks: networks(PRIVATE_NETWORKS),
+  /** UDP responses per second per client /24 (IPv4) or /56 (IPv6); 0 turns the limiter off. */
+  rrlResponsesPerSecond: f(
+    z.number().int().min(0).max(1_000_000),
+    100,
+    'an integer 0-1000000 (responses per second; 0 = off)',
+  ),
+  /** Every Nth rate-limited UDP response is a TC=1 "slip" instead of a drop; 0 = never. */
+  rrlSlip: f(z.number().int().min(0).max(10), 2, 'an integer 0-10'),
+  /** Clients never rate-limited. */
+  rrlExemptNetworks: networks(LOOPBACK_NETWORKS),
 } satisfies Record<string, Field>;
 
 type Fields = typeof FIELDS;
@@ -160,6 +189,10 @@ export interface Config {
   forwardMode: 'sequential' | 'parallel';
   compat404: boolean;
   ptr: boolean;
+  forwardAllowedNetworks: string[];
+  rrlResponsesPerSecond: number;
+  rrlSlip: number;
+  rrlExemptNetworks: string[];
 }
 
 export interface ConfigResult {
@@ -173,8 +206,21 @@ const BY_LOWER = new Map<string, ConfigKey>(
 );
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // BigInt or a cycle (a programmatic caller, not JSON): describe it instead of crashing.
+    s = undefined;
+  }
+  if (s === undefined) {
+    if (typeof v === 'bigint') s = `${v}n`;
+    else if (typeof v === 'symbol') s = 'a symbol';
+    else if (typeof v === 'function') s = 'a function';
+    else if (typeof v === 'object' && v !== null) s = Array.isArray(v) ? 'an array' : 'an object';
+    else s = String(v);
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /** Validates a parsed config.json object; `source` names it in messages (`config.json`). */
@@ -210,7 +256,10 @@ export function parseConfig(obj: unknown, source = 'config.json'): ConfigResult 
     }
     const r = field.schema.safeParse(g.value);
     if (!r.success)
-      throw new ConfigError(`${source}: "${g.raw}" must be ${field.expect}, got ${show(g.value)}`);
+      throw new ConfigError(
+        `${source}: "${g.raw}" must be ${field.expect}, got ${show(hideSecrets(key, g.value))}`,
+      );
+    field.check?.(r.data, `${source}: "${g.raw}"`);
     out[key] = r.data;
   }
   const config = out as unknown as Config;
@@ -221,6 +270,20 @@ export function parseConfig(obj: unknown, source = 'config.json'): ConfigResult 
     );
   }
   return { config, warnings };
+}
+
+/** A rejected value as it may be shown in an error: never the Mesos secret or a URL password. */
+function hideSecrets(key: ConfigKey, v: unknown): unknown {
+  if (key === 'MesosCredentials' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    return { ...v, Secret: '******' };
+  }
+  if (key === 'zk' && typeof v === 'string') return redactUrlPasswords(v);
+  return v;
+}
+
+/** Replaces the userinfo of any `scheme://user:password@` in `s` (zk://, http://…). */
+export function redactUrlPasswords(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1******@');
 }
 
 // MesosCredentials' inner keys are matched case-insensitively too.
@@ -261,7 +324,8 @@ export async function loadConfig(path: string): Promise<ConfigResult> {
 export function redactConfig(config: Config): Config {
   const c = structuredClone(config);
   if (c.MesosCredentials.Secret !== '') c.MesosCredentials.Secret = '******';
-  c.zk = c.zk.replace(/^(zk:\/\/)[^@/]*@/, '$1******@');
+  c.zk = redactUrlPasswords(c.zk);
+  c.masters = c.masters.map(redactUrlPasswords);
   return c;
 }
 

@@ -1,15 +1,32 @@
 // The DNS server's sockets: UDP and TCP listeners on one host:port, TCP framing and limits, and
 // dispatch of each message to the pure query pipeline (decode → Answerer → encode) or to the
 // forwarder. Holds the current Answerer (one per RecordSet); setRecords swaps it synchronously, so
-// a query is answered entirely from one RecordSet.
+// a query is answered entirely from one RecordSet. Two client-address checks sit in front of
+// the pipeline: forwarding only for allowed networks (not an open resolver) and response-rate
+// limiting of UDP answers per netblock (not an amplifier); see acl.ts and rrl.ts.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import { PortInUseError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
 import type { RecordSet } from '../records/types.js';
+import {
+  ClientAddress,
+  LOOPBACK_NETWORKS,
+  PRIVATE_NETWORKS,
+  parseNetworks,
+  type NetworkSet,
+} from './acl.js';
 import { Answerer } from './answer.js';
-import { CLASSIC_UDP_MAX, QCLASS, QTYPE, RCODE, qtypeName, rcodeName } from './codec/constants.js';
+import {
+  CLASSIC_UDP_MAX,
+  FLAG,
+  QCLASS,
+  QTYPE,
+  RCODE,
+  qtypeName,
+  rcodeName,
+} from './codec/constants.js';
 import { decodeQuery, type Query } from './codec/query.js';
 import {
   encodeEmpty,
@@ -18,6 +35,7 @@ import {
   type EncodeOptions,
 } from './codec/response.js';
 import { Forwarder, type ForwardMode, type Upstream } from './forward.js';
+import { ResponseRateLimiter } from './rrl.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -32,6 +50,9 @@ export interface QueryInfo {
   forwarded: boolean;
   durationSeconds: number;
 }
+
+/** A UDP response the rate limiter held back: `drop` (nothing sent) or `slip` (TC=1 sent). */
+export type RateLimitAction = 'drop' | 'slip';
 
 export interface DnsServerOptions {
   /** Address to listen on (UDP and TCP). Default `127.0.0.1` (Mesos-DNS `listener`). */
@@ -64,8 +85,26 @@ export interface DnsServerOptions {
   maxMessageBytes?: number;
   /** Encoded answers cached per RecordSet (entries). Default 100000. */
   answerCacheSize?: number;
-  /** Called once per answered query (not for dropped packets). */
+  /**
+   * Clients whose out-of-zone queries are forwarded (CIDRs; IPv4-mapped IPv6 clients match their
+   * IPv4 form). Others get REFUSED; answers from the records are for everyone. Default loopback
+   * and private ranges: 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7.
+   */
+  forwardAllowedNetworks?: readonly string[];
+  /** UDP responses per second per client /24 (IPv4) or /56 (IPv6), also the burst; 0 = no limit. Default 100. */
+  rrlResponsesPerSecond?: number;
+  /** Every Nth rate-limited UDP response is sent as an empty TC=1 answer (so a real client retries over TCP) instead of dropped; 0 = never. Default 2. */
+  rrlSlip?: number;
+  /** Clients never rate-limited (CIDRs). Default loopback: 127.0.0.0/8, ::1/128. */
+  rrlExemptNetworks?: readonly string[];
+  /** Most client netblocks the rate limiter tracks at once (bounded memory under a spoofed flood). Default 65536. */
+  rrlTableSize?: number;
+  /** The rate limiter's clock in ms (tests freeze it). Default Date.now. */
+  rrlClock?: () => number;
+  /** Called once per answered query (not for dropped or rate-limited packets). */
   onQuery?: (info: QueryInfo) => void;
+  /** Called for each UDP response the rate limiter dropped or slipped (wire it to metrics). */
+  onRateLimited?: (action: RateLimitAction) => void;
   logger?: Logger;
 }
 
@@ -87,8 +126,32 @@ const TCP_MAX_MESSAGE = 65535;
 
 class Server implements DnsServer {
   private answerer: Answerer | undefined;
-  private readonly o: Required<Omit<DnsServerOptions, 'records' | 'onQuery' | 'logger'>>;
+  private readonly o: Required<
+    Omit<
+      DnsServerOptions,
+      | 'records'
+      | 'onQuery'
+      | 'onRateLimited'
+      | 'logger'
+      | 'forwardAllowedNetworks'
+      | 'rrlResponsesPerSecond'
+      | 'rrlSlip'
+      | 'rrlExemptNetworks'
+      | 'rrlTableSize'
+      | 'rrlClock'
+    >
+  >;
   private readonly onQuery: ((info: QueryInfo) => void) | undefined;
+  private readonly onRateLimited: ((action: RateLimitAction) => void) | undefined;
+  private readonly forwardAllowed: NetworkSet;
+  private readonly rrl: ResponseRateLimiter | undefined;
+  private readonly rrlExempt: NetworkSet;
+  /** The last client address parsed and what it is allowed: UDP floods and benchmarks mostly come
+   *  from one address at a time, so the verdicts are reused while it stays the same. */
+  private readonly client = new ClientAddress();
+  private clientText: string | undefined;
+  private clientAllowed = false;
+  private clientExempt = false;
   private readonly log: Logger;
   private readonly forwarder: Forwarder;
   private forwardsInFlight = 0;
@@ -115,6 +178,26 @@ class Server implements DnsServer {
       answerCacheSize: opts.answerCacheSize ?? 100_000,
     };
     this.onQuery = opts.onQuery;
+    this.onRateLimited = opts.onRateLimited;
+    // Compiled once; a bad entry is a ConfigError naming the option and the entry.
+    this.forwardAllowed = parseNetworks(
+      opts.forwardAllowedNetworks ?? PRIVATE_NETWORKS,
+      'forwardAllowedNetworks',
+    );
+    this.rrlExempt = parseNetworks(
+      opts.rrlExemptNetworks ?? LOOPBACK_NETWORKS,
+      'rrlExemptNetworks',
+    );
+    const rate = opts.rrlResponsesPerSecond ?? 100;
+    this.rrl =
+      rate > 0
+        ? new ResponseRateLimiter({
+            responsesPerSecond: rate,
+            slip: opts.rrlSlip,
+            tableSize: opts.rrlTableSize,
+            now: opts.rrlClock,
+          })
+        : undefined;
     this.log = opts.logger ?? logger('dns');
     this.forwarder = new Forwarder(this.o.resolvers, {
       mode: this.o.forwardMode,
@@ -176,11 +259,43 @@ class Server implements DnsServer {
     }
   }
 
-  /** The reply to one message: bytes, nothing (drop), or a promise of either (forwarding). */
-  handle(msg: Buffer, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
+  /** Parses `address` into this.client and works out its verdicts, unless it was the last one. */
+  private see(address: string): void {
+    if (address === this.clientText) return;
+    this.clientText = address;
+    this.client.parse(address);
+    this.clientAllowed = this.forwardAllowed.has(this.client);
+    this.clientExempt = this.client.family === 0 || this.rrlExempt.has(this.client);
+  }
+
+  /** The rate limiter's verdict for a UDP response to `address` (reported when held back). */
+  private limit(address: string): 'send' | RateLimitAction {
+    if (!this.rrl) return 'send';
+    this.see(address);
+    if (this.clientExempt) return 'send';
+    const v = this.rrl.check(this.client);
+    if (v !== 'send' && this.onRateLimited) {
+      try {
+        this.onRateLimited(v);
+      } catch (e) {
+        this.log.warn({ err: e }, 'onRateLimited observer threw');
+      }
+    }
+    return v;
+  }
+
+  /**
+   * The reply to one message from `client` (the peer's IP address): bytes, nothing (drop), or a
+   * promise of either (forwarding).
+   */
+  handle(
+    msg: Buffer,
+    transport: Transport,
+    client = '',
+  ): Buffer | undefined | Promise<Buffer | undefined> {
     const t0 = this.onQuery ? process.hrtime.bigint() : 0n;
     try {
-      return this.answer(msg, transport, t0);
+      return this.answer(msg, transport, client, t0);
     } catch (e) {
       // A bug must cost one query, never the process.
       this.log.error({ err: e }, 'DNS query handling failed');
@@ -198,18 +313,27 @@ class Server implements DnsServer {
   private answer(
     msg: Buffer,
     transport: Transport,
+    client: string,
     t0: bigint,
   ): Buffer | undefined | Promise<Buffer | undefined> {
     if (msg.length > this.o.maxMessageBytes) return undefined;
     const d = decodeQuery(msg);
+    const udp = transport === 'udp';
     if (!d.ok) {
       if (d.kind === 'drop') return undefined;
+      // Header-only errors are small, but still reflected: limited like any UDP response.
+      if (udp && this.limit(client) !== 'send') return undefined;
       const rcode = d.kind === 'notimp' ? RCODE.NOTIMP : RCODE.FORMERR;
       this.report('NONE', rcode, transport, false, t0);
       return encodeHeaderOnly(d.id, d.flags, rcode, this.o.recurse);
     }
     const q = d.query;
     const enc = this.encodeOptions(q, transport);
+    if (udp) {
+      const v = this.limit(client);
+      if (v === 'drop') return undefined;
+      if (v === 'slip') return truncated(msg, q, enc);
+    }
     const qtype = this.onQuery ? qtypeName(q.qtype) : '';
     const fail = (rcode: number) => {
       this.report(qtype, rcode, transport, false, t0);
@@ -231,6 +355,13 @@ class Server implements DnsServer {
       return out;
     }
     if (!this.o.externalOn || this.forwarder.size === 0) return fail(RCODE.REFUSED);
+    // Not an open resolver: recursion is for the networks we serve.
+    this.see(client);
+    if (!this.clientAllowed) {
+      if (this.log.isLevelEnabled('debug'))
+        this.log.debug({ client, name: q.name }, 'forwarding refused: client not allowed');
+      return fail(RCODE.REFUSED);
+    }
     if (this.forwardsInFlight >= this.o.maxForwardsInFlight) return fail(RCODE.SERVFAIL);
     this.forwardsInFlight++;
     return this.forwarder.forward(msg, q.questionEnd, transport === 'tcp').then(
@@ -238,6 +369,9 @@ class Server implements DnsServer {
         this.forwardsInFlight--;
         if (!reply) return fail(RCODE.SERVFAIL);
         this.report(qtype, reply[3] & 0xf, transport, true, t0);
+        // An upstream may answer with more than this client may get over UDP (it saw the client's
+        // buffer size, not our ednsMaxUdp cap; or it ignores it): never relay more than the limit.
+        if (udp && reply.length > enc.limit) return truncated(msg, q, enc);
         return reply;
       },
       (e: unknown) => {
@@ -279,7 +413,7 @@ class Server implements DnsServer {
       };
       sock.once('error', onError);
       sock.on('message', (msg, rinfo) => {
-        const r = this.handle(msg, 'udp');
+        const r = this.handle(msg, 'udp', rinfo.address);
         if (r === undefined) return;
         // No send callback: with one, node cannot use its synchronous try-send path and UDP
         // throughput halves (measured in bench/dns.ts). Send errors arrive as 'error' events.
@@ -349,7 +483,7 @@ class Server implements DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        const r = this.handle(msg, 'tcp');
+        const r = this.handle(msg, 'tcp', sock.remoteAddress ?? '');
         if (r instanceof Promise) r.then(send, noop);
         else send(r);
       }
@@ -372,6 +506,13 @@ class Server implements DnsServer {
 }
 
 function noop(): void {}
+
+/** An empty answer with TC=1: "ask again over TCP" (a rate-limit slip, or an oversized relay). */
+function truncated(msg: Buffer, q: Query, enc: EncodeOptions): Buffer {
+  const out = encodeEmpty(msg, q, RCODE.NOERROR, enc);
+  out[2] |= FLAG.TC >> 8;
+  return out;
+}
 
 /**
  * dgram resolves the destination of every send() through `lookup` (dns.lookup by default: a

@@ -1,6 +1,6 @@
 // Beacon DNS's Prometheus metrics (prom-client, one registry per service so several services can
 // run in one process, e.g. in tests): queries by type and rcode and their latency (fed by the DNS
-// server's onQuery observer), state refreshes, state age, record counts, skipped state items.
+// server's onQuery observer), rate-limited responses (its onRateLimited observer), state refreshes, state age, record counts, skipped state items.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What the DNS server reports per query (structurally the same as dns/'s QueryInfo). */
@@ -32,6 +32,8 @@ export class ServiceMetrics {
   private readonly skipped: Gauge;
   private readonly skippedTotal: Counter;
   private readonly changes: Counter<'event'>;
+  private readonly rrlDropped: Counter;
+  private readonly rrlSlipped: Counter;
 
   constructor(source: MetricsSnapshotSource, options: ServiceMetricsOptions = {}) {
     const registers = [this.registry];
@@ -105,6 +107,16 @@ export class ServiceMetrics {
       labelNames: ['event'],
       registers,
     });
+    this.rrlDropped = new Counter({
+      name: 'beacon_dns_rrl_dropped_total',
+      help: 'UDP responses not sent because the client netblock was over rrlResponsesPerSecond',
+      registers,
+    });
+    this.rrlSlipped = new Counter({
+      name: 'beacon_dns_rrl_slipped_total',
+      help: 'Rate-limited UDP queries answered with an empty TC=1 response (rrlSlip) so real clients retry over TCP',
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -127,6 +139,11 @@ export class ServiceMetrics {
     } else {
       (this.latencyLocal ??= this.latency.labels('false')).observe(q.durationSeconds);
     }
+  };
+
+  /** The DNS server's onRateLimited observer: one UDP response dropped or slipped. */
+  observeRateLimited = (action: 'drop' | 'slip'): void => {
+    (action === 'drop' ? this.rrlDropped : this.rrlSlipped).inc();
   };
 
   refreshOk(skippedItems: number): void {

@@ -1,5 +1,6 @@
 // What the record generator needs from the configuration (src/config builds it from Mesos-DNS's
 // config.json with `recordsConfig(config)`); defaults are Mesos-DNS's.
+import type { ZoneInfo } from './types.js';
 
 export type IpSource = 'netinfo' | 'mesos' | 'docker' | 'host';
 
@@ -54,4 +55,21 @@ export const DEFAULT_RECORDS_CONFIG: RecordsConfig = {
 /** Defaults overlaid with `partial` (convenience for tests and callers without a config file). */
 export function makeRecordsConfig(partial: Partial<RecordsConfig> = {}): RecordsConfig {
   return { ...DEFAULT_RECORDS_CONFIG, ...partial };
+}
+
+/** The zone parameters a record set made with `config` serves (SOA serial starts at `serial`). */
+export function zoneInfo(config: RecordsConfig): ZoneInfo {
+  return {
+    domain: config.domain,
+    ttl: config.ttl,
+    soa: {
+      mname: config.soaMname,
+      rname: config.soaRname,
+      serial: config.serial,
+      refresh: config.soaRefresh,
+      retry: config.soaRetry,
+      expire: config.soaExpire,
+      minttl: config.soaMinttl,
+    },
+  };
 }

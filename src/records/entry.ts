@@ -14,6 +14,10 @@ export interface EntryParams {
 // Linear search is cheaper than a keyed index (one key string per record) below this size.
 const INDEX_AT = 64;
 const NONE: readonly never[] = Object.freeze([]);
+// Arrays shorter than this grow by an exact copy (most names hold a handful of values; push would
+// leave 16+ spare slots in each, and trimming them after the build leaves holes in the old
+// generation that stay resident); longer ones grow by push (amortised).
+const EXACT_UNTIL = 16;
 
 type Vals = string | string[] | undefined;
 type Ports = number | number[] | undefined;
@@ -109,6 +113,12 @@ export class Entry implements NameRecords {
       this.set(kind, [v, value]);
       if (kind === SRV) this.sp = [this.sp as number, port];
       n = 2;
+    } else if (v.length < EXACT_UNTIL) {
+      // concat allocates exactly n + 1 slots; push would leave 16+ spare ones.
+      const grown = v.concat(value);
+      this.set(kind, grown);
+      if (kind === SRV) this.sp = (this.sp as number[]).concat(port);
+      n = grown.length;
     } else {
       n = v.push(value);
       if (kind === SRV) (this.sp as number[]).push(port);
@@ -162,13 +172,13 @@ export class Entry implements NameRecords {
     return true;
   }
 
-  /** Trims arrays to their length (after a full build: push leaves spare capacity). */
+  /** Trims the arrays that grew by push to their length (after a full build). */
   compact(): void {
     for (const k of [A, AAAA, SRV, PTR] as const) {
       const v = this.get(k);
-      if (typeof v === 'object') this.set(k, v.slice());
+      if (typeof v === 'object' && v.length >= EXACT_UNTIL) this.set(k, v.slice());
     }
-    if (typeof this.sp === 'object') this.sp = this.sp.slice();
+    if (typeof this.sp === 'object' && this.sp.length >= EXACT_UNTIL) this.sp = this.sp.slice();
   }
 
   private get(kind: Kind): Vals {

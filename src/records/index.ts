@@ -8,6 +8,7 @@ export { MemRecordSet } from './mem-record-set.js';
 export {
   DEFAULT_RECORDS_CONFIG,
   makeRecordsConfig,
+  zoneInfo,
   type IpSource,
   type RecordsConfig,
 } from './config.js';
@@ -15,15 +16,19 @@ export {
   axfrRecords,
   enumerate,
   forEachRecord,
+  recordLines,
   recordList,
   sortedNames,
   writeZone,
+  writeZoneLines,
   zoneText,
   type EnumerableFramework,
   type EnumerableRecord,
   type EnumerableTask,
   type RecordLine,
 } from './listing.js';
+export { listRecords } from './one-shot.js';
+export type { SortedRecords } from './collector.js';
 export { domainFrag, fitLabel, legacyLabels, rfc1123, rfc952, type LabelFunc } from './labels.js';
 export { agentTail, taskHash } from './hash.js';
 export { reverseName } from './reverse.js';
@@ -38,7 +43,7 @@ export function generateRecords(
   options: { compact?: boolean } = {},
 ): MemRecordSet {
   const rs = new MemRecordSet(config);
-  rs.loadState(state.agents, state.frameworks, state.leader);
+  rs.loadState(state);
   if (options.compact !== false) rs.compact();
   return rs;
 }

@@ -8,6 +8,9 @@ export type LabelFunc = (name: string) => string;
 /** Longest DNS label (RFC 1035). Composed labels are shortened to fit it. */
 export const MAX_LABEL = 63;
 
+/** Longest owner name (with the trailing dot) that can be encoded; longer names are not emitted. */
+export const MAX_NAME = 254;
+
 // Lowercase A–Z, keep a–z 0–9, map - . _ to '-', drop everything else (as Mesos-DNS's mapping()).
 function mapChars(name: string): string {
   let out = '';

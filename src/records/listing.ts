@@ -2,6 +2,7 @@
 // Mesos-DNS's /v1/enumerate and /v1/axfr shapes. Sorting: owner names by code unit order; within
 // a name A, AAAA, SRV, PTR; values in order (SRV by target, then port).
 import { A, AAAA, KIND_NAMES, PTR, SRV, type Kind } from './task-records.js';
+import type { SortedRecords } from './collector.js';
 import { type MemRecordSet, cmp } from './mem-record-set.js';
 
 export interface RecordLine {
@@ -64,38 +65,48 @@ export function forEachRecord(
   }
 }
 
+/** A record set's records in listing order. */
+function sortedView(rs: MemRecordSet): SortedRecords {
+  return { forEach: (f) => forEachRecord(rs, f) };
+}
+
 /** Every record as one zone-file line (`name TTL IN TYPE rdata`), handed to `write` in chunks of
- *  about `chunkSize` characters (a 50,000-task zone is ~150 MB: one string per line is slow). */
+ *  about `chunkSize` characters (a 50,000-task zone is ~175 MB: one string per line is slow). */
 export function writeZone(
   rs: MemRecordSet,
   write: (chunk: string) => void,
   chunkSize = 1 << 20,
 ): void {
-  const ttl = ` ${rs.zone.ttl} IN `;
-  const heads = KIND_NAMES.map((k) => `${ttl}${k} `);
-  heads[SRV] = `${ttl}SRV 0 ${rs.config.srvWeight} `;
+  writeZoneLines(sortedView(rs), rs.zone.ttl, rs.config.srvWeight, write, chunkSize);
+}
+
+/** writeZone for sorted records (a one-shot listing). */
+export function writeZoneLines(
+  records: SortedRecords,
+  ttl: number,
+  srvWeight: number,
+  write: (chunk: string) => void,
+  chunkSize = 1 << 20,
+): void {
+  const heads = KIND_NAMES.map((k) => ` ${ttl} IN ${k} `);
+  heads[SRV] = ` ${ttl} IN SRV 0 ${srvWeight} `;
   let buf = '';
-  for (const name of sortedNames(rs)) {
-    const e = rs.entry(name)!;
-    for (const kind of KINDS) {
-      const v = e.raw(kind);
-      if (v === undefined) continue;
-      const head = name + heads[kind]!;
-      if (kind === SRV) {
-        const p = e.rawPorts()!;
-        if (typeof v === 'string') buf += `${head}${p as number} ${v}\n`;
-        else {
-          const ports = p as readonly number[];
-          for (const i of order(v, ports)) buf += `${head}${ports[i]!} ${v[i]!}\n`;
-        }
-      } else if (typeof v === 'string') buf += `${head}${v}\n`;
-      else for (const i of order(v, undefined)) buf += `${head}${v[i]!}\n`;
+  // `name TTL IN TYPE ` once per name and type: a name's records are consecutive.
+  let head = '';
+  let headName = '';
+  let headKind = -1;
+  records.forEach((name, kind, value, port) => {
+    if (name !== headName || kind !== headKind) {
+      head = name + heads[kind]!;
+      headName = name;
+      headKind = kind;
     }
+    buf += kind === SRV ? `${head}${port} ${value}\n` : `${head}${value}\n`;
     if (buf.length >= chunkSize) {
       write(buf);
       buf = '';
     }
-  }
+  });
   if (buf !== '') write(buf);
 }
 
@@ -107,19 +118,15 @@ export function zoneText(rs: MemRecordSet): string {
 
 /** Every record as an object, sorted. */
 export function recordList(rs: MemRecordSet): RecordLine[] {
+  return recordLines(sortedView(rs), rs.zone.ttl, rs.config.srvWeight);
+}
+
+/** recordList for sorted records (a one-shot listing). */
+export function recordLines(records: SortedRecords, ttl: number, srvWeight: number): RecordLine[] {
   const out: RecordLine[] = [];
-  const ttl = rs.zone.ttl;
-  forEachRecord(rs, (name, kind, value, port) => {
+  records.forEach((name, kind, value, port) => {
     if (kind === SRV)
-      out.push({
-        name,
-        type: 'SRV',
-        ttl,
-        data: value,
-        priority: 0,
-        weight: rs.config.srvWeight,
-        port,
-      });
+      out.push({ name, type: 'SRV', ttl, data: value, priority: 0, weight: srvWeight, port });
     else out.push({ name, type: KIND_NAMES[kind], ttl, data: value });
   });
   return out;

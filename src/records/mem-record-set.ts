@@ -3,11 +3,21 @@
 // reference count, and every task keeps the inputs its records were made from, so removing a task
 // regenerates exactly its records and drops one reference each — shared names stay while other
 // tasks still make them. All updates are synchronous: a reader never sees half an update.
-import type { HostPort, MesosAgent, MesosFramework, MesosTask } from '../model/mesos-state.js';
+import type {
+  HostPort,
+  MesosAgent,
+  MesosFramework,
+  MesosState,
+  MesosTask,
+} from '../model/mesos-state.js';
 import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
-import type { RecordsConfig } from './config.js';
+import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, type EntryParams } from './entry.js';
+import { MAX_NAME } from './labels.js';
+import { Interner, ownString } from './own.js';
+import { walkState } from './state-walk.js';
 import {
+  A,
   type Kind,
   Namer,
   type Sink,
@@ -18,15 +28,18 @@ import {
 } from './task-records.js';
 import type { NameRecords, RecordSet, ZoneInfo } from './types.js';
 
-// Names longer than this (with the trailing dot) cannot be encoded; never emitted.
-const MAX_NAME = 254;
+/** The Map value of a name: its Entry, or — for the most common name by far, `canon.fw.D.` with
+ *  its one A record — just that IP (no Entry object: 400,000 of them in a 100,000-task set). */
+type Slot = Entry | string;
 
 export class MemRecordSet implements RecordSet {
   readonly zone: ZoneInfo;
   readonly config: RecordsConfig;
   private readonly namer: Namer;
   private readonly params: EntryParams;
-  private readonly map = new Map<string, Entry>();
+  private readonly map = new Map<string, Slot>();
+  /** Copies of the strings the set keeps (see own.ts). */
+  private readonly own = new Interner();
   private ancestors: Map<string, number> | undefined;
   private readonly totals = [0, 0, 0, 0];
   private readonly agents = new Map<string, MesosAgent>();
@@ -44,19 +57,7 @@ export class MemRecordSet implements RecordSet {
     this.config = config;
     this.namer = new Namer(config);
     this.params = { srvWeight: config.srvWeight };
-    this.zone = {
-      domain: config.domain,
-      ttl: config.ttl,
-      soa: {
-        mname: config.soaMname,
-        rname: config.soaRname,
-        serial: config.serial,
-        refresh: config.soaRefresh,
-        retry: config.soaRetry,
-        expire: config.soaExpire,
-        minttl: config.soaMinttl,
-      },
-    };
+    this.zone = zoneInfo(config);
     this.adder = { put: (n, k, v, p) => this.addRecord(n, k, v, p) };
     this.remover = { put: (n, k, v, p) => this.removeRecord(n, k, v, p) };
     emitSelf(config, this.adder);
@@ -65,7 +66,8 @@ export class MemRecordSet implements RecordSet {
   // ---- RecordSet ----------------------------------------------------------------------------
 
   get(name: string): NameRecords | undefined {
-    return this.map.get(name);
+    const s = this.map.get(name);
+    return typeof s === 'string' ? { a: [s], aaaa: [], srv: [], ptr: [] } : s;
   }
 
   exists(name: string): boolean {
@@ -85,7 +87,8 @@ export class MemRecordSet implements RecordSet {
 
   /** Internal entry access for listing (values per kind without building SrvData objects). */
   entry(name: string): Entry | undefined {
-    return this.map.get(name);
+    const s = this.map.get(name);
+    return typeof s === 'string' ? this.inflate(s) : s;
   }
 
   // ---- incremental updates -------------------------------------------------------------------
@@ -102,7 +105,7 @@ export class MemRecordSet implements RecordSet {
       this.parked.set(task.id, task);
       return false;
     }
-    this.addSpec(taskSpec(task, agent, fw, this.config));
+    this.addSpec(taskSpec(task, agent, fw, this.config, this.own));
     this.bump();
     return true;
   }
@@ -124,7 +127,8 @@ export class MemRecordSet implements RecordSet {
   }
 
   /** Adds or replaces an agent; its tasks' records follow (agent IPs, host IP source). */
-  applyAgent(agent: MesosAgent): void {
+  applyAgent(given: MesosAgent): void {
+    const agent = this.ownAgent(given);
     const old = this.agents.get(agent.id);
     if (old) emitAgent(old, this.namer, this.remover);
     this.agents.set(agent.id, agent);
@@ -155,15 +159,15 @@ export class MemRecordSet implements RecordSet {
   /** Adds or replaces a framework (its `tasks` are ignored: apply them with applyTask). */
   applyFramework(fw: MesosFramework): void {
     const old = this.frameworks.get(fw.id);
-    const bare: MesosFramework = { ...fw, tasks: [] };
+    const bare = this.ownFramework(fw);
     if (old) emitFramework(old, this.namer, this.remover);
-    this.frameworks.set(fw.id, bare);
+    this.frameworks.set(bare.id, bare);
     emitFramework(bare, this.namer, this.adder);
     if (old && old.name !== fw.name) {
       for (const spec of [...this.tasks.values()]) {
         if (spec.frameworkId !== fw.id) continue;
         this.removeSpec(spec);
-        this.addSpec({ ...spec, frameworkName: fw.name });
+        this.addSpec({ ...spec, frameworkName: bare.name });
       }
     }
     this.unpark((t) => t.frameworkId === fw.id);
@@ -216,41 +220,58 @@ export class MemRecordSet implements RecordSet {
   // ---- building blocks ----------------------------------------------------------------------
 
   /** Full-build path (generateRecords): no serial bumps, no parked bookkeeping per call. */
-  loadState(
-    agents: readonly MesosAgent[],
-    frameworks: readonly MesosFramework[],
-    leader: HostPort | undefined,
-  ): void {
-    for (const a of agents) {
-      if (this.agents.has(a.id)) continue; // a duplicated agent id: the first wins
-      this.agents.set(a.id, a);
-      emitAgent(a, this.namer, this.adder);
-    }
-    for (const f of frameworks) {
-      if (this.frameworks.has(f.id)) continue;
-      const bare: MesosFramework = { ...f, tasks: [] };
-      this.frameworks.set(f.id, bare);
-      emitFramework(bare, this.namer, this.adder);
-    }
-    for (const f of frameworks) {
-      const bare = this.frameworks.get(f.id)!;
-      for (const t of f.tasks) {
-        if (t.state !== 'TASK_RUNNING' || this.tasks.has(t.id)) continue;
-        const agent = this.agents.get(t.agentId);
-        if (!agent) {
-          this.parked.set(t.id, t);
-          continue;
-        }
-        this.addSpec(taskSpec(t, agent, bare, this.config));
-      }
-    }
-    this.leader = leader;
-    emitMasters(leader, this.config, this.namer, this.adder);
+  loadState(state: MesosState): void {
+    walkState(state, {
+      agent: (given) => {
+        const a = this.ownAgent(given);
+        this.agents.set(a.id, a);
+        emitAgent(a, this.namer, this.adder);
+        return a;
+      },
+      framework: (f) => {
+        const bare = this.ownFramework(f);
+        this.frameworks.set(bare.id, bare);
+        emitFramework(bare, this.namer, this.adder);
+        return bare;
+      },
+      task: (t, agent, fw) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own)),
+      parked: (t) => this.parked.set(t.id, t),
+    });
+    this.leader = state.leader;
+    emitMasters(state.leader, this.config, this.namer, this.adder);
   }
 
   /** Trims every record array to its length (after a full build). */
   compact(): void {
-    for (const e of this.map.values()) e.compact();
+    for (const e of this.map.values()) if (typeof e !== 'string') e.compact();
+  }
+
+  // The set keeps its own copies of agents and frameworks, never the parsed document's objects.
+  private ownAgent(a: MesosAgent): MesosAgent {
+    const agent: MesosAgent = {
+      id: ownString(a.id),
+      hostname: ownString(a.hostname),
+      ips: this.own.all(a.ips),
+    };
+    if (a.pid) agent.pid = { host: this.own.get(a.pid.host), port: a.pid.port };
+    return agent;
+  }
+
+  private ownFramework(f: MesosFramework): MesosFramework {
+    const fw: MesosFramework = {
+      id: ownString(f.id),
+      name: this.own.get(f.name),
+      hostname: ownString(f.hostname),
+      tasks: [],
+    };
+    if (f.pid) fw.pid = { host: this.own.get(f.pid.host), port: f.pid.port };
+    return fw;
+  }
+
+  private inflate(ip: string): Entry {
+    const e = new Entry(this.params);
+    e.add(A, ip, 0);
+    return e;
   }
 
   private addSpec(spec: TaskSpec): void {
@@ -286,7 +307,7 @@ export class MemRecordSet implements RecordSet {
       const fw = this.frameworks.get(t.frameworkId);
       if (!agent || !fw) continue;
       this.parked.delete(id);
-      if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config));
+      if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config, this.own));
       else this.addSpec({ ...t, agentId: agent.id, agentIps: agent.ips, frameworkName: fw.name });
     }
   }
@@ -297,18 +318,34 @@ export class MemRecordSet implements RecordSet {
 
   private addRecord(name: string, kind: Kind, value: string, port: number): void {
     if (name.length > MAX_NAME) return;
-    let e = this.map.get(name);
-    if (!e) {
+    const s = this.map.get(name);
+    let e: Entry;
+    if (s === undefined) {
+      if (this.ancestors) this.countAncestors(name, 1);
+      if (kind === A) {
+        this.map.set(name, value);
+        this.totals[A]!++;
+        return;
+      }
       e = new Entry(this.params);
       this.map.set(name, e);
-      if (this.ancestors) this.countAncestors(name, 1);
-    }
+    } else if (typeof s === 'string') {
+      e = this.inflate(s);
+      this.map.set(name, e);
+    } else e = s;
     if (e.add(kind, value, port)) this.totals[kind]!++;
   }
 
   private removeRecord(name: string, kind: Kind, value: string, port: number): void {
     const e = this.map.get(name);
-    if (!e) return;
+    if (e === undefined) return;
+    if (typeof e === 'string') {
+      if (kind !== A || e !== value) return;
+      this.map.delete(name);
+      this.totals[A]!--;
+      if (this.ancestors) this.countAncestors(name, -1);
+      return;
+    }
     if (e.remove(kind, value, port)) {
       this.totals[kind]!--;
       if (e.size === 0) {

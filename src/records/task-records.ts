@@ -14,9 +14,8 @@ import {
   rfc1123,
   rfc952,
 } from './labels.js';
+import type { Owner } from './own.js';
 import { reverseName } from './reverse.js';
-import { Interner, ownString } from './own.js';
-const interner = new Interner();
 
 export const A = 0;
 export const AAAA = 1;
@@ -124,32 +123,35 @@ export function isRecordable(task: MesosTask, agent: MesosAgent | undefined): ag
   return task.state === 'TASK_RUNNING' && agent !== undefined;
 }
 
+/** The spec of a recordable task, its strings kept through `own` (see own.ts); `agent` and `fw`
+ *  are the objects the set keeps. */
 export function taskSpec(
   task: MesosTask,
   agent: MesosAgent,
   fw: MesosFramework,
   cfg: RecordsConfig,
+  own: Owner,
 ): TaskSpec {
   const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
   const spec: TaskSpec = {
-    id: ownString(task.id),
-    name: interner.get(task.name),
+    id: own.copy(task.id),
+    name: own.get(task.name),
     frameworkId: fw.id,
     frameworkName: fw.name,
     agentId: agent.id,
     agentIps: agent.ips,
-    ipsBefore: before.length === 0 ? NO_IPS : before.map((x) => interner.get(x)),
-    ipsAfter: after.length === 0 ? NO_IPS : after.map((x) => interner.get(x)),
-    ports: task.ports.slice(),
+    ipsBefore: before.length === 0 ? NO_IPS : own.all(before),
+    ipsAfter: after.length === 0 ? NO_IPS : own.all(after),
+    ports: own.numbers(task.ports),
   };
   const d = task.discovery;
   if (d && d.name !== '') {
-    spec.diName = interner.get(d.name);
+    spec.diName = own.get(d.name);
     const flat = new Array<string | number>(d.ports.length * 3);
     d.ports.forEach((p, i) => {
       flat[3 * i] = p.number;
-      flat[3 * i + 1] = interner.get(p.name);
-      flat[3 * i + 2] = interner.get(p.protocol);
+      flat[3 * i + 1] = own.get(p.name);
+      flat[3 * i + 2] = own.get(p.protocol);
     });
     spec.diPorts = flat;
   }
@@ -191,8 +193,11 @@ export class Namer {
   readonly usesHost: boolean;
   private readonly fwCache = new Map<string, string>();
   private readonly protoCache = new Map<string, string>();
-  private readonly groups = new Map<string, Map<string, NameGroup>>();
+  /** framework → [by task name, by DiscoveryInfo name] */
+  private readonly groups = new Map<string, [Map<string, NameGroup>, Map<string, NameGroup>]>();
   private groupCount = 0;
+  private readonly tails = new Map<string, string>();
+  private readonly reverses = new Map<string, string>();
 
   constructor(readonly cfg: RecordsConfig) {
     this.label = cfg.spec === 'RFC952' ? rfc952 : rfc1123;
@@ -223,15 +228,16 @@ export class Namer {
   /** The passes for a task named `raw` (its DiscoveryInfo name when `isDI`) in framework `fw`
    *  (already DomainFrag'd). */
   group(fw: string, raw: string, isDI: boolean): NameGroup {
-    const key = isDI ? `${fw}\u0001${raw}` : `${fw}\u0000${raw}`;
-    let m = this.groups.get(fw);
-    if (!m) this.groups.set(fw, (m = new Map()));
-    let g = m.get(key);
+    let byFw = this.groups.get(fw);
+    if (!byFw) this.groups.set(fw, (byFw = [new Map(), new Map()]));
+    let m = byFw[isDI ? 1 : 0];
+    let g = m.get(raw);
     if (g === undefined) {
       if (this.groupCount >= CACHE_MAX) {
         this.groups.clear(); // bounded: a long-running stream sees many job names come and go
         this.groupCount = 0;
-        this.groups.set(fw, (m = new Map()));
+        this.groups.set(fw, (byFw = [new Map(), new Map()]));
+        m = byFw[isDI ? 1 : 0];
       }
       const legacy = isDI ? legacyLabels(raw) : undefined;
       const main = this.label(raw);
@@ -239,7 +245,7 @@ export class Namer {
         legacy: legacy ? this.passNames(fw, legacy) : undefined,
         main: main === '' ? undefined : this.passNames(fw, [main]),
       };
-      m.set(key, g);
+      m.set(raw, g);
       this.groupCount++;
     }
     return g;
@@ -268,6 +274,29 @@ export class Namer {
     };
   }
 
+  /** The `-tail` of canonical names for an agent (`-s3`; '' when the tail is empty). */
+  agentSuffix(agentId: string): string {
+    let t = this.tails.get(agentId);
+    if (t === undefined) {
+      // The tail is normally `s3`, but it is data: make it a label too.
+      let tail = agentTail(agentId);
+      if (!/^[a-z0-9]*$/.test(tail)) tail = rfc1123(tail);
+      t = tail === '' ? '' : `-${tail}`;
+      bounded(this.tails).set(agentId, t);
+    }
+    return t;
+  }
+
+  /** The PTR owner name of an IP (every task on an agent shares the agent's IP). */
+  reverse(ip: string): string {
+    let r = this.reverses.get(ip);
+    if (r === undefined) {
+      r = reverseName(ip);
+      bounded(this.reverses).set(ip, r);
+    }
+    return r;
+  }
+
   /** `_name._proto.fw.D.` and `_port._name._proto.fw.D.` ('' when the port has no name). */
   diNames(pn: PassNames, fw: string, protocol: string, portName: string): [string, string] {
     let byName = pn.di.get(protocol);
@@ -283,14 +312,19 @@ export class Namer {
   }
 }
 
+// Caches keyed by data (agents, IPs) are cleared when they grow past CACHE_MAX: a long-running
+// stream sees values come and go; clearing only costs recomputation.
+function bounded<V>(m: Map<string, V>): Map<string, V> {
+  if (m.size >= CACHE_MAX) m.clear();
+  return m;
+}
+
 /** Emits every record of one task (both passes when it has a DiscoveryInfo name). */
 export function emitTask(t: TaskSpec, namer: Namer, sink: Sink): void {
   const fw = namer.fw(t.frameworkName);
   if (fw === '') return; // Mesos-DNS would make names with an empty label
-  // canon = name-hash-tail; the agent tail is normally `s3`, but it is data: make it a label too.
-  let tail = agentTail(t.agentId);
-  if (!/^[a-z0-9]*$/.test(tail)) tail = rfc1123(tail);
-  let suffix = `-${taskHash(t.id)}${tail === '' ? '' : `-${tail}`}`;
+  // canon = name-hash-tail
+  let suffix = `-${taskHash(t.id)}${namer.agentSuffix(t.agentId)}`;
   if (suffix.length > MAX_LABEL - 1) suffix = suffix.slice(0, MAX_LABEL - 1).replace(/-+$/, '');
   const d = t.diName !== undefined ? (t.diPorts ?? NO_PORTS) : undefined;
   // With a DiscoveryInfo name: Mesos-DNS's "legacy" pass with the raw name (the seed document's
@@ -349,6 +383,6 @@ function emitPass(
     }
   }
   if (ptr && namer.cfg.ptr) {
-    for (const ip of taskIps) sink.put(reverseName(ip), PTR, canon, 0);
+    for (const ip of taskIps) sink.put(namer.reverse(ip), PTR, canon, 0);
   }
 }

@@ -129,7 +129,12 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         forwardTimeoutMs: c.timeout * 1000,
         ednsMaxUdp: c.ednsMaxUdp,
         setTruncateBit: c.SetTruncateBit,
+        forwardAllowedNetworks: c.forwardAllowedNetworks,
+        rrlResponsesPerSecond: c.rrlResponsesPerSecond,
+        rrlSlip: c.rrlSlip,
+        rrlExemptNetworks: c.rrlExemptNetworks,
         onQuery: this.metrics.observeQuery,
+        onRateLimited: this.metrics.observeRateLimited,
       });
       await this.dns.listen();
     }

@@ -15,7 +15,7 @@ export function parseZkUrl(url: string, key = 'zk'): ZkUrl {
   const m = /^zk:\/\/([^/]*)(\/.*)?$/i.exec(url.trim());
   if (!m)
     throw new ConfigError(
-      `${key}: "${url}" is not a ZooKeeper URL (expected zk://host:2181[,host:2181]/mesos)`,
+      `${key}: "${redactZkUrl(url)}" is not a ZooKeeper URL (expected zk://host:2181[,host:2181]/mesos)`,
     );
   let hosts = m[1]!;
   let digest: string | undefined;
@@ -31,7 +31,7 @@ export function parseZkUrl(url: string, key = 'zk'): ZkUrl {
     list.length === 0 ||
     list.some((h) => !/^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+)(:\d{1,5})?$/.test(h))
   ) {
-    throw new ConfigError(`${key}: "${url}" has a bad host list (expected host:port[,host:port])`);
+    throw new ConfigError(`${key}: "${redactZkUrl(url)}" has a bad host list (expected host:port[,host:port])`);
   }
   const connectString = list
     .map((h) => (/:\d+$/.test(h) && !h.endsWith(']') ? h : `${h}:2181`))

@@ -3,7 +3,7 @@
 // it exposes: the master's jobs API and state, and ServerSet members over the ZooKeeper wire.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,14 +125,51 @@ export async function startDevclusterProc(o: StartOptions = {}): Promise<Devclus
   };
 }
 
-/** `beacon …` as a child process. */
-export function beacon(args: string[]): { status: number; stdout: string; stderr: string } {
+/** `beacon …` as a child process; `env` entries are added to (or, when undefined, removed from)
+ *  this process's environment. */
+export function beacon(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): { status: number; stdout: string; stderr: string } {
+  const childEnv = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
   const r = spawnSync(process.execPath, [BEACON, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 30000,
+    env: childEnv,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `beacon …` as a child process without blocking this process's event loop (for tests that run
+ *  the devcluster in-process: a blocking spawnSync would starve the master the CLI talks to). */
+export function beaconAsync(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 30000,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const childEnv = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BEACON, ...args], { cwd: ROOT, env: childEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(t);
+      resolve({ status: code ?? (signal ? -1 : 0), stdout, stderr });
+    });
+  });
 }
 
 export interface InstanceView {
@@ -261,4 +298,37 @@ export function processesMentioning(text: string): number[] {
     .filter(Boolean)
     .map(Number)
     .filter((pid) => pid !== process.pid);
+}
+
+/** A process's parent and process group from /proc (undefined when it is gone or a zombie). */
+export function procInfo(pid: number): { ppid: number; pgid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name, which may contain spaces and parentheses: state ppid pgrp …
+    const [state, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z') return undefined;
+    return { ppid: Number(ppid), pgid: Number(pgid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** PIDs of the live (non-zombie) members of process group `pgid`. */
+export function processGroupMembers(pgid: number): number[] {
+  const r = spawnSync('pgrep', ['-g', String(pgid)], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => procInfo(pid) !== undefined);
+}
+
+/** Resident memory of a process in KiB, from /proc (undefined when it is gone). */
+export function rssKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

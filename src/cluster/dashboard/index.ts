@@ -1,0 +1,208 @@
+// The devcluster's web dashboard, mounted on the master's HTTP server: `/` (the page),
+// `/dashboard/static/*` (its CSS and JS), `/dashboard/api/overview|metrics|events` (JSON) and
+// `/dashboard/events` (the live feed, Server-Sent Events). It only reads: kill and restart go from
+// the page to the jobs API (`POST /jobs/KEY/kill|restart`) and pass that API's checks.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DnsService } from '../../service/dns-service.js';
+import { serversetPath } from '../aurora.js';
+import { parseJobKey } from '../job-schema.js';
+import type { Master } from '../master.js';
+import type { Scheduler } from '../scheduler.js';
+import type { ClusterTask, TaskStatusRecord } from '../types.js';
+import { DnsFeed } from './dns-feed.js';
+import { EventHub } from './event-hub.js';
+import { JobMembers } from './members.js';
+import { buildOverview } from './overview.js';
+import { StaticFiles } from './static.js';
+
+export type { Overview } from './overview.js';
+export type { FeedEvent } from './event-hub.js';
+
+export interface DashboardOptions {
+  master: Master;
+  scheduler: Scheduler;
+  /** Where ServerSets are read: a ZooKeeper connect string, or `embedded`. */
+  coordination: string;
+  /** ServerSet root (`/aurora`). */
+  zkRoot: string;
+  /** Honour a job's `announce.zk_path`, as the executor does. */
+  allowCustomServersetPath: boolean;
+}
+
+export class Dashboard {
+  private readonly o: DashboardOptions;
+  private readonly hub = new EventHub();
+  private files: StaticFiles | Error | undefined;
+  private readonly members: JobMembers;
+  private dns: DnsFeed | undefined;
+  private reconcileQueued = false;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(o: DashboardOptions) {
+    this.o = o;
+    this.members = new JobMembers({
+      target: o.coordination,
+      onChange: (c) =>
+        this.hub.publish({
+          kind: 'serverset',
+          at: Date.now(),
+          data: { job: c.job, path: c.path, joined: c.joined, left: c.left },
+        }),
+    });
+    const m = o.master;
+    const onAdded = (task: ClusterTask) => {
+      this.taskEvent(task.jobKey, task.instance, task.taskId, task.state, '', task.agentId);
+    };
+    const onUpdated = (task: ClusterTask, s: TaskStatusRecord) => {
+      this.taskEvent(
+        task.jobKey,
+        task.instance,
+        task.taskId,
+        s.state,
+        s.message ?? '',
+        task.agentId,
+        s.healthy,
+      );
+    };
+    m.on('taskAdded', onAdded);
+    m.on('taskUpdated', onUpdated);
+    this.listeners.push(
+      () => m.off('taskAdded', onAdded),
+      () => m.off('taskUpdated', onUpdated),
+    );
+    this.queueReconcile();
+  }
+
+  /** Follows the devcluster's DNS service: names, record changes, the chart's metrics. */
+  attachDns(service: DnsService): void {
+    this.dns?.stop();
+    this.dns = new DnsFeed({
+      service,
+      onChange: (c) => this.hub.publish({ kind: 'dns', at: Date.now(), data: { ...c } }),
+      onSample: (s) => this.hub.publish({ kind: 'metrics', at: s.at, data: { ...s } }),
+    });
+  }
+
+  /** Serves a dashboard path; false when `path` is not one (the caller answers 404). */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (path === '/' || path === '/dashboard') return this.sendFile(res, 'index.html');
+    if (path.startsWith('/dashboard/static/')) {
+      return this.sendFile(res, path.slice('/dashboard/static/'.length));
+    }
+    switch (path) {
+      case '/dashboard/api/overview':
+        return json(res, this.overview());
+      case '/dashboard/api/metrics':
+        return json(res, {
+          dns: this.dns !== undefined,
+          samples: this.dns?.sampler.window() ?? [],
+        });
+      case '/dashboard/api/events':
+        return json(res, { events: this.hub.recent() });
+      case '/dashboard/events':
+        if (req.method === 'HEAD') return false;
+        this.hub.serve(req, res);
+        return true;
+    }
+    return false;
+  }
+
+  /** The page's files are read on first use: a missing file costs the page, never the cluster. */
+  private sendFile(res: ServerResponse, name: string): boolean {
+    if (this.files === undefined) {
+      try {
+        this.files = new StaticFiles();
+      } catch (e) {
+        this.files = e as Error;
+      }
+    }
+    if (this.files instanceof Error) {
+      res.statusCode = 500;
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      res.end(`the dashboard is not available: ${this.files.message}\n`);
+      return true;
+    }
+    return this.files.send(res, name);
+  }
+
+  overview(): ReturnType<typeof buildOverview> {
+    const svc = this.dns?.service;
+    return buildOverview({
+      master: this.o.master,
+      scheduler: this.o.scheduler,
+      dns: svc
+        ? { records: svc.records(), domain: svc.config.domain, server: address(svc) }
+        : undefined,
+      serverset: (job) => this.members.get(job),
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.listeners.splice(0)) off();
+    this.dns?.stop();
+    this.hub.close();
+    await this.members.close();
+  }
+
+  private taskEvent(
+    job: string,
+    instance: number,
+    taskId: string,
+    state: string,
+    message: string,
+    agentId: string,
+    healthy?: boolean,
+  ): void {
+    const agent = this.o.master.agent(agentId)?.info.hostname ?? agentId;
+    this.hub.publish({
+      kind: 'task',
+      at: Date.now(),
+      data: {
+        job,
+        instance,
+        taskId,
+        state,
+        message,
+        agent,
+        ...(healthy !== undefined ? { healthy } : {}),
+      },
+    });
+    this.queueReconcile();
+  }
+
+  /** Watches the ServerSet of every announcing job (jobs come and go with task events). */
+  private queueReconcile(): void {
+    if (this.reconcileQueued) return;
+    this.reconcileQueued = true;
+    setImmediate(() => {
+      this.reconcileQueued = false;
+      const wanted = new Map<string, string>();
+      for (const { key } of this.o.scheduler.list()) {
+        const config = this.o.scheduler.status(key).config;
+        if (!config.announce) continue;
+        const custom = config.announce.zk_path;
+        wanted.set(
+          key,
+          custom && this.o.allowCustomServersetPath
+            ? custom
+            : serversetPath(this.o.zkRoot, parseJobKey(key)),
+        );
+      }
+      this.members.sync(wanted);
+    });
+  }
+}
+
+function address(svc: DnsService): string | undefined {
+  const a = svc.dnsAddress();
+  return a ? `${a.host}:${a.port}` : undefined;
+}
+
+function json(res: ServerResponse, body: unknown): true {
+  res.statusCode = 200;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('cache-control', 'no-store');
+  res.end(`${JSON.stringify(body)}\n`);
+  return true;
+}

@@ -1,0 +1,56 @@
+// The dashboard's static files (index.html, dashboard.css, dashboard.js), served as they are from
+// src/cluster/dashboard/public — no build step. Read once at start (they are a few kB) and sent
+// with a Content-Security-Policy that allows this origin's script, style and fetches only, so
+// even a name or message that slipped past the page's escaping could not run as script.
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** The public dir: beside this module when copied there, else in the sources (compiled code runs
+ *  from dist/src/cluster/dashboard, the files stay in src/cluster/dashboard/public). */
+export function publicDir(): string {
+  const candidates = [
+    new URL('./public/', import.meta.url),
+    new URL('../../../../src/cluster/dashboard/public/', import.meta.url),
+  ].map((u) => fileURLToPath(u));
+  const found = candidates.find((d) => existsSync(`${d}index.html`));
+  if (!found) throw new Error(`dashboard files not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+export class StaticFiles {
+  private readonly files = new Map<string, { type: string; body: Buffer }>();
+
+  constructor(dir: string = publicDir()) {
+    for (const name of ['index.html', 'dashboard.css', 'dashboard.js']) {
+      const ext = name.slice(name.lastIndexOf('.'));
+      this.files.set(name, { type: TYPES[ext]!, body: readFileSync(`${dir}${name}`) });
+    }
+  }
+
+  /** Sends `name`; false when there is no such file. */
+  send(res: ServerResponse, name: string): boolean {
+    const f = this.files.get(name);
+    if (!f) return false;
+    res.statusCode = 200;
+    res.setHeader('content-type', f.type);
+    res.setHeader('content-length', f.body.length);
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('content-security-policy', CSP);
+    res.end(f.body);
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+// Which parts of a state get records, decided once for both full builds (MemRecordSet and the
+// one-shot listing of `beacon records`): the first agent and framework of a duplicated id,
+// TASK_RUNNING tasks on a known agent, each task id once (Mesos-DNS's rules).
+import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../model/mesos-state.js';
+
+export interface StateVisitor {
+  /** An agent (the first of its id); returns the object its tasks' records are made from. */
+  agent(a: MesosAgent): MesosAgent;
+  /** A framework (the first of its id); returns the object its tasks' records are made from. */
+  framework(f: MesosFramework): MesosFramework;
+  /** A task that gets records. */
+  task(t: MesosTask, agent: MesosAgent, fw: MesosFramework): void;
+  /** A running task whose agent is not in the state (it gets records once the agent appears). */
+  parked(t: MesosTask): void;
+}
+
+export function walkState(state: MesosState, v: StateVisitor): void {
+  const agents = new Map<string, MesosAgent>();
+  for (const a of state.agents) if (!agents.has(a.id)) agents.set(a.id, v.agent(a));
+  const frameworks = new Map<string, MesosFramework>();
+  for (const f of state.frameworks) if (!frameworks.has(f.id)) frameworks.set(f.id, v.framework(f));
+  const done = new Set<string>();
+  for (const f of state.frameworks) {
+    const fw = frameworks.get(f.id)!;
+    for (const t of f.tasks) {
+      if (t.state !== 'TASK_RUNNING' || done.has(t.id)) continue;
+      const agent = agents.get(t.agentId);
+      if (!agent) {
+        v.parked(t);
+        continue;
+      }
+      done.add(t.id);
+      v.task(t, agent, fw);
+    }
+  }
+}
