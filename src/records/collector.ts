@@ -50,8 +50,9 @@ export class RecordCollector implements Sink {
     this.kindPort = k;
   }
 
-  /** Sorts once: names by one string sort, records bucketed by their name's rank (counting sort),
-   *  then each name's few records sorted in place. */
+  /** Sorts once: names by one string sort, records bucketed by their name's rank (counting sort);
+   *  each name's few records are sorted in place as the walk reaches them (a second walk finds
+   *  them sorted). */
   sorted(): SortedRecords {
     const { names, nameOf, kindPort, values, count } = this;
     const sortedNames = names.slice().sort();

@@ -114,10 +114,9 @@ export class Entry implements NameRecords {
       if (kind === SRV) this.sp = [this.sp as number, port];
       n = 2;
     } else if (v.length < EXACT_UNTIL) {
-      // concat allocates exactly n + 1 slots; push would leave 16+ spare ones.
-      const grown = v.concat(value);
+      const grown = appended(v, value);
       this.set(kind, grown);
-      if (kind === SRV) this.sp = (this.sp as number[]).concat(port);
+      if (kind === SRV) this.sp = appended(this.sp as number[], port);
       n = grown.length;
     } else {
       n = v.push(value);
@@ -218,6 +217,16 @@ export class Entry implements NameRecords {
     }
     this.extra().index = idx;
   }
+}
+
+/** A copy of `a` with `x` appended, exactly n + 1 slots (push would leave 16+ spare ones;
+ *  concat allocates exactly but is a slow generic builtin). */
+function appended<T>(a: readonly T[], x: T): T[] {
+  const n = a.length;
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  out[n] = x;
+  return out;
 }
 
 function arrayOf(v: Vals): string[] {

@@ -69,6 +69,8 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
   private lastNames: string[] = [];
   /** Highest sequential suffix seen under the path (-1: none yet). */
   private maxSeq = -1;
+  /** Settles start(): resolved by the first successful sync, rejected by a lasting error. */
+  private firstSync: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   /** Decoded member data by node name (members are immutable, so each is read once). */
   private readonly cache = new Map<string, Read>();
   private current = new Map<string, Member>();
@@ -113,12 +115,17 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     this.session.on('connected', this.onConnected);
     this.session.on('sessionRenewed', this.onRenewed);
     if (this.session.state !== 'connected') this.markStale();
-    const first = new Promise<void>((resolve) => {
-      if (this.synced) resolve();
-      else this.once('fresh', () => resolve());
+    const first = new Promise<void>((resolve, reject) => {
+      if (this.synced) return resolve();
+      this.firstSync = { resolve, reject };
     });
     this.requestSync();
-    await first;
+    try {
+      await first;
+    } catch (e) {
+      this.stop();
+      throw e;
+    }
   }
 
   stop(): void {
@@ -158,6 +165,13 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
           await this.sync();
         } catch (e) {
           if (e instanceof ZkError && (e.retryable || e.reason === 'closed')) break;
+          if (this.firstSync) {
+            // The first read failed for a reason a retry will not fix (NoAuth, a bad path):
+            // the caller learns it now instead of waiting forever.
+            this.firstSync.reject(e);
+            this.firstSync = undefined;
+            break;
+          }
           log.warn({ path: this.path, err: (e as Error).message }, 'sync failed; retrying');
           await new Promise((r) => setTimeout(r, 1000));
           this.dirty = true;
@@ -300,6 +314,8 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
       this._stale = false;
       this.emit('fresh');
     }
+    this.firstSync?.resolve();
+    this.firstSync = undefined;
   }
 
   /** Re-publishes when the earliest held member's grace ends. */

@@ -31,7 +31,9 @@ export function parseZkUrl(url: string, key = 'zk'): ZkUrl {
     list.length === 0 ||
     list.some((h) => !/^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+)(:\d{1,5})?$/.test(h))
   ) {
-    throw new ConfigError(`${key}: "${redactZkUrl(url)}" has a bad host list (expected host:port[,host:port])`);
+    throw new ConfigError(
+      `${key}: "${redactZkUrl(url)}" has a bad host list (expected host:port[,host:port])`,
+    );
   }
   const connectString = list
     .map((h) => (/:\d+$/.test(h) && !h.endsWith(']') ? h : `${h}:2181`))

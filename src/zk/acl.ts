@@ -40,12 +40,25 @@ export function formatPerms(perms: number): string {
     .join('');
 }
 
+/** A credential spec as it may appear in a message, so a typo never prints a password to a
+ *  terminal or log: `digest:USER:PASS[:PERMS]` keeps USER (and an ACL's PERMS); an --auth value
+ *  without the `digest:` scheme (`user:pass`) keeps only its first field. */
+function maskSpec(spec: string, acl: boolean): string {
+  const p = spec.split(':');
+  if (p[0] === 'digest') {
+    if (p.length < 3) return spec;
+    const perms = acl && p.length === 4 ? `:${p[3]}` : '';
+    return `digest:${p[1]}:******${perms}`;
+  }
+  return acl || p.length < 2 ? spec : `${p[0]}:******`;
+}
+
 /** `digest:USER:PASSWORD` → session credentials. */
 export function parseAuth(spec: string): AuthInfo {
   const m = /^digest:([^:]+):(.+)$/.exec(spec);
   if (!m) {
     throw new InputError(
-      `--auth "${spec}": expected digest:USER:PASSWORD (the only scheme ZooKeeper clients add this way)`,
+      `--auth "${maskSpec(spec, false)}": expected digest:USER:PASSWORD (the only scheme ZooKeeper clients add this way)`,
     );
   }
   return { scheme: 'digest', auth: `${m[1]}:${m[2]}` };
@@ -59,7 +72,7 @@ export function parseAuth(spec: string): AuthInfo {
  *   auth[:PERMS]               whoever the creating session authenticated as
  */
 export function parseAcl(spec: string): Acl {
-  const where = `--acl "${spec}"`;
+  const where = `--acl "${maskSpec(spec, true)}"`;
   const parts = spec.split(':');
   const scheme = parts[0];
   const perms = (p: string | undefined) => (p === undefined ? Perms.ALL : parsePerms(p, where));

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { digestId } from '../../src/zk/acl.js';
 import { ZkSession } from '../../src/zk/session.js';
+import { Perms } from '../../src/zk/types.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { ZkServer } from '../helpers/zookeeper.js';
@@ -210,6 +212,20 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     assert.equal(await w.exit, 0);
   });
 
+  test('ls on a path only a digest user may read: NoAuth reported at once, then read with --auth', async () => {
+    const owner = new ZkSession(zk.connectString, { auth: [{ scheme: 'digest', auth: 'alice:pw' }] });
+    await owner.waitConnected(15000);
+    const path = '/aurora/secret/test/job';
+    await owner.mkdirp(path, [{ scheme: 'digest', id: digestId('alice', 'pw'), perms: Perms.ALL }]);
+    await owner.close();
+    const denied = beacon(['serverset', 'ls', '--zk-timeout', '5', `zk!${zk.connectString}!${path}`], 20000);
+    assert.notEqual(denied.status, 0);
+    assert.equal(denied.stderr.trim().split('\n').length, 1, denied.stderr);
+    assert.match(denied.stderr, /not authorised \(NoAuth\).*--auth digest:USER:PASSWORD/);
+    const allowed = beacon(['serverset', 'ls', '--auth', 'digest:alice:pw', `zk!${zk.connectString}!${path}`]);
+    assert.equal(allowed.status, 0, allowed.stderr);
+  });
+
   test('bad input: one clear line, exit ≠ 0, no stack trace', async () => {
     const deadPort = await freePort();
     const cases: Array<{ args: string[]; expect: RegExp }> = [
@@ -251,7 +267,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
           '--',
           'true',
         ],
-        expect: /--auth "user:pass": expected digest:USER:PASSWORD/,
+        expect: /--auth "user:\*+": expected digest:USER:PASSWORD/,
       },
       {
         args: [

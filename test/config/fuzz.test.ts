@@ -45,7 +45,13 @@ const GOOD: Record<string, unknown[]> = {
     { principal: '', SECRET: 'x' },
     { Principal: 'p', other: 1 },
   ],
-  forwardAllowedNetworks: [[], ['10.0.0.0/8'], ['::/0', '0.0.0.0/0'], ['10.0.0.1/8'], ['fc00::/7', 'x']],
+  forwardAllowedNetworks: [
+    [],
+    ['10.0.0.0/8'],
+    ['::/0', '0.0.0.0/0'],
+    ['10.0.0.1/8'],
+    ['fc00::/7', 'x'],
+  ],
   rrlExemptNetworks: [[], ['127.0.0.0/8', '::1/128'], ['::ffff:10.0.0.0/104'], ['1.2.3.4/33']],
   rrlResponsesPerSecond: [0, 1, 100, 1_000_000, 1_000_001],
   rrlSlip: [0, 1, 2, 10, 11],
@@ -87,7 +93,9 @@ function randomValue(r: () => number, depth = 0): unknown {
     case 6:
       return undefined;
     case 7:
-      return depth > 2 ? [] : Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+      return depth > 2
+        ? []
+        : Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
     case 8:
       return depth > 2 ? {} : randomObject(r, depth + 1);
     case 9:
@@ -112,7 +120,8 @@ function randomValue(r: () => number, depth = 0): unknown {
 function keyName(r: () => number, key: string): string {
   if (r() < 0.1) return `${key}x`;
   let out = '';
-  for (const c of key) out += r() < 0.3 ? (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) : c;
+  for (const c of key)
+    out += r() < 0.3 ? (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) : c;
   return out;
 }
 
@@ -120,7 +129,10 @@ function randomObject(r: () => number, depth = 0): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   const n = Math.floor(r() * 6);
   for (let i = 0; i < n; i++) {
-    const key = r() < 0.8 ? keyName(r, pick(r, KEYS)) : pick(r, ['__proto__', 'constructor', 'toString', randomString(r)]);
+    const key =
+      r() < 0.8
+        ? keyName(r, pick(r, KEYS))
+        : pick(r, ['__proto__', 'constructor', 'toString', randomString(r)]);
     const good = GOOD[key];
     const value = good && r() < 0.6 ? pick(r, good) : randomValue(r, depth + 1);
     // defineProperty: `__proto__` becomes an own key, as JSON.parse makes it.
@@ -135,7 +147,11 @@ function configCase(r: () => number): unknown {
   if (c === 0) return randomValue(r);
   if (c < 5) return randomObject(r);
   const o: Record<string, unknown> = {};
-  for (const k of KEYS) if (r() < 0.3) o[keyName(r, k)] = structuredClone(defaultConfig()[k as keyof ReturnType<typeof defaultConfig>]);
+  for (const k of KEYS)
+    if (r() < 0.3)
+      o[keyName(r, k)] = structuredClone(
+        defaultConfig()[k as keyof ReturnType<typeof defaultConfig>],
+      );
   for (let i = 0; i < 2; i++) {
     const k = pick(r, KEYS);
     o[k] = GOOD[k] && r() < 0.5 ? pick(r, GOOD[k]) : randomValue(r);
@@ -243,7 +259,14 @@ describe('config loader fuzzing', () => {
       } catch (e) {
         assert.ok(e instanceof ConfigError, `${replay}: threw ${String(e)}`);
         if (parsed === undefined) assert.match(e.message, /not JSON/, replay);
-        else check(parsed, () => { throw e; }, replay);
+        else
+          check(
+            parsed,
+            () => {
+              throw e;
+            },
+            replay,
+          );
         continue;
       }
       check(parsed, () => res, replay);

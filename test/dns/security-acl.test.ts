@@ -99,7 +99,9 @@ describe('forwardAllowedNetworks: CIDR parsing and matching', () => {
       // Keep IPv4-mapped space out of the IPv6 cases: BlockList treats it differently.
       if (six && masked[0] === 0 && masked[1] === 0) continue;
       const cidr = six ? `${v6(masked)}/${prefix}` : `${v4(masked[0])}/${prefix}`;
-      const addr = six ? v6(addr6) : v4(rnd() < 0.5 ? addr6[0] : (net6[0] ^ (1 << Math.floor(rnd() * 32))) >>> 0);
+      const addr = six
+        ? v6(addr6)
+        : v4(rnd() < 0.5 ? addr6[0] : (net6[0] ^ (1 << Math.floor(rnd() * 32))) >>> 0);
       const bl = new net.BlockList();
       bl.addSubnet(cidr.split('/')[0], prefix, six ? 'ipv6' : 'ipv4');
       assert.equal(has([cidr], addr), bl.check(addr, six ? 'ipv6' : 'ipv4'), `${addr} in ${cidr}`);
@@ -108,7 +110,11 @@ describe('forwardAllowedNetworks: CIDR parsing and matching', () => {
 
   it('parses hosts, IPv6 forms and IPv4-mapped networks; rejects the rest with the entry named', () => {
     assert.deepEqual(parseCidr('10.1.2.3'), { family: 4, words: [0x0a010203], prefix: 32 });
-    assert.deepEqual(parseCidr('::ffff:10.0.0.0/104'), { family: 4, words: [0x0a000000], prefix: 8 });
+    assert.deepEqual(parseCidr('::ffff:10.0.0.0/104'), {
+      family: 4,
+      words: [0x0a000000],
+      prefix: 8,
+    });
     assert.equal(parseCidr('2001:DB8::/32').prefix, 32);
     assert.equal(has(['::/0'], '8.8.8.8'), true, '::/0 also covers IPv4 clients (mapped)');
     assert.equal(has(['0.0.0.0/0'], '2001:db8::1'), false);
@@ -149,7 +155,9 @@ describe('forwardAllowedNetworks: CIDR parsing and matching', () => {
       () => parseConfig({ forwardallowednetworks: ['10.0.0.0/8', '10.0.0.0/40'] }, 'c.json'),
       (e: unknown) =>
         e instanceof ConfigError &&
-        /^c\.json: "forwardallowednetworks"\[1\]: "10\.0\.0\.0\/40" is not a network/.test(e.message),
+        /^c\.json: "forwardallowednetworks"\[1\]: "10\.0\.0\.0\/40" is not a network/.test(
+          e.message,
+        ),
     );
     assert.throws(
       () => parseConfig({ rrlExemptNetworks: '127.0.0.0/8' }),
@@ -192,7 +200,11 @@ describe('forwardAllowedNetworks: the server', () => {
       await waitFor('four replies', () => foreign.replies.length === 4);
       const byId = new Map(foreign.replies.map((r) => [r.readUInt16BE(0), r]));
       assert.equal(rcodeOf(byId.get(1)!), REFUSED);
-      assert.equal(rcodeOf(byId.get(2)!), REFUSED, 'reverse names we hold no PTR for are forwarded: refused too');
+      assert.equal(
+        rcodeOf(byId.get(2)!),
+        REFUSED,
+        'reverse names we hold no PTR for are forwarded: refused too',
+      );
       const task = dnsPacket.decode(byId.get(3)!);
       assert.equal(rcodeOf(byId.get(3)!), NOERROR);
       assert.equal(task.answers?.length, 2, 'authoritative answers are for everyone');

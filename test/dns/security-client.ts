@@ -38,7 +38,12 @@ export class SourcedClient {
 }
 
 /** One TCP query from `source` to 127.0.0.1:port; resolves with the reply message. */
-export function tcpFrom(source: string, port: number, msg: Buffer, timeoutMs = 3000): Promise<Buffer> {
+export function tcpFrom(
+  source: string,
+  port: number,
+  msg: Buffer,
+  timeoutMs = 3000,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host: '127.0.0.1', port, localAddress: source });
     let buf = Buffer.alloc(0);

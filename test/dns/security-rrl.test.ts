@@ -22,7 +22,12 @@ const TC = 0x02;
 
 function limiter(rate: number, slip = 2, tableSize?: number) {
   const clock = { t: 1_000_000 };
-  const rrl = new ResponseRateLimiter({ responsesPerSecond: rate, slip, tableSize, now: () => clock.t });
+  const rrl = new ResponseRateLimiter({
+    responsesPerSecond: rate,
+    slip,
+    tableSize,
+    now: () => clock.t,
+  });
   const a = new ClientAddress();
   const check = (addr: string) => {
     assert.notEqual(a.parse(addr), 0, addr);
@@ -37,7 +42,12 @@ describe('ResponseRateLimiter', () => {
     const first = Array.from({ length: 11 }, () => check('192.0.2.1'));
     assert.deepEqual(first, [
       ...Array(5).fill('send'),
-      'drop', 'slip', 'drop', 'slip', 'drop', 'slip',
+      'drop',
+      'slip',
+      'drop',
+      'slip',
+      'drop',
+      'slip',
     ]);
     clock.t += 200; // 5/s → one token
     assert.equal(check('192.0.2.1'), 'send');
@@ -92,7 +102,10 @@ describe('ResponseRateLimiter', () => {
       prev = rrl.size;
     }
     assert.ok(i < 1000, 'a sweep happened');
-    assert.ok(rrl.size <= i + 2, `only the busy and the new buckets are left (${rrl.size}, ${i + 1} new)`);
+    assert.ok(
+      rrl.size <= i + 2,
+      `only the busy and the new buckets are left (${rrl.size}, ${i + 1} new)`,
+    );
     assert.notEqual(check(busy), 'send', 'the busy client is still limited after the sweep');
   });
 });
@@ -156,14 +169,15 @@ describe('response-rate limiting in the server', () => {
       // TCP is never limited, nor an exempt client.
       const t = dnsPacket.decode(await tcpFrom('127.0.0.2', dns.port, buildQuery(TASK, 'A')));
       assert.equal(t.answers?.length, 2);
-      for (let i = 0; i < 20; i++) assert.equal((await udp(dns.port, TASK, 'A')).packet.answers?.length, 2);
+      for (let i = 0; i < 20; i++)
+        assert.equal((await udp(dns.port, TASK, 'A')).packet.answers?.length, 2);
       assert.equal(limited.length, 8);
 
       // One second later the bucket has refilled.
       clock.t += 1000;
       c.send(dns.port, buildQuery(TASK, 'A', { id: 200 }));
       await waitFor('the refilled answer', () => c.replies.length === 7);
-      assert.equal((c.replies[6][2] & TC), 0);
+      assert.equal(c.replies[6][2] & TC, 0);
 
       const body = (await metrics.render()).body;
       assert.match(body, /^beacon_dns_rrl_dropped_total 4$/m);

@@ -38,7 +38,13 @@ async function oversizedUpstream(): Promise<{ address: string; close(): void }> 
       ttl: 60,
       data: `192.0.2.${i}`,
     }));
-    const out = dnsPacket.encode({ type: 'response', id: q.id, flags: 0x8180, questions: q.questions, answers });
+    const out = dnsPacket.encode({
+      type: 'response',
+      id: q.id,
+      flags: 0x8180,
+      questions: q.questions,
+      answers,
+    });
     s.send(out, rinfo.port, rinfo.address);
   });
   return { address: `127.0.0.1:${s.address().port}`, close: () => s.close() };
@@ -56,7 +62,11 @@ describe('UDP response-size bounds for a foreign client', () => {
   };
   before(async () => {
     upstream = await oversizedUpstream();
-    dns = await startDns({ records: memoryRecordSet(records), resolvers: [upstream.address], ...foreign });
+    dns = await startDns({
+      records: memoryRecordSet(records),
+      resolvers: [upstream.address],
+      ...foreign,
+    });
     wide = await startDns({ records: memoryRecordSet(records), ednsMaxUdp: 4096, ...foreign });
     client = await SourcedClient.bind('127.0.0.2');
   });
@@ -115,7 +125,9 @@ describe('UDP response-size bounds for a foreign client', () => {
   it('the full answer is there over TCP', async () => {
     const p = dnsPacket.decode(await tcpFrom('127.0.0.2', dns.port, buildQuery(BIG, 'A')));
     assert.equal(p.answers?.length, 200);
-    const f = dnsPacket.decode(await tcpFrom('127.0.0.2', dns.port, buildQuery('www.example.com', 'A')));
+    const f = dnsPacket.decode(
+      await tcpFrom('127.0.0.2', dns.port, buildQuery('www.example.com', 'A')),
+    );
     assert.equal(f.answers?.length, 150, 'an oversized upstream reply is relayed whole over TCP');
   });
 });
