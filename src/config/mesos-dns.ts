@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { LOOPBACK_NETWORKS, PRIVATE_NETWORKS, parseCidr } from '../dns/acl.js';
 import { ConfigError } from '../errors.js';
 import type { IpSource, RecordsConfig } from '../records/config.js';
+import type { ServersetSourceConfig } from '../sources/serversets.js';
 
 const posInt = z.number().int().positive();
 const port = z.number().int().min(0).max(65535);
@@ -141,6 +142,23 @@ const FIELDS = {
   rrlSlip: f(z.number().int().min(0).max(10), 2, 'an integer 0-10'),
   /** Clients never rate-limited. */
   rrlExemptNetworks: networks(LOOPBACK_NETWORKS),
+  /** ServerSets to serve as records too: every ServerSet under each root, named like
+   *  DiscoveryInfo records (`/aurora/role/env/job` → `job.env.role.aurora.<domain>`). */
+  serversets: f(
+    z.array(
+      z
+        .object({
+          zk: z.string().min(1),
+          root: z.string().startsWith('/'),
+          framework: z.string().optional(),
+          nameTemplate: z.string().optional(),
+          removalGraceSeconds: z.number().min(0).optional(),
+        })
+        .strict(),
+    ),
+    [],
+    'a list of {"zk": "host:port,…", "root": "/aurora"} objects (optional "framework", "nameTemplate", "removalGraceSeconds")',
+  ),
 } satisfies Record<string, Field>;
 
 type Fields = typeof FIELDS;
@@ -193,6 +211,7 @@ export interface Config {
   rrlResponsesPerSecond: number;
   rrlSlip: number;
   rrlExemptNetworks: string[];
+  serversets: ServersetSourceConfig[];
 }
 
 export interface ConfigResult {

@@ -8,6 +8,7 @@ import { redactConfig } from '../config/mesos-dns.js';
 import { ErrorCodes, PortInUseError, type ErrorCode } from '../errors.js';
 import { logger } from '../log.js';
 import type { MemRecordSet } from '../records/index.js';
+import type { RecordSet } from '../records/types.js';
 import {
   EMPTY_HOST,
   EMPTY_SERVICE,
@@ -31,6 +32,9 @@ export interface HttpServerOptions {
   config: Config;
   /** The served records, undefined before the first successful load. */
   records: () => MemRecordSet | undefined;
+  /** What DNS answers from, when more than the state's records (ServerSet records laid over
+   *  them): used for /v1/hosts and /v1/services so they agree with DNS. Default: `records`. */
+  answers?: () => RecordSet | undefined;
   health: () => HealthReport;
   metrics: ServiceMetrics;
 }
@@ -187,7 +191,7 @@ class Server implements HttpServer {
   }
 
   private hosts(host: string): unknown {
-    const rs = this.ready('hosts');
+    const rs = this.o.answers?.() ?? this.ready('hosts');
     const body = hostsBody(rs, host);
     if (body.length) return body;
     if (this.o.config.compat404) return [EMPTY_HOST];
@@ -195,7 +199,7 @@ class Server implements HttpServer {
   }
 
   private services(service: string): unknown {
-    const rs = this.ready('services');
+    const rs = this.o.answers?.() ?? this.ready('services');
     const body = servicesBody(rs, service);
     if (body.length) return body;
     if (this.o.config.compat404) return [EMPTY_SERVICE];

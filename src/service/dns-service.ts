@@ -8,9 +8,12 @@ import { createDnsServer, type DnsServer } from '../dns/index.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
+import { OverlayRecordSet } from '../records/overlay.js';
+import type { RecordSet } from '../records/types.js';
+import { ServersetSource } from '../sources/serversets.js';
 import { logger } from '../log.js';
 import type { MesosState } from '../model/mesos-state.js';
-import { generateRecords, type MemRecordSet } from '../records/index.js';
+import { generateRecords, MemRecordSet } from '../records/index.js';
 import type { RecordsConfig } from '../records/config.js';
 import {
   applyStateChange,
@@ -82,6 +85,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private dns: DnsServer | undefined;
   private http: HttpServer | undefined;
   private served: Served | undefined;
+  /** With `serversets` configured: ServerSet records laid over the state's, and their source. */
+  private overlay: OverlayRecordSet | undefined;
+  private serversets: ServersetSource | undefined;
   private lastFailure: { message: string; at: number } | undefined;
   private consecutiveFailures = 0;
   private serial = 0;
@@ -144,10 +150,18 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         port: c.httpport,
         config: c,
         records: () => this.served?.rs,
+        answers: () => (this.served ? this.answering(this.served.rs) : undefined),
         health: () => this.health(),
         metrics: this.metrics,
       });
       await this.http.listen();
+    }
+    if (c.serversets.length > 0) {
+      // Nothing is served before the first state load; the overlay only starts filling now.
+      this.overlay = new OverlayRecordSet(new MemRecordSet(this.recCfg), c.srvRecordDefaultWeight);
+      this.serversets = new ServersetSource(c.serversets, this.overlay, this.recCfg.domain);
+      this.serversets.on('changed', () => this.metrics.changeApplied('SERVERSET'));
+      await this.serversets.start(c.zkDetectionTimeout > 0 ? c.zkDetectionTimeout * 1000 : 30000);
     }
     const source = this.source;
     source.on('snapshot', (snap) => this.onSnapshot(snap));
@@ -184,9 +198,17 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   httpAddress(): { host: string; port: number } | undefined {
     return this.http?.address();
   }
-  /** The record set being served, undefined before the first load. */
+  /** The state's record set, undefined before the first load. */
   records(): MemRecordSet | undefined {
     return this.served?.rs;
+  }
+
+  /** What DNS answers from: the state's records, with ServerSet records laid over them when
+   *  `serversets` is configured. */
+  private answering(rs: MemRecordSet): RecordSet {
+    if (!this.overlay) return rs;
+    this.overlay.setBase(rs);
+    return this.overlay;
   }
   /** Describes the state source (`masters 10.0.0.1:5050`, `zk zk://…`, `file /path`). */
   sourceDescription(): string {
@@ -233,6 +255,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     await this.source
       ?.close()
       .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'closing the source'));
+    await this.serversets?.close();
     await Promise.all([this.http?.close(), this.dns?.close()]);
   }
 
@@ -254,7 +277,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     const prevWarnings = this.served?.warnings.length;
     // The swap: one assignment here and one in the DNS server; both read the new set from now on.
     this.served = { rs, fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
-    this.dns?.setRecords(rs);
+    this.dns?.setRecords(this.answering(rs));
     this.consecutiveFailures = 0;
     this.metrics.refreshOk(snap.warnings.length);
     if (snap.warnings.length !== (prevWarnings ?? 0)) {
@@ -295,7 +318,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       });
       return;
     }
-    this.dns?.setRecords(served.rs);
+    this.dns?.setRecords(this.answering(served.rs));
     served.fetchedAt = meta.at;
     this.metrics.changeApplied(meta.event);
     this.emit('changed', change, meta);

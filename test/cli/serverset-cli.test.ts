@@ -213,16 +213,27 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
   });
 
   test('ls on a path only a digest user may read: NoAuth reported at once, then read with --auth', async () => {
-    const owner = new ZkSession(zk.connectString, { auth: [{ scheme: 'digest', auth: 'alice:pw' }] });
+    const owner = new ZkSession(zk.connectString, {
+      auth: [{ scheme: 'digest', auth: 'alice:pw' }],
+    });
     await owner.waitConnected(15000);
     const path = '/aurora/secret/test/job';
     await owner.mkdirp(path, [{ scheme: 'digest', id: digestId('alice', 'pw'), perms: Perms.ALL }]);
     await owner.close();
-    const denied = beacon(['serverset', 'ls', '--zk-timeout', '5', `zk!${zk.connectString}!${path}`], 20000);
+    const denied = beacon(
+      ['serverset', 'ls', '--zk-timeout', '5', `zk!${zk.connectString}!${path}`],
+      20000,
+    );
     assert.notEqual(denied.status, 0);
     assert.equal(denied.stderr.trim().split('\n').length, 1, denied.stderr);
     assert.match(denied.stderr, /not authorised \(NoAuth\).*--auth digest:USER:PASSWORD/);
-    const allowed = beacon(['serverset', 'ls', '--auth', 'digest:alice:pw', `zk!${zk.connectString}!${path}`]);
+    const allowed = beacon([
+      'serverset',
+      'ls',
+      '--auth',
+      'digest:alice:pw',
+      `zk!${zk.connectString}!${path}`,
+    ]);
     assert.equal(allowed.status, 0, allowed.stderr);
   });
 

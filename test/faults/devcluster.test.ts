@@ -160,6 +160,7 @@ describe('devcluster faults under DNS load', () => {
         { name: SRV_NAME, type: 'SRV' },
       ],
       qps: QPS,
+      timeoutMs: 2000,
       maxQueries: QPS * 120,
     });
     try {
@@ -289,6 +290,7 @@ describe('devcluster faults under DNS load', () => {
         { name: SRV_NAME, type: 'SRV' },
       ],
       qps: QPS,
+      timeoutMs: 2000,
       maxQueries: QPS * 300,
     });
     try {

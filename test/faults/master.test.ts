@@ -119,6 +119,7 @@ describe('master faults under DNS load (poll source, fake master)', () => {
         port: s.dnsPort,
         questions: [{ name: NAME, type: 'A' }],
         qps: QPS,
+        timeoutMs: 2000,
         maxQueries: QPS * 60,
       });
       await probe.start();
@@ -252,6 +253,7 @@ describe('a frozen devcluster master (SIGSTOP) under the event stream', () => {
         { name: SRV, type: 'SRV' },
       ],
       qps: QPS,
+      timeoutMs: 2000,
       maxQueries: QPS * 120,
     });
     await probe.start();

@@ -40,7 +40,9 @@ describe('ZooKeeper ensemble faults', () => {
   test(`leader killed under ${ANNOUNCERS} announcers and ${WATCHERS} watchers: every member exactly once, watchers converge, never empty`, async () => {
     const path = '/aurora/faults/prod/leader';
     // Announcers spread over 10 sessions (10 executor processes), watchers on their own.
-    const writerSessions = await Promise.all(Array.from({ length: 10 }, () => open(ens.connectString)));
+    const writerSessions = await Promise.all(
+      Array.from({ length: 10 }, () => open(ens.connectString)),
+    );
     const announcers = Array.from(
       { length: ANNOUNCERS },
       (_, i) =>
@@ -66,7 +68,11 @@ describe('ZooKeeper ensemble faults', () => {
       });
       watchers.push(w);
     }
-    await waitFor('watchers see all members', () => watchers.every((w) => w.members().length === ANNOUNCERS), 30000);
+    await waitFor(
+      'watchers see all members',
+      () => watchers.every((w) => w.members().length === ANNOUNCERS),
+      30000,
+    );
 
     for (let round = 1; round <= ROUNDS; round++) {
       const leader = await ens.leader();
@@ -109,18 +115,26 @@ describe('ZooKeeper ensemble faults', () => {
     // Connect to one server only first, so we know which one to freeze.
     const first = ens.members[0]!;
     const others = ens.members.slice(1).map((m) => `127.0.0.1:${m.clientPort}`);
-    const s = await open([`127.0.0.1:${first.clientPort}`, ...others].join(','), { spinDelayMs: 100 });
+    const s = await open([`127.0.0.1:${first.clientPort}`, ...others].join(','), {
+      spinDelayMs: 100,
+    });
     const path = '/aurora/faults/prod/frozen';
     const a = new Announcer({
       session: s,
       path,
-      instance: { serviceEndpoint: { host: '127.0.0.1', port: 1 }, additionalEndpoints: {}, status: 'ALIVE' },
+      instance: {
+        serviceEndpoint: { host: '127.0.0.1', port: 1 },
+        additionalEndpoints: {},
+        status: 'ALIVE',
+      },
     });
     const member = await a.join();
     // Find the server our session is on, and freeze that one.
     let on: number | undefined;
     for (const m of ens.members) {
-      const cons = await import('../helpers/zookeeper.js').then((z) => z.fourLetter(m.clientPort, 'cons', 1000));
+      const cons = await import('../helpers/zookeeper.js').then((z) =>
+        z.fourLetter(m.clientPort, 'cons', 1000),
+      );
       if (cons.includes(`sid=0x${s.sessionId.replace(/^0+/, '')}`)) on = m.id;
     }
     assert.ok(on, 'found the server holding the session');
@@ -128,10 +142,18 @@ describe('ZooKeeper ensemble faults', () => {
     const t0 = Date.now();
     ens.freeze(on);
     try {
-      await waitFor('session moved to another server', async () => s.state === 'connected' && Date.now() - t0 > 50 && (await s.exists(member)) !== null, 30000, 50);
+      await waitFor(
+        'session moved to another server',
+        async () =>
+          s.state === 'connected' && Date.now() - t0 > 50 && (await s.exists(member)) !== null,
+        30000,
+        50,
+      );
       const movedMs = Date.now() - t0;
       assert.equal(s.sessionId, id, 'same session on the new server');
-      report(`froze server.${on} under a session: moved to another server in ${movedMs} ms, same session, member kept`);
+      report(
+        `froze server.${on} under a session: moved to another server in ${movedMs} ms, same session, member kept`,
+      );
     } finally {
       ens.thaw(on);
     }
@@ -148,7 +170,12 @@ describe('ZooKeeper ensemble faults', () => {
         new Announcer({
           session: writer,
           path,
-          instance: { serviceEndpoint: { host: '127.0.0.1', port: 30000 + i }, additionalEndpoints: {}, status: 'ALIVE', shard: i },
+          instance: {
+            serviceEndpoint: { host: '127.0.0.1', port: 30000 + i },
+            additionalEndpoints: {},
+            status: 'ALIVE',
+            shard: i,
+          },
         }),
     );
     await Promise.all(announcers.map((a) => a.join()));
@@ -170,12 +197,22 @@ describe('ZooKeeper ensemble faults', () => {
     for (const m of ens.members) await ens.startMember(m.id);
     await ens.waitServing(60000);
     const checker = await open(ens.connectString);
-    await waitFor('announcers re-joined (new session)', async () => (await checker.getChildren(path).catch(() => [])).length === 5, 60000);
-    await waitFor('watcher fresh with all members', () => !w.stale && w.members().length === 5, 60000);
+    await waitFor(
+      'announcers re-joined (new session)',
+      async () => (await checker.getChildren(path).catch(() => [])).length === 5,
+      60000,
+    );
+    await waitFor(
+      'watcher fresh with all members',
+      () => !w.stale && w.members().length === 5,
+      60000,
+    );
     const recoveredMs = Date.now() - t0;
     assert.equal((await checker.getChildren(path)).length, 5, 'no duplicates after re-join');
     assert.equal(emptyPublished, 0, 'never published an empty set');
-    report(`full outage ${SESSION_MS * 2} ms (> session timeout ${SESSION_MS} ms): watcher served 5/5 stale, announcers re-joined 5/5, recovered ${recoveredMs} ms after the outage began`);
+    report(
+      `full outage ${SESSION_MS * 2} ms (> session timeout ${SESSION_MS} ms): watcher served 5/5 stale, announcers re-joined 5/5, recovered ${recoveredMs} ms after the outage began`,
+    );
     w.stop();
     await Promise.all(announcers.map((a) => a.leave()));
   });

@@ -1,0 +1,142 @@
+// `beacon dns` with `serversets` configured, as a user runs it: a member announced by the
+// `beacon serverset announce` sidecar into a real ZooKeeper answers in DNS and in the HTTP API
+// under DiscoveryInfo-style names (aliases included), merged with the state's records, and goes
+// away when the sidecar's command exits.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { dig } from '../helpers/dig.js';
+import { freePort } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
+import { ZkServer } from '../helpers/zookeeper.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/beacon.js', import.meta.url));
+const STATE = fileURLToPath(
+  new URL('../../../test/fixtures/state/aurora-discovery.json', import.meta.url),
+);
+
+describe('beacon dns with serversets', () => {
+  let zk: ZkServer;
+  let dnsProc: ChildProcess;
+  let dnsPort: number;
+  let httpPort: number;
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-dns-ss-'));
+  const kids: ChildProcess[] = [];
+
+  before(async () => {
+    zk = await ZkServer.start();
+    dnsPort = await freePort();
+    httpPort = await freePort();
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        listener: '127.0.0.1',
+        HTTPListener: '127.0.0.1',
+        externalon: false,
+        serversets: [{ zk: zk.connectString, root: '/aurora' }],
+      }),
+    );
+    dnsProc = spawn(
+      process.execPath,
+      [
+        BIN,
+        'dns',
+        '--config',
+        config,
+        '--state',
+        STATE,
+        '--port',
+        String(dnsPort),
+        '--http-port',
+        String(httpPort),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BEACON_LOG: 'error' } },
+    );
+    kids.push(dnsProc);
+    await waitFor(
+      'beacon dns answering',
+      async () => (await dig(dnsPort, ['mesos', 'SOA'])).status === 'NOERROR',
+      20000,
+    );
+  });
+  after(async () => {
+    for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
+    await zk.stop();
+  });
+
+  test('an announced member answers under DiscoveryInfo names, merged without duplicates; gone after exit', async () => {
+    const flag = join(dir, 'stop');
+    const sidecar = spawn(
+      process.execPath,
+      [
+        BIN,
+        'serverset',
+        'announce',
+        '--zk',
+        zk.connectString,
+        '--path',
+        '/aurora/vagrant/test/http_example',
+        '--host',
+        '10.0.0.21',
+        '--port',
+        'http=31000',
+        '--port',
+        'health=31001',
+        '--portmap',
+        'alias=http',
+        '--shard',
+        '0',
+        '--',
+        process.execPath,
+        '-e',
+        `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(0)}},20)`,
+      ],
+      { stdio: 'ignore', env: { ...process.env, BEACON_LOG: 'error' } },
+    );
+    kids.push(sidecar);
+    const srv = async (name: string) =>
+      (await dig(dnsPort, [name, 'SRV'])).answer
+        .map((r) => `${r[r.length - 2]} ${r[r.length - 1]}`)
+        .sort();
+    await waitFor(
+      'alias SRV from the ServerSet',
+      async () => (await srv('_alias._http_example.test.vagrant._tcp.aurora.mesos')).length === 1,
+      20000,
+    );
+    const alias = await srv('_alias._http_example.test.vagrant._tcp.aurora.mesos');
+    assert.match(alias[0]!, /^31000 http_example\.test\.vagrant-[a-z0-9]{5}-ss\.aurora\.mesos\.$/);
+    // The same instance from DiscoveryInfo (state) and from the ServerSet answers once.
+    assert.deepEqual(await srv('_http._http_example.test.vagrant._tcp.aurora.mesos'), [
+      '31000 http_example.test.vagrant-s7nnu-s0.aurora.mesos.',
+    ]);
+    const res = await fetch(
+      `http://127.0.0.1:${httpPort}/v1/services/_alias._http_example.test.vagrant._tcp.aurora.mesos.`,
+    );
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Array<{ ip: string; port: string }>;
+    assert.deepEqual(
+      body.map((e) => `${e.ip}:${e.port}`),
+      ['10.0.0.21:31000'],
+    );
+
+    writeFileSync(flag, '');
+    await new Promise((r) => sidecar.once('exit', r));
+    await waitFor(
+      'alias gone',
+      async () =>
+        (await dig(dnsPort, ['_alias._http_example.test.vagrant._tcp.aurora.mesos', 'SRV']))
+          .status === 'NXDOMAIN',
+      20000,
+    );
+    assert.deepEqual(
+      await srv('_http._http_example.test.vagrant._tcp.aurora.mesos'),
+      ['31000 http_example.test.vagrant-s7nnu-s0.aurora.mesos.'],
+      'state records stay',
+    );
+  });
+});
