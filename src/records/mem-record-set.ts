@@ -97,12 +97,18 @@ export class MemRecordSet implements RecordSet {
    *  agent or framework is not known yet gets records once they are added. Returns true when the
    *  task has records afterwards. */
   applyTask(task: MesosTask): boolean {
-    this.dropTask(task.id);
-    if (task.state !== 'TASK_RUNNING') return false;
+    // A task leaving RUNNING loses its records: that is a change too, so the serial moves and
+    // caches keyed by it (the DNS answer cache) drop what they held.
+    const dropped = this.dropTask(task.id);
+    if (task.state !== 'TASK_RUNNING') {
+      if (dropped) this.bump();
+      return false;
+    }
     const agent = this.agents.get(task.agentId);
     const fw = this.frameworks.get(task.frameworkId);
     if (!isRecordable(task, agent) || !fw) {
       this.parked.set(task.id, task);
+      if (dropped) this.bump();
       return false;
     }
     this.addSpec(taskSpec(task, agent, fw, this.config, this.own));

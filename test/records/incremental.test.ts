@@ -225,6 +225,20 @@ describe('shared names', () => {
     assert.equal(rs.get(srv), undefined);
     assert.equal(rs.exists('aurora.mesos.'), false);
   });
+  it('a task leaving RUNNING through applyTask moves the serial (answer caches must drop it)', () => {
+    const rs = generateRecords(parseState(doc).state, cfg);
+    const before = rs.zone.soa.serial;
+    const killed = parseState({
+      ...doc,
+      frameworks: [{ ...doc.frameworks[0]!, tasks: [{ ...doc.frameworks[0]!.tasks[0]!, state: 'TASK_KILLED' }] }],
+    }).state.frameworks[0]!.tasks[0]!;
+    assert.equal(rs.applyTask(killed), false);
+    assert.ok(rs.zone.soa.serial > before, 'serial moves when a task loses its records');
+    assert.equal(rs.get('_reweb._tcp.aurora.mesos.')?.srv.length, 1);
+    const again = rs.zone.soa.serial;
+    assert.equal(rs.applyTask(killed), false);
+    assert.equal(rs.zone.soa.serial, again, 'no change, no serial move');
+  });
   it('exists() knows empty non-terminals and follows updates', () => {
     const rs = generateRecords(parseState(doc).state, cfg);
     assert.equal(rs.exists('_tcp.aurora.mesos.'), true);
