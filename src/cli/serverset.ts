@@ -153,7 +153,7 @@ export function registerServerset(program: Command): void {
     )
     .option(
       '--acl <SPEC>',
-      'ACL of created nodes: world:anyone[:PERMS] | digest:USER:PASS[:PERMS] | ip:ADDR[:PERMS] | auth[:PERMS] (repeatable)',
+      'ACL of created nodes: world:anyone[:PERMS] | digest:USER:PASS[:PERMS] | ip:ADDR[/BITS][:PERMS] | auth[:PERMS] (repeatable)',
       collect,
       [],
     )

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import { LOOPBACK_NETWORKS, PRIVATE_NETWORKS, parseCidr } from '../dns/acl.js';
+import { parseResolver } from '../dns/forward.js';
 import { ConfigError } from '../errors.js';
 import type { IpSource, RecordsConfig } from '../records/config.js';
 import type { ServersetSourceConfig } from '../sources/serversets.js';
@@ -79,7 +80,21 @@ const FIELDS = {
   dnson: f(z.boolean(), true, 'true or false'),
   externalon: f(z.boolean(), true, 'true or false'),
   recurseon: f(z.boolean(), true, 'true or false'),
-  resolvers: f(z.array(ip), ['8.8.8.8'], 'a list of IP addresses'),
+  resolvers: f(
+    z.array(z.string()),
+    ['8.8.8.8'],
+    'a list of IP addresses with optional ports, e.g. ["8.8.8.8", "10.0.0.2:5353"]',
+    (v, where) =>
+      (v as string[]).forEach((r, i) => {
+        try {
+          parseResolver(r);
+        } catch {
+          throw new ConfigError(
+            `${where}[${i}]: "${r}" is not an IP address with an optional port (e.g. "8.8.8.8" or "10.0.0.2:5353")`,
+          );
+        }
+      }),
+  ),
   zoneResolvers: f(
     z.record(z.string(), z.array(ip)),
     {},

@@ -5,7 +5,7 @@
 // Pure: members (with their hosts already resolved to IPs) in, records out.
 import type { Member } from '../serverset/watcher.js';
 import { taskHash } from './hash.js';
-import { domainFrag, legacyLabels, rfc1123 } from './labels.js';
+import { domainFrag, fitLabel, legacyLabels, MAX_LABEL, rfc1123 } from './labels.js';
 
 export interface ServersetNaming {
   /** The watched root, e.g. `/aurora`. */
@@ -59,6 +59,12 @@ export function serversetRecords(
   if (!name) return [];
   const fw = domainFrag(naming.framework, rfc1123);
   const suffix = fw ? `${fw}.${domain}.` : `${domain}.`;
+  // Composed labels must stay within 63 bytes: shorten only the part that would not fit (as for
+  // state records), so names that fit are never changed.
+  const labels = name.split('.');
+  const srvName = [`_${fitLabel(labels[0]!, MAX_LABEL - 1)}`, ...labels.slice(1)].join('.');
+  const last = labels.length - 1;
+  const targetBase = [...labels.slice(0, last), fitLabel(labels[last]!, MAX_LABEL - 9)].join('.');
   const out: ServersetRecord[] = [];
   const addr = (owner: string, ip: string) =>
     out.push({ name: owner, type: ip.includes(':') ? 'AAAA' : 'A', value: ip, port: 0 });
@@ -68,7 +74,7 @@ export function serversetRecords(
     const target = (host: string) => {
       let t = targets.get(host);
       if (!t) {
-        t = `${name}-${taskHash(`${path}/${m.name}@${host}`)}-ss.${suffix}`;
+        t = `${targetBase}-${taskHash(`${path}/${m.name}@${host}`)}-ss.${suffix}`;
         targets.set(host, t);
         for (const ip of ips(host)) addr(t, ip);
       }
@@ -82,16 +88,18 @@ export function serversetRecords(
       const t = target(e.host);
       if (!ports.has(`${t}:${e.port}`)) {
         ports.add(`${t}:${e.port}`);
-        out.push({ name: `_${name}._tcp.${suffix}`, type: 'SRV', value: t, port: e.port });
+        out.push({ name: `${srvName}._tcp.${suffix}`, type: 'SRV', value: t, port: e.port });
       }
       const label = endpoint && rfc1123(endpoint);
-      if (label)
+      if (label) {
+        const portLabel = `_${fitLabel(label, MAX_LABEL - 1)}`;
         out.push({
-          name: `_${label}._${name}._tcp.${suffix}`,
+          name: `${portLabel}.${srvName}._tcp.${suffix}`,
           type: 'SRV',
           value: t,
           port: e.port,
         });
+      }
     }
   }
   return out;

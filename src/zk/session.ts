@@ -306,7 +306,7 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
       this,
       timeoutMs,
       () =>
-        `could not connect to ZooKeeper at ${this.target} within ${Math.round(timeoutMs / 1000)} s; check --zk (host:port list) and that the ensemble is up`,
+        `could not connect to ZooKeeper at ${this.target} within ${Math.round(timeoutMs / 1000)} s; check the connect string (host:port,…) and that the ensemble is up`,
     );
   }
 

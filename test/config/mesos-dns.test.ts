@@ -88,7 +88,11 @@ describe('config.json', () => {
       /"IPSources" must be a non-empty list of "netinfo", "mesos", "docker", "host"/,
     ],
     [{ IPSources: [] }, /"IPSources"/],
-    [{ resolvers: ['8.8.8.8', 'dns.google'] }, /"resolvers" must be a list of IP addresses/],
+    [
+      { resolvers: ['8.8.8.8', 'dns.google'] },
+      /"resolvers"\[1\]: "dns\.google" is not an IP address with an optional port/,
+    ],
+    [{ resolvers: ['10.0.0.2:99999'] }, /"resolvers"\[0\]: "10\.0\.0\.2:99999"/],
     [{ listener: 'localhost' }, /"listener" must be an IP address/],
     [{ zk: 'http://x' }, /"zk" must be a zk:\/\/ URL/],
     [{ domain: 'a..b' }, /"domain" must be a domain name/],
