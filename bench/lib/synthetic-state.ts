@@ -3,6 +3,8 @@
 // DiscoveryInfo. Deterministic (seeded), so benchmarks and tests see the same document every run.
 // Shared by the records and DNS benchmarks: keep the signature.
 
+import { rng } from '../../test/helpers/random.js';
+
 export interface SyntheticOptions {
   tasks: number;
   agents: number;
@@ -12,18 +14,6 @@ export interface SyntheticOptions {
   instancesPerJob?: number;
   /** PRNG seed (default 1). */
   seed?: number;
-}
-
-// mulberry32: small, fast, deterministic.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ROLES = ['www-data', 'vagrant', 'search', 'payments', 'ads', 'infra', 'ml', 'batch'];

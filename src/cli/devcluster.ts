@@ -31,28 +31,34 @@ function num(name: string) {
   };
 }
 
-interface Flags {
-  dataDir: string;
-  masterHost: string;
-  masterPort: number;
-  agents: number;
-  agentIp: string;
-  agentPort: number;
-  agentCpus: number;
-  agentMem: number;
-  agentDisk: number;
-  agentPorts: string;
-  zk?: string;
-  zkHost: string;
-  zkPort: number;
-  zkRoot: string;
+/** Flags that carry a DevclusterOptions value unchanged, under the same name. */
+const PASSED_THROUGH = [
+  'dataDir',
+  'masterHost',
+  'masterPort',
+  'agents',
+  'agentIp',
+  'agentPort',
+  'agentCpus',
+  'agentMem',
+  'agentDisk',
+  'agentPorts',
+  'zk',
+  'zkHost',
+  'zkPort',
+  'zkRoot',
+  'announceHostname',
+  'populateDiscoveryInfo',
+  'discoveryPortAliases',
+  'cluster',
+  'frameworkName',
+] as const satisfies readonly (keyof DevclusterOptions)[];
+
+type PassedThrough = (typeof PASSED_THROUGH)[number];
+
+interface Flags extends Pick<DevclusterOptions, PassedThrough> {
   allowCustomServersetPath?: boolean;
-  announceHostname?: string;
   zkStartupTimeout: number;
-  populateDiscoveryInfo: boolean;
-  discoveryPortAliases: boolean;
-  cluster: string;
-  frameworkName: string;
   example: boolean;
   exampleFile: string;
   heartbeat: number;
@@ -208,27 +214,9 @@ export function registerDevcluster(program: Command): void {
       delete process.env[API_TOKEN_ENV];
       const opts: Partial<DevclusterOptions> = {
         apiToken,
-        dataDir: f.dataDir,
-        masterHost: f.masterHost,
-        masterPort: f.masterPort,
-        agents: f.agents,
-        agentIp: f.agentIp,
-        agentPort: f.agentPort,
-        agentCpus: f.agentCpus,
-        agentMem: f.agentMem,
-        agentDisk: f.agentDisk,
-        agentPorts: f.agentPorts,
-        zk: f.zk,
-        zkHost: f.zkHost,
-        zkPort: f.zkPort,
-        zkRoot: f.zkRoot,
+        ...(Object.fromEntries(PASSED_THROUGH.map((k) => [k, f[k]])) as Pick<Flags, PassedThrough>),
         allowCustomServersetPath: f.allowCustomServersetPath ?? false,
-        announceHostname: f.announceHostname,
         zkStartupBoundMs: f.zkStartupTimeout * 1000,
-        populateDiscoveryInfo: f.populateDiscoveryInfo,
-        discoveryPortAliases: f.discoveryPortAliases,
-        cluster: f.cluster,
-        frameworkName: f.frameworkName,
         heartbeatSeconds: f.heartbeat,
         exampleJob: f.example ? f.exampleFile : undefined,
       };

@@ -63,67 +63,64 @@ export function registerJob(program: Command): void {
     `the devcluster master (default ${DEFAULT_MASTER})`,
   ] as const;
 
-  job
-    .command('create')
-    .description('submit a job file (YAML or JSON) under KEY (cluster/role/env/name)')
-    .argument('<key>', 'job key, e.g. devcluster/vagrant/test/http_example')
-    .argument('<file>', 'job file, e.g. examples/http_example.yaml')
-    .option(...masterOpt)
-    .option(...tokenOpt)
-    .option('--json', 'print the result as JSON')
-    .action(async (key: string, file: string, opts: { json?: boolean }, cmd: Command) => {
-      parseJobKey(key);
-      const config = loadJobFile(file);
-      config.job_dir ??= dirname(resolve(file));
-      const v = await client(cmd).create(key, config, file);
-      printView(v, opts.json ?? false);
-    });
+  /** The options every job command takes after its own: --master, --api-token, --json. */
+  const withCommonOptions = (c: Command): Command =>
+    c
+      .option(...masterOpt)
+      .option(...tokenOpt)
+      .option('--json', 'print the result as JSON');
 
-  job
-    .command('kill')
-    .description('kill a job, or some of its instances')
-    .argument('<key>', 'job key')
-    .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)')
-    .option(...masterOpt)
-    .option(...tokenOpt)
-    .option('--json', 'print the result as JSON')
-    .action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
-      parseJobKey(key);
-      printView(await client(cmd).kill(key, parseInstances(opts.instances)), opts.json ?? false);
-    });
+  withCommonOptions(
+    job
+      .command('create')
+      .description('submit a job file (YAML or JSON) under KEY (cluster/role/env/name)')
+      .argument('<key>', 'job key, e.g. devcluster/vagrant/test/http_example')
+      .argument('<file>', 'job file, e.g. examples/http_example.yaml'),
+  ).action(async (key: string, file: string, opts: { json?: boolean }, cmd: Command) => {
+    parseJobKey(key);
+    const config = loadJobFile(file);
+    config.job_dir ??= dirname(resolve(file));
+    const v = await client(cmd).create(key, config, file);
+    printView(v, opts.json ?? false);
+  });
 
-  job
-    .command('restart')
-    .description("restart a job's instances (their tasks are replaced)")
-    .argument('<key>', 'job key')
-    .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)')
-    .option(...masterOpt)
-    .option(...tokenOpt)
-    .option('--json', 'print the result as JSON')
-    .action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
+  // kill and restart differ only in what the master is asked to do.
+  const instancesCommand = (
+    name: string,
+    description: string,
+    act: (c: JobsClient, key: string, ids: number[] | undefined) => Promise<JobView>,
+  ): void => {
+    withCommonOptions(
+      job
+        .command(name)
+        .description(description)
+        .argument('<key>', 'job key')
+        .option('--instances <ids>', 'instance ids, e.g. 0,2 or 0-3 (default: all)'),
+    ).action(async (key: string, opts: { instances?: string; json?: boolean }, cmd: Command) => {
       parseJobKey(key);
-      printView(await client(cmd).restart(key, parseInstances(opts.instances)), opts.json ?? false);
+      printView(await act(client(cmd), key, parseInstances(opts.instances)), opts.json ?? false);
     });
+  };
+  instancesCommand('kill', 'kill a job, or some of its instances', (c, key, ids) =>
+    c.kill(key, ids),
+  );
+  instancesCommand(
+    'restart',
+    "restart a job's instances (their tasks are replaced)",
+    (c, key, ids) => c.restart(key, ids),
+  );
 
-  job
+  const status = job
     .command('status')
     .description("a job's instances: status, host, ports, task id, and why it is pending")
-    .argument('<key>', 'job key')
-    .option(...masterOpt)
-    .option(...tokenOpt)
-    .option('--json', 'print the result as JSON')
-    .action(async (key: string, opts: { json?: boolean }, cmd: Command) => {
-      parseJobKey(key);
-      printView(await client(cmd).status(key), opts.json ?? false);
-    });
+    .argument('<key>', 'job key');
+  withCommonOptions(status).action(async (key: string, opts: { json?: boolean }, cmd: Command) => {
+    parseJobKey(key);
+    printView(await client(cmd).status(key), opts.json ?? false);
+  });
 
-  job
-    .command('list')
-    .description('the jobs on the devcluster')
-    .option(...masterOpt)
-    .option(...tokenOpt)
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+  withCommonOptions(job.command('list').description('the jobs on the devcluster')).action(
+    async (opts: { json?: boolean }, cmd: Command) => {
       const jobs = await client(cmd).list();
       if (opts.json) return void process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
       if (!jobs.length) return void process.stdout.write('no jobs\n');
@@ -132,5 +129,6 @@ export function registerJob(program: Command): void {
           `${j.key}  instances=${j.instances} running=${j.running} pending=${j.pending}\n`,
         );
       }
-    });
+    },
+  );
 }

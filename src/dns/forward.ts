@@ -5,6 +5,7 @@
 // must match the ID and question, so spoofed or stray packets are ignored.
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
+import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { ConfigError } from '../errors.js';
 import { logger } from '../log.js';
@@ -172,45 +173,61 @@ export class Forwarder {
   }
 
   private viaUdp(u: Upstream, query: Buffer, valid: (r: Buffer) => boolean): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket(net.isIPv6(u.host) ? 'udp6' : 'udp4');
-      let settled = false;
-      const done = (err: Error | undefined, r?: Buffer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.live.delete(handle);
-        sock.close();
-        if (err) reject(err);
-        else resolve(r as Buffer);
-      };
-      const handle = { destroy: () => done(new AttemptError('forwarder closed', false)) };
-      this.live.add(handle);
-      const timer = setTimeout(
-        () => done(new AttemptError('timed out', true)),
-        this.opts.timeoutMs,
-      );
-      sock.on('error', (e) => done(new AttemptError(e.message, true)));
-      sock.on('message', (r, rinfo) => {
-        if (rinfo.port === u.port && valid(r)) done(undefined, r);
-      });
-      sock.send(query, u.port, u.host, (e) => {
-        if (e) done(new AttemptError(e.message, true));
-      });
-    });
+    return this.exchange(
+      () => dgram.createSocket(net.isIPv6(u.host) ? 'udp6' : 'udp4'),
+      (sock) => sock.close(),
+      (sock, done) => {
+        sock.on('message', (r, rinfo) => {
+          if (rinfo.port === u.port && valid(r)) done(undefined, r);
+        });
+        sock.send(query, u.port, u.host, (e) => {
+          if (e) done(new AttemptError(e.message, true));
+        });
+      },
+    );
   }
 
   private viaTcp(u: Upstream, query: Buffer, valid: (r: Buffer) => boolean): Promise<Buffer> {
+    return this.exchange(
+      () => net.connect({ host: u.host, port: u.port }),
+      (sock) => sock.destroy(),
+      (sock, done) => {
+        let buf = Buffer.alloc(0);
+        sock.on('close', () => done(new AttemptError('connection closed before a reply', true)));
+        sock.on('connect', () => {
+          const len = Buffer.allocUnsafe(2);
+          len.writeUInt16BE(query.length);
+          sock.write(Buffer.concat([len, query]));
+        });
+        sock.on('data', (chunk) => {
+          buf = Buffer.concat([buf, chunk]);
+          if (buf.length < 2) return;
+          const n = buf.readUInt16BE(0);
+          if (buf.length < 2 + n) return;
+          const r = buf.subarray(2, 2 + n);
+          if (valid(r)) done(undefined, Buffer.from(r));
+          else done(new AttemptError('mismatched TCP reply', true));
+        });
+      },
+    );
+  }
+
+  /** One attempt on a socket from `open`: settles once — with what `wire` reports through
+   *  `done`, on a socket error, on the timeout or on close() — then `release`s the socket. */
+  private exchange<S extends EventEmitter>(
+    open: () => S,
+    release: (sock: S) => void,
+    wire: (sock: S, done: (err: Error | undefined, r?: Buffer) => void) => void,
+  ): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ host: u.host, port: u.port });
-      let buf = Buffer.alloc(0);
+      const sock = open();
       let settled = false;
       const done = (err: Error | undefined, r?: Buffer) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.live.delete(handle);
-        sock.destroy();
+        release(sock);
         if (err) reject(err);
         else resolve(r as Buffer);
       };
@@ -220,22 +237,8 @@ export class Forwarder {
         () => done(new AttemptError('timed out', true)),
         this.opts.timeoutMs,
       );
-      sock.on('error', (e) => done(new AttemptError(e.message, true)));
-      sock.on('close', () => done(new AttemptError('connection closed before a reply', true)));
-      sock.on('connect', () => {
-        const len = Buffer.allocUnsafe(2);
-        len.writeUInt16BE(query.length);
-        sock.write(Buffer.concat([len, query]));
-      });
-      sock.on('data', (chunk) => {
-        buf = Buffer.concat([buf, chunk]);
-        if (buf.length < 2) return;
-        const n = buf.readUInt16BE(0);
-        if (buf.length < 2 + n) return;
-        const r = buf.subarray(2, 2 + n);
-        if (valid(r)) done(undefined, Buffer.from(r));
-        else done(new AttemptError('mismatched TCP reply', true));
-      });
+      sock.on('error', (e: Error) => done(new AttemptError(e.message, true)));
+      wire(sock, done);
     });
   }
 

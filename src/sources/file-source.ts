@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { logger } from '../log.js';
+import { RefreshHealth } from './common.js';
 import type {
   SourceStatus,
   StateParser,
@@ -67,10 +68,7 @@ export class FileStateSource<S>
   private readonly opts: FileSourceOptions<S>;
   private closed = false;
   private started = false;
-  private consecutive = 0;
-  private lastSuccessAt: number | undefined;
-  private lastFrom: string | undefined;
-  private lastFailure: { message: string; at: number } | undefined;
+  private readonly health = new RefreshHealth();
   private loading: Promise<void> | undefined;
   private readonly onHup = () => this.reload();
 
@@ -99,10 +97,7 @@ export class FileStateSource<S>
     return {
       kind: 'file',
       target: this.opts.path,
-      lastFrom: this.lastFrom,
-      lastSuccessAt: this.lastSuccessAt,
-      lastFailure: this.lastFailure,
-      consecutiveFailures: this.consecutive,
+      ...this.health.status(),
     };
   }
 
@@ -116,20 +111,16 @@ export class FileStateSource<S>
     try {
       const snap = await readStateFile(this.opts.path, this.opts.parse);
       if (this.closed) return;
-      this.consecutive = 0;
-      this.lastSuccessAt = snap.fetchedAt;
-      this.lastFrom = snap.from;
+      this.health.succeeded(snap.from, snap.fetchedAt);
       this.emit('snapshot', snap);
     } catch (e) {
       if (this.closed) return;
       const error = e instanceof Error ? e : new Error(String(e));
-      this.consecutive++;
-      const at = Date.now();
-      this.lastFailure = { message: error.message, at };
+      const at = this.health.failed(error);
       // At start the caller reports it (one line); a failed reload is worth a warning here.
-      if (this.lastSuccessAt !== undefined)
+      if (this.health.lastSuccessAt !== undefined)
         log.warn({ err: error.message }, 'state file reload failed; keeping the last good state');
-      this.emit('failure', { error, at, consecutive: this.consecutive });
+      this.emit('failure', { error, at, consecutive: this.health.consecutive });
     }
   }
 }

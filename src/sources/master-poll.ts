@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { StateError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
 import { fetchStateJson, type FetchOptions } from './fetch-state.js';
 import { hostPort, parsePid, stateUrl, type MasterAddress } from './master-address.js';
 import type {
@@ -53,10 +54,7 @@ export class MasterPollSource<S>
   private busy = false;
   private started = false;
   private closed = false;
-  private consecutive = 0;
-  private lastSuccessAt: number | undefined;
-  private lastFrom: string | undefined;
-  private lastFailure: { message: string; at: number } | undefined;
+  private readonly health = new RefreshHealth();
   private nextAttemptAt: number | undefined;
   private leader: string | undefined;
 
@@ -82,10 +80,7 @@ export class MasterPollSource<S>
     return {
       kind: this.opts.kind ?? 'masters',
       target: this.opts.target ?? this.opts.masters.map(hostPort).join(','),
-      lastFrom: this.lastFrom,
-      lastSuccessAt: this.lastSuccessAt,
-      lastFailure: this.lastFailure,
-      consecutiveFailures: this.consecutive,
+      ...this.health.status(),
       nextAttemptAt: this.nextAttemptAt,
       leader: this.leader,
     };
@@ -126,33 +121,35 @@ export class MasterPollSource<S>
     this.busy = false;
     if (this.closed) return;
     if (snapshot) {
-      if (this.consecutive > 0)
-        log.info({ after: this.consecutive, from: snapshot.from }, 'state refresh recovered');
-      this.consecutive = 0;
-      this.lastSuccessAt = snapshot.fetchedAt;
-      this.lastFrom = snapshot.from;
+      if (this.health.consecutive > 0)
+        log.info(
+          { after: this.health.consecutive, from: snapshot.from },
+          'state refresh recovered',
+        );
+      this.health.succeeded(snapshot.from, snapshot.fetchedAt);
       this.schedule(this.rerun ? 0 : this.opts.refreshMs);
       this.safeEmit('snapshot', snapshot);
     } else {
-      this.consecutive++;
-      const at = Date.now();
-      this.lastFailure = { message: error!.message, at };
+      const at = this.health.failed(error!);
       const delay = this.rerun
         ? 0
-        : backoffDelay(this.consecutive, { capMs: this.opts.refreshMs, ...this.opts.backoff });
+        : backoffDelay(this.health.consecutive, {
+            capMs: this.opts.refreshMs,
+            ...this.opts.backoff,
+          });
       this.schedule(delay);
       // Warn once per outage; the retries are counted in status() and /healthz.
-      if (this.consecutive === 1)
+      if (this.health.consecutive === 1)
         log.warn({ err: error!.message, retryInMs: delay }, 'state refresh failed');
       else
         log.debug(
-          { err: error!.message, retryInMs: delay, consecutive: this.consecutive },
+          { err: error!.message, retryInMs: delay, consecutive: this.health.consecutive },
           'state refresh failed again',
         );
       const failure: StateFailure = {
         error: error!,
         at,
-        consecutive: this.consecutive,
+        consecutive: this.health.consecutive,
         nextAttemptAt: this.nextAttemptAt,
       };
       this.safeEmit('failure', failure);
@@ -163,27 +160,13 @@ export class MasterPollSource<S>
     event: K,
     ...args: StateSourceEvents<S>[K]
   ): void {
-    try {
-      (this.emit as (e: K, ...a: StateSourceEvents<S>[K]) => boolean)(event, ...args);
-    } catch (e) {
-      // A consumer's bug must not stop the polling loop; it is logged where it can be seen.
-      log.error({ err: (e as Error).message }, `a ${String(event)} listener threw`);
-    }
+    // A consumer's bug must not stop the polling loop; it is logged where it can be seen.
+    safeEmit(this, log, event, ...args);
   }
 
   /** The candidates in order without duplicates: leader hint, then the configured masters. */
   private candidates(): MasterAddress[] {
-    const out: MasterAddress[] = [];
-    const seen = new Set<string>();
-    const hint = this.opts.leaderHint?.();
-    for (const c of hint ? [hint, ...this.opts.masters] : this.opts.masters) {
-      const key = hostPort(c);
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push(c);
-      }
-    }
-    return out;
+    return masterCandidates(this.opts.leaderHint?.(), this.opts.masters);
   }
 
   private async fetchFromCandidates(signal: AbortSignal): Promise<StateSnapshot<S>> {

@@ -25,6 +25,7 @@ import {
 import { parseV1Agent, parseV1Framework, parseV1Task } from '../model/mesos-state-v1.js';
 import type { MemRecordSet } from '../records/index.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
 import { fetchStateJson, type FetchOptions } from './fetch-state.js';
 import { hostPort, type MasterAddress } from './master-address.js';
 import type {
@@ -165,10 +166,7 @@ export class StreamStateSource
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private pollAbort: AbortController | undefined;
-  private consecutive = 0;
-  private lastSuccessAt: number | undefined;
-  private lastFrom: string | undefined;
-  private lastFailure: { message: string; at: number } | undefined;
+  private readonly health = new RefreshHealth();
   private nextAttemptAt: number | undefined;
   private leader: string | undefined;
   private streaming = false;
@@ -196,10 +194,7 @@ export class StreamStateSource
     return {
       kind: 'masters',
       target: `${this.o.masters.map(hostPort).join(',')} (v1 event stream)`,
-      lastFrom: this.lastFrom,
-      lastSuccessAt: this.lastSuccessAt,
-      lastFailure: this.lastFailure,
-      consecutiveFailures: this.consecutive,
+      ...this.health.status(),
       nextAttemptAt: this.nextAttemptAt,
       leader: this.leader,
     };
@@ -215,16 +210,7 @@ export class StreamStateSource
   }
 
   private candidates(): MasterAddress[] {
-    const out: MasterAddress[] = [];
-    const seen = new Set<string>();
-    const hint = this.o.leaderHint?.();
-    for (const c of hint ? [hint, ...this.o.masters] : this.o.masters) {
-      if (!seen.has(hostPort(c))) {
-        seen.add(hostPort(c));
-        out.push(c);
-      }
-    }
-    return out;
+    return masterCandidates(this.o.leaderHint?.(), this.o.masters);
   }
 
   private baseUrl(c: MasterAddress): string {
@@ -383,10 +369,8 @@ export class StreamStateSource
       for (const t of f.tasks) this.tasks.set(t.id, t);
     }
     this.streaming = true;
-    this.consecutive = 0;
     this.leader = hostPort(leader);
-    this.lastFrom = url;
-    this.lastSuccessAt = Date.now();
+    this.health.succeeded(url, Date.now());
     log.info({ url }, 'subscribed to the master event stream');
     this.streamEmit('subscribed', url);
     this.emitSnapshot(url, parsed.warnings.map(formatWarning));
@@ -418,7 +402,7 @@ export class StreamStateSource
 
   private onEvent(url: string, event: Obj): void {
     this.armWatchdog(this.heartbeatSeconds);
-    this.lastSuccessAt = Date.now();
+    this.health.lastSuccessAt = Date.now();
     const type = String(event.type);
     const warnings: StateWarning[] = [];
     const changes: StateChange[] = [];
@@ -541,18 +525,16 @@ export class StreamStateSource
   /** Subscribing failed: report, poll once for fresh state, and try again with backoff. */
   private failed(err: Error): void {
     if (this.closed) return;
-    this.consecutive++;
-    const at = Date.now();
-    this.lastFailure = { message: err.message, at };
+    const at = this.health.failed(err);
     const delay =
-      this.consecutive === 1
+      this.health.consecutive === 1
         ? 0
-        : backoffDelay(this.consecutive - 1, { capMs: this.o.refreshMs, ...this.o.backoff });
+        : backoffDelay(this.health.consecutive - 1, { capMs: this.o.refreshMs, ...this.o.backoff });
     this.nextAttemptAt = at + delay;
     const failure: StateFailure = {
       error: err,
       at,
-      consecutive: this.consecutive,
+      consecutive: this.health.consecutive,
       nextAttemptAt: this.nextAttemptAt,
     };
     this.safeEmit('failure', failure);
@@ -565,7 +547,7 @@ export class StreamStateSource
    *  served), then another SUBSCRIBE. */
   private async pollThenConnect(): Promise<void> {
     if (this.closed) return;
-    if (this.consecutive > 1) {
+    if (this.health.consecutive > 1) {
       const abort = new AbortController();
       this.pollAbort = abort;
       for (const c of this.candidates()) {
@@ -583,8 +565,9 @@ export class StreamStateSource
           this.tasks.clear();
           for (const f of this.state.frameworks)
             for (const t of f.tasks) if (!TERMINAL.has(t.state)) this.tasks.set(t.id, t);
-          this.lastFrom = url;
-          this.lastSuccessAt = Date.now();
+          // A fallback poll is not a subscription: the failure streak goes on.
+          this.health.lastFrom = url;
+          this.health.lastSuccessAt = Date.now();
           this.emitSnapshot(url, parsed.warnings.map(formatWarning));
           break;
         } catch (e) {
@@ -599,18 +582,10 @@ export class StreamStateSource
     event: K,
     ...args: StateSourceEvents<MesosState>[K]
   ): void {
-    try {
-      (this.emit as (e: K, ...a: StateSourceEvents<MesosState>[K]) => boolean)(event, ...args);
-    } catch (e) {
-      log.error({ err: (e as Error).message }, `a ${String(event)} listener threw`);
-    }
+    safeEmit(this, log, event, ...args);
   }
 
   private streamEmit<K extends keyof StreamEvents>(event: K, ...args: StreamEvents[K]): void {
-    try {
-      (this.stream.emit as (e: K, ...a: StreamEvents[K]) => boolean)(event, ...args);
-    } catch (e) {
-      log.error({ err: (e as Error).message }, `a ${String(event)} listener threw`);
-    }
+    safeEmit(this.stream, log, event, ...args);
   }
 }

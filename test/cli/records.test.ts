@@ -38,28 +38,26 @@ function beacon(args: string[], timeoutMs = 30_000): Promise<Run> {
 
 const tmp = mkdtempSync(join(tmpdir(), 'beacon-records-cli-'));
 const fixture = (n: string) => join(STATE_DIR, n);
+/** `beacon records` for the state fixture `<name>.json` with its `<name>.config.json`. */
+const recordsFor = (name: string, ...extra: string[]) =>
+  beacon([
+    'records',
+    '--state',
+    fixture(`${name}.json`),
+    '--config',
+    fixture(`${name}.config.json`),
+    ...extra,
+  ]);
 
 describe('beacon records', () => {
   it('prints the golden zone for a state file', async () => {
-    const r = await beacon([
-      'records',
-      '--state',
-      fixture('aurora-discovery.json'),
-      '--config',
-      fixture('aurora-discovery.config.json'),
-    ]);
+    const r = await recordsFor('aurora-discovery');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, readFileSync(fixture('aurora-discovery.zone'), 'utf8'));
     assert.equal(r.stderr, '');
   });
   it('warns on stderr about skipped items, one line each, counted, and still prints', async () => {
-    const r = await beacon([
-      'records',
-      '--state',
-      fixture('bad-items.json'),
-      '--config',
-      fixture('bad-items.config.json'),
-    ]);
+    const r = await recordsFor('bad-items');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, readFileSync(fixture('bad-items.zone'), 'utf8'));
     const lines = r.stderr.trim().split('\n');
@@ -67,15 +65,7 @@ describe('beacon records', () => {
     assert.match(lines.at(-1)!, /15 state item\(s\) skipped/);
   });
   it('--format json', async () => {
-    const r = await beacon([
-      'records',
-      '--state',
-      fixture('aurora-plain.json'),
-      '--config',
-      fixture('aurora-plain.config.json'),
-      '--format',
-      'json',
-    ]);
+    const r = await recordsFor('aurora-plain', '--format', 'json');
     assert.equal(r.code, 0, r.stderr);
     const body = JSON.parse(r.stdout) as {
       zone: { domain: string; ttl: number };

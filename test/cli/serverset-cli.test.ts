@@ -55,6 +55,15 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
   let observer: ZkSession;
   const dir = mkdtempSync(join(tmpdir(), 'beacon-cli-'));
   const kids: ChildProcess[] = [];
+  /** `serverset announce --zk <this ZooKeeper> --path <path>`, to be followed by the rest. */
+  const announceArgs = (path: string) => [
+    'serverset',
+    'announce',
+    '--zk',
+    zk.connectString,
+    '--path',
+    path,
+  ];
 
   before(async () => {
     zk = await ZkServer.start();
@@ -71,12 +80,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     const flag = join(dir, 'exit-7');
     const path = '/aurora/vagrant/test/sidecar';
     const run = start([
-      'serverset',
-      'announce',
-      '--zk',
-      zk.connectString,
-      '--path',
-      path,
+      ...announceArgs(path),
       '--host',
       '127.0.0.1',
       '--port',
@@ -130,12 +134,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
   test('announce: a child killed by a signal gives 128+N; SIGTERM to the sidecar deannounces first', async () => {
     const path = '/aurora/vagrant/test/signals';
     const killed = beacon([
-      'serverset',
-      'announce',
-      '--zk',
-      zk.connectString,
-      '--path',
-      path,
+      ...announceArgs(path),
       '--host',
       '127.0.0.1',
       '--port',
@@ -148,12 +147,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     assert.equal(killed.status, 137, killed.stderr);
 
     const run = start([
-      'serverset',
-      'announce',
-      '--zk',
-      zk.connectString,
-      '--path',
-      path,
+      ...announceArgs(path),
       '--host',
       '127.0.0.1',
       '--port',
@@ -184,12 +178,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     await waitFor('snapshot line', () => w.out().includes('"snapshot"'), 20000);
     const flag = join(dir, 'watched-exit');
     const a = start([
-      'serverset',
-      'announce',
-      '--zk',
-      zk.connectString,
-      '--path',
-      path,
+      ...announceArgs(path),
       '--host',
       '127.0.0.1',
       '--port',
@@ -248,12 +237,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       },
       {
         args: [
-          'serverset',
-          'announce',
-          '--zk',
-          zk.connectString,
-          '--path',
-          '/a/b',
+          ...announceArgs('/a/b'),
           '--port',
           'http=1',
           '--acl',
@@ -264,30 +248,12 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
         expect: /--acl "digest:onlyuser"/,
       },
       {
-        args: [
-          'serverset',
-          'announce',
-          '--zk',
-          zk.connectString,
-          '--path',
-          '/a/b',
-          '--port',
-          'http=1',
-          '--auth',
-          'user:pass',
-          '--',
-          'true',
-        ],
+        args: [...announceArgs('/a/b'), '--port', 'http=1', '--auth', 'user:pass', '--', 'true'],
         expect: /--auth "user:\*+": expected digest:USER:PASSWORD/,
       },
       {
         args: [
-          'serverset',
-          'announce',
-          '--zk',
-          zk.connectString,
-          '--path',
-          '/a/b',
+          ...announceArgs('/a/b'),
           '--port',
           'http=1',
           '--portmap',
@@ -300,35 +266,11 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
         expect: /cycle/i,
       },
       {
-        args: [
-          'serverset',
-          'announce',
-          '--zk',
-          zk.connectString,
-          '--path',
-          '/a/b',
-          '--port',
-          'http=1',
-          '--primary',
-          'thrift',
-          '--',
-          'true',
-        ],
+        args: [...announceArgs('/a/b'), '--port', 'http=1', '--primary', 'thrift', '--', 'true'],
         expect: /--primary "thrift" is not an assigned port/,
       },
       {
-        args: [
-          'serverset',
-          'announce',
-          '--zk',
-          zk.connectString,
-          '--path',
-          '/a/b',
-          '--port',
-          'http=99999',
-          '--',
-          'true',
-        ],
+        args: [...announceArgs('/a/b'), '--port', 'http=99999', '--', 'true'],
         expect: /--port "http=99999"/,
       },
       {

@@ -12,21 +12,11 @@ import { test } from 'node:test';
 import { JobError } from '../../src/errors.js';
 import { EXAMPLE_JOB } from '../../src/cluster/devcluster.js';
 import { parseJobText, type JobConfig } from '../../src/cluster/job-schema.js';
+import { rng } from '../helpers/random.js';
 
 const CASES = Number(process.env.BEACON_FUZZ_CASES ?? 5000);
 const BUDGET_MS = Number(process.env.BEACON_FUZZ_MS ?? 10000);
 const SEED = Number(process.env.BEACON_FUZZ_SEED ?? Date.now() % 2 ** 31);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EXAMPLE = readFileSync(EXAMPLE_JOB, 'utf8');
 const MIN =

@@ -18,20 +18,10 @@ import {
 } from '../../src/config/mesos-dns.js';
 import { parseNetworks } from '../../src/dns/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { rng } from '../helpers/random.js';
 
 const CASES = Number(process.env.BEACON_FUZZ_CASES ?? 5000);
 const SEED = Number(process.env.BEACON_FUZZ_SEED ?? 0xc0f1);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = Object.keys(defaultConfig());
 

@@ -10,21 +10,10 @@ import { encodeHeaderOnly, encodeResponse } from '../../src/dns/codec/response.j
 import { fixtureRecords, memoryRecordSet } from '../helpers/recordset.js';
 import { buildQuery, TcpClient, udp, udpRaw } from './client.js';
 import { startDns, type Running } from './fixture.js';
+import { rng } from '../helpers/random.js';
 
 const CASES = 20_000;
 const BUDGET_MS = 20_000;
-
-// Deterministic PRNG so a failure can be replayed (seed printed on failure).
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds = [
   buildQuery('http_example.test.vagrant.aurora.mesos', 'A', { edns: 1232 }),

@@ -22,23 +22,12 @@ import { buildQuery, udp } from './client.js';
 import { startDns } from './fixture.js';
 import { SourcedClient, tcpFrom } from './security-client.js';
 import { startUpstream, type FakeUpstream } from './upstream.js';
+import { rng as prng } from '../helpers/random.js';
 
 const rcodeOf = (raw: Buffer) => raw[3] & 0xf;
 const REFUSED = 5;
 const NOERROR = 0;
 const TASK = 'http_example.test.vagrant.aurora.mesos';
-
-/** A small deterministic PRNG (mulberry32): reproducible cases, no flaky seeds. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('forwardAllowedNetworks: CIDR parsing and matching', () => {
   const a = new ClientAddress();

@@ -12,6 +12,7 @@ import {
   stateParser,
   type StateWarning,
 } from '../../src/model/mesos-state.js';
+import { rng } from '../helpers/random.js';
 
 describe('addresses and port ranges', () => {
   it('pids', () => {
@@ -176,17 +177,6 @@ describe('parseState', () => {
     assert.equal(stateParser({ slaves: [{ id: 'x', pid: 'garbage' }] }).warnings.length, 1);
   });
 });
-
-// Deterministic PRNG for the fuzz run.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED_DOC = {
   leader: 'master@10.0.0.10:5050',

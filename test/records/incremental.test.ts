@@ -6,16 +6,7 @@ import { describe, it } from 'node:test';
 import type { MesosState, MesosTask } from '../../src/model/mesos-state.js';
 import { parseState } from '../../src/model/mesos-state.js';
 import { generateRecords, makeRecordsConfig, zoneText } from '../../src/records/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random.js';
 
 /** A random v0 document: few job names (so names are shared), DiscoveryInfo on some tasks,
  *  IPv4/IPv6 netinfo on some, non-running tasks and tasks on unknown agents. */
@@ -230,7 +221,12 @@ describe('shared names', () => {
     const before = rs.zone.soa.serial;
     const killed = parseState({
       ...doc,
-      frameworks: [{ ...doc.frameworks[0]!, tasks: [{ ...doc.frameworks[0]!.tasks[0]!, state: 'TASK_KILLED' }] }],
+      frameworks: [
+        {
+          ...doc.frameworks[0]!,
+          tasks: [{ ...doc.frameworks[0]!.tasks[0]!, state: 'TASK_KILLED' }],
+        },
+      ],
     }).state.frameworks[0]!.tasks[0]!;
     assert.equal(rs.applyTask(killed), false);
     assert.ok(rs.zone.soa.serial > before, 'serial moves when a task loses its records');

@@ -11,18 +11,7 @@ import {
 } from '../../src/serverset/codec.js';
 import type { ServiceInstance } from '../../src/model/service-instance.js';
 import { DecodeError } from '../../src/errors.js';
-
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed from the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random.js';
 
 const seeds: ServiceInstance[] = [
   {
