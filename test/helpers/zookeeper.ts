@@ -118,7 +118,9 @@ export class ZkServer {
           const conf = await fourLetter(this.port, 'conf', 500);
           if (!conf.includes(this.dir)) {
             await this.kill();
-            throw new Error(`port ${this.port} was taken by another server while ZooKeeper restarted`);
+            throw new Error(
+              `port ${this.port} was taken by another server while ZooKeeper restarted`,
+            );
           }
           return;
         }
@@ -171,7 +173,12 @@ export async function expireSession(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     // An attempt can fail when the victim's reconnect kicks the clone off first; try again.
-    await closeClone(connectString, sessionId, password, Math.min(5000, Math.max(500, deadline - Date.now())));
+    await closeClone(
+      connectString,
+      sessionId,
+      password,
+      Math.min(5000, Math.max(500, deadline - Date.now())),
+    );
     const until = Math.min(deadline, Date.now() + 3000);
     while (Date.now() < until) {
       if (expired()) return;
@@ -199,7 +206,11 @@ function closeClone(
   return new Promise<boolean>((resolve) => {
     const t = setTimeout(() => {
       client.removeAllListeners();
-      const cm = (client as unknown as { connectionManager: { connect: () => void; state: number; socket?: { destroy(): void } } }).connectionManager;
+      const cm = (
+        client as unknown as {
+          connectionManager: { connect: () => void; state: number; socket?: { destroy(): void } };
+        }
+      ).connectionManager;
       cm.connect = () => undefined;
       cm.state = -1;
       cm.socket?.destroy();
@@ -296,8 +307,11 @@ export class ZkEnsemble {
   async waitServing(timeoutMs = 60000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const modes = await Promise.all(this.members.filter((m) => m.proc).map((m) => this.mode(m.id)));
-      if (modes.includes('leader') && modes.every((x) => x === 'leader' || x === 'follower')) return;
+      const modes = await Promise.all(
+        this.members.filter((m) => m.proc).map((m) => this.mode(m.id)),
+      );
+      if (modes.includes('leader') && modes.every((x) => x === 'leader' || x === 'follower'))
+        return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the ensemble did not elect a leader within ${timeoutMs} ms`);

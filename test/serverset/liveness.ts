@@ -224,11 +224,13 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
         staleSet = ports(w);
       });
       await backend.restart();
-      await waitFor('stale, then fresh again', () => wentStale && !w.stale, 30000).catch((e: Error) => {
-        throw new Error(
-          `${e.message} (wentStale=${wentStale}, stale=${w.stale}, reader=${reader.state}, owner=${owner.state}, members=${JSON.stringify(ports(w))})`,
-        );
-      });
+      await waitFor('stale, then fresh again', () => wentStale && !w.stale, 30000).catch(
+        (e: Error) => {
+          throw new Error(
+            `${e.message} (wentStale=${wentStale}, stale=${w.stale}, reader=${reader.state}, owner=${owner.state}, members=${JSON.stringify(ports(w))})`,
+          );
+        },
+      );
       assert.deepEqual(staleSet, [36000], 'the last known set is kept while stale');
       assert.deepEqual(ports(w), [36000]);
       const b = new Announcer({ session: owner, path, instance: instance(36010) });
