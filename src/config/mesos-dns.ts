@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { LOOPBACK_NETWORKS, PRIVATE_NETWORKS, parseCidr } from '../dns/acl.js';
 import { parseResolver } from '../dns/forward.js';
 import { ConfigError } from '../errors.js';
+import { scrubSecrets } from '../log.js';
 import type { IpSource, RecordsConfig } from '../records/config.js';
 import type { ServersetSourceConfig } from '../sources/serversets.js';
 
@@ -168,11 +169,15 @@ const FIELDS = {
           framework: z.string().optional(),
           nameTemplate: z.string().optional(),
           removalGraceSeconds: z.number().min(0).optional(),
+          auth: z
+            .string()
+            .regex(/^digest:[^:]+:.+$/)
+            .optional(),
         })
         .strict(),
     ),
     [],
-    'a list of {"zk": "host:port,…", "root": "/aurora"} objects (optional "framework", "nameTemplate", "removalGraceSeconds")',
+    'a list of {"zk": "host:port,…", "root": "/aurora"} objects (optional "framework", "nameTemplate", "removalGraceSeconds", "auth": "digest:USER:PASSWORD")',
   ),
 } satisfies Record<string, Field>;
 
@@ -312,6 +317,13 @@ function hideSecrets(key: ConfigKey, v: unknown): unknown {
     return { ...v, Secret: '******' };
   }
   if (key === 'zk' && typeof v === 'string') return redactUrlPasswords(v);
+  if (key === 'serversets' && Array.isArray(v)) {
+    return v.map((e: unknown) =>
+      typeof e === 'object' && e !== null && typeof (e as { auth?: unknown }).auth === 'string'
+        ? { ...e, auth: scrubSecrets((e as { auth: string }).auth) }
+        : e,
+    );
+  }
   return v;
 }
 
@@ -360,6 +372,7 @@ export function redactConfig(config: Config): Config {
   if (c.MesosCredentials.Secret !== '') c.MesosCredentials.Secret = '******';
   c.zk = redactUrlPasswords(c.zk);
   c.masters = c.masters.map(redactUrlPasswords);
+  c.serversets = c.serversets.map((e) => (e.auth ? { ...e, auth: scrubSecrets(e.auth) } : e));
   return c;
 }
 

@@ -10,6 +10,7 @@ import type { OverlayRecordSet } from '../records/overlay.js';
 import { serversetRecords, type ServersetNaming } from '../records/serverset-records.js';
 import { ServersetTree } from '../serverset/tree.js';
 import type { Member } from '../serverset/watcher.js';
+import { parseAuth } from '../zk/acl.js';
 import { acquireSession, type OpenOptions, type SessionLease } from '../zk/index.js';
 
 export interface ServersetSourceConfig {
@@ -23,6 +24,8 @@ export interface ServersetSourceConfig {
   nameTemplate?: string;
   /** Finagle-style stabilizer: hold vanished members this long (default 0). */
   removalGraceSeconds?: number;
+  /** Credentials for ACL-protected ServerSets: `digest:USER:PASSWORD`. */
+  auth?: string;
 }
 
 export interface ServersetSourceEvents {
@@ -53,7 +56,10 @@ export class ServersetSource extends EventEmitter<ServersetSourceEvents> {
   /** Connects and reads every ServerSet once; bounded by `timeoutMs` per ensemble. */
   async start(timeoutMs = 15000): Promise<void> {
     for (const cfg of this.configs) {
-      const lease = acquireSession(cfg.zk, this.session);
+      const lease = acquireSession(cfg.zk, {
+        ...this.session,
+        ...(cfg.auth ? { auth: [parseAuth(cfg.auth)] } : {}),
+      });
       const tree = new ServersetTree({
         session: lease.session,
         root: cfg.root,

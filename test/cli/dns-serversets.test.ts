@@ -1,4 +1,5 @@
-// `beacon dns` with `serversets` configured, as a user runs it: a member announced by the
+// `beacon dns` with `serversets` configured, as a user runs it: a member announced (ACL-protected,
+// read with the configured credentials) by the
 // `beacon serverset announce` sidecar into a real ZooKeeper answers in DNS and in the HTTP API
 // under DiscoveryInfo-style names (aliases included), merged with the state's records, and goes
 // away when the sidecar's command exits.
@@ -38,7 +39,7 @@ describe('beacon dns with serversets', () => {
         listener: '127.0.0.1',
         HTTPListener: '127.0.0.1',
         externalon: false,
-        serversets: [{ zk: zk.connectString, root: '/aurora' }],
+        serversets: [{ zk: zk.connectString, root: '/aurora', auth: 'digest:svc:s3cret-pw' }],
       }),
     );
     dnsProc = spawn(
@@ -123,6 +124,10 @@ describe('beacon dns with serversets', () => {
       body.map((e) => `${e.ip}:${e.port}`),
       ['10.0.0.21:31000'],
     );
+
+    const config = await (await fetch(`http://127.0.0.1:${httpPort}/v1/config`)).text();
+    assert.ok(config.includes('digest:svc:'), 'the serversets entry is shown');
+    assert.ok(!config.includes('s3cret-pw'), 'but never its password');
 
     writeFileSync(flag, '');
     await new Promise((r) => sidecar.once('exit', r));

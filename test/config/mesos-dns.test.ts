@@ -113,6 +113,16 @@ describe('config.json', () => {
       );
     });
   }
+  it('a rejected serversets entry is named without echoing its password', () => {
+    assert.throws(
+      () =>
+        parseConfig({ serversets: [{ zk: 'h:2181', root: 'aurora', auth: 'digest:u:topsecret' }] }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /"serversets"/.test(e.message) &&
+        !e.message.includes('topsecret'),
+    );
+  });
   it('rejects a config that is not an object', () => {
     assert.throws(() => parseConfig([1]), ConfigError);
   });
