@@ -235,6 +235,7 @@ export function registerDevcluster(program: Command): void {
             httpPort: f.dnsHttpPort,
             domain: f.domain,
             source: f.dnsSource as 'stream' | 'poll',
+            serversetsZk: dc.zkConnectString,
           });
           dc.dashboard.attachDns(dns.service);
         }

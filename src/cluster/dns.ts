@@ -1,6 +1,7 @@
 // Runs the DNS service (service/dns-service.ts: source → records → DNS + HTTP API) in the
-// devcluster process, fed from the devcluster's own master, with Mesos-DNS settings suited to one
-// machine: loopback listeners, no forwarding of other names, and a short poll interval.
+// devcluster process, fed from the devcluster's own master (and its ServerSets), with Mesos-DNS
+// settings suited to one machine: loopback listeners, no forwarding of other names, and a short
+// poll interval.
 import { parseConfig } from '../config/mesos-dns.js';
 import { DnsService } from '../service/dns-service.js';
 
@@ -16,6 +17,9 @@ export interface DevclusterDnsOptions {
   source: 'stream' | 'poll';
   /** Poll interval, seconds (refreshSeconds). */
   refreshSeconds: number;
+  /** The cluster's ZooKeeper: every ServerSet under `/aurora` is served too, so anything
+   *  announced there (not only Aurora tasks) gets names. Omit to serve state records only. */
+  serversetsZk?: string;
 }
 
 export interface DevclusterDns {
@@ -45,6 +49,7 @@ export async function startDevclusterDns(o: DevclusterDnsOptions): Promise<Devcl
       recurseon: false,
       resolvers: [],
       stateSource: o.source,
+      serversets: o.serversetsZk ? [{ zk: o.serversetsZk, root: '/aurora' }] : [],
     },
     'devcluster DNS settings',
   );
