@@ -45,7 +45,9 @@ export async function zookeeperBackend(): Promise<Backend> {
     server,
     connectString: server.connectString,
     async connect(opts) {
-      const s = new ZkSession(server.connectString, { ...opts, sessionTimeoutMs: 4000 });
+      // Long enough that a server restart on a loaded machine (JVM start-up) does not expire
+      // the session; expiry is tested on purpose with expire().
+      const s = new ZkSession(server.connectString, { ...opts, sessionTimeoutMs: 10000 });
       await s.waitConnected(15000);
       return s;
     },

@@ -42,3 +42,24 @@ export function nextEvent<A extends unknown[]>(
     emitter.once(event, fn);
   });
 }
+
+/** `p`, or a rejection naming `what` (and `detail()`, for diagnosis) after `timeoutMs`. */
+export async function withDeadline<T>(
+  p: Promise<T>,
+  timeoutMs: number,
+  what: string,
+  detail: () => string = () => '',
+): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    t = setTimeout(() => {
+      const d = detail();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${d ? ` (${d})` : ''}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([p, deadline]);
+  } finally {
+    clearTimeout(t);
+  }
+}

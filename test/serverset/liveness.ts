@@ -10,7 +10,7 @@ import { encodeThrift } from '../../src/serverset/thrift.js';
 import { ServersetWatcher, type MemberSetChange } from '../../src/serverset/watcher.js';
 import { digestId } from '../../src/zk/acl.js';
 import { Perms, type Acl, type Coordination } from '../../src/zk/types.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withDeadline } from '../helpers/wait.js';
 import type { Backend } from '../helpers/backends.js';
 
 export function instance(port: number, shard?: number): ServiceInstance {
@@ -53,7 +53,12 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
     ) => {
       const w = new ServersetWatcher({ session, path, ...opts });
       cleanups.push(() => w.stop());
-      await w.start();
+      await withDeadline(
+        w.start(),
+        30000,
+        `the first sync of ${path}`,
+        () => `session=${session.state}`,
+      );
       return w;
     };
 
@@ -234,7 +239,7 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       assert.deepEqual(staleSet, [36000], 'the last known set is kept while stale');
       assert.deepEqual(ports(w), [36000]);
       const b = new Announcer({ session: owner, path, instance: instance(36010) });
-      await b.join();
+      await withDeadline(b.join(), 30000, 'a join after the restart', () => `owner=${owner.state}`);
       await waitFor('new member after restart', () => ports(w).length === 2, 30000);
       assert.ok(
         !published.includes(0),
