@@ -36,6 +36,9 @@ export interface ZkSessionOptions {
   /** A probe unanswered for this long means the connection is dead: drop it and move to the
    *  next server. Default sessionTimeout × 2/3 (before the server would expire the session). */
   watchdogTimeoutMs?: number;
+  /** While disconnected, a reconnect attempt that has not completed its handshake in this long is
+   *  dropped and started again. Default max(1000, sessionTimeout / 4). */
+  handshakeTimeoutMs?: number;
   /** Upper bound of the random pause after every server was tried once. Default 500. */
   spinDelayMs?: number;
 }
@@ -144,6 +147,8 @@ interface ClientInternals {
 }
 /** ConnectionManager's CLOSING state: a socket closing in this state is not reconnected. */
 const CM_CLOSING = -1;
+/** ConnectionManager's CONNECTING state: TCP connecting, or waiting for the handshake answer. */
+const CM_CONNECTING = 1;
 
 interface Pending {
   reject: (e: ZkError) => void;
@@ -180,6 +185,8 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
         options.watchdogIntervalMs ?? Math.max(100, Math.floor(sessionTimeoutMs / 3)),
       watchdogTimeoutMs:
         options.watchdogTimeoutMs ?? Math.max(200, Math.floor((sessionTimeoutMs * 2) / 3)),
+      handshakeTimeoutMs:
+        options.handshakeTimeoutMs ?? Math.max(1000, Math.floor(sessionTimeoutMs / 4)),
       spinDelayMs: options.spinDelayMs ?? 500,
     };
     this.openClient();
@@ -274,6 +281,7 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
         log.warn(detail);
         this.emit('unreachable', detail);
       }
+      this.kickStalledHandshake(now);
       return;
     }
     const client = this.client;
@@ -300,6 +308,21 @@ export class ZkSession extends EventEmitter<SessionEvents> implements Coordinati
     }
   }
   private lastProbeAt = 0;
+  private lastKickAt = 0;
+
+  /**
+   * node-zookeeper-client bounds the TCP connect but, once TCP is up, waits for the handshake's
+   * answer without a bound: a server that accepts but does not answer (still starting, frozen)
+   * would hold a reconnect forever. While disconnected, drop the attempt in progress every
+   * `handshakeTimeoutMs` so the client starts a fresh one (at worst it retries a little early).
+   */
+  private kickStalledHandshake(now: number): void {
+    const since = Math.max(this.disconnectedSince ?? now, this.lastKickAt);
+    if (now - since < this.opts.handshakeTimeoutMs) return;
+    this.lastKickAt = now;
+    const cm = this.client && (this.client as unknown as ClientInternals).connectionManager;
+    if (cm?.state === CM_CONNECTING) cm.socket?.destroy();
+  }
 
   waitConnected(timeoutMs: number): Promise<void> {
     return waitConnected(
