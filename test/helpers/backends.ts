@@ -62,6 +62,9 @@ export async function zookeeperBackend(): Promise<Backend> {
         creds.id,
         creds.password,
         () => sawExpired || c.sessionId !== before,
+        // The victim's client races the clone for the session; on a loaded machine it can take
+        // several rounds.
+        45000,
       );
     },
     async restart() {
