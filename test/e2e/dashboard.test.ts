@@ -175,6 +175,14 @@ test(
       null,
       { timeout: 10000 },
     );
+    // The chart gains a sample a second: wait (bounded) for a line, not a single point.
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('#chart polyline.qps')?.getAttribute('points') ?? '').split(' ')
+          .length >= 2,
+      null,
+      { timeout: 10000 },
+    );
     const points = await page.$eval('#chart polyline.qps', (e) => e.getAttribute('points') ?? '');
     assert.ok(points.split(' ').length >= 2, points);
 
