@@ -13,8 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseConfig } from '../../src/config/mesos-dns.js';
-import { DnsService } from '../../src/service/dns-service.js';
+import { startStreamDns } from './stream-dns.js';
 import type { Coordination } from '../../src/zk/types.js';
 import { freePort } from '../helpers/net.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
@@ -117,6 +116,28 @@ function sameSet(a: string[], b: string[]): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+/** Waits (bounded) until the probe's latest A and SRV answers after `since` name exactly the
+ *  given instances (their hosts, and host:http-port). */
+async function waitDnsAnswers(
+  probe: DnsProbe,
+  instances: InstanceView[],
+  since: number,
+  what: string,
+): Promise<void> {
+  const wantA = instances.map((i) => i.host!);
+  const wantSrv = instances.map((i) => `${i.host}:${i.ports!.http}`);
+  await waitFor(
+    what,
+    () => {
+      const lastA = lastAnswer(probe.answers, 'A', since);
+      const lastS = lastAnswer(probe.answers, 'SRV', since);
+      return lastA && lastS && sameSet(lastA.values, wantA) && sameSet(lastS.values, wantSrv);
+    },
+    10000,
+    10,
+  );
+}
+
 describe('devcluster faults under DNS load', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'beacon-fault-dc-'));
   const agentIp = uniqueAgentIp();
@@ -193,18 +214,7 @@ describe('devcluster faults under DNS load', () => {
         20,
       );
       const tRunning = performance.now();
-      const wantA = after.map((i) => i.host!);
-      const wantSrv = after.map((i) => `${i.host}:${i.ports!.http}`);
-      await waitFor(
-        'DNS answers the rescheduled tasks',
-        () => {
-          const lastA = lastAnswer(probe.answers, 'A', tRunning);
-          const lastS = lastAnswer(probe.answers, 'SRV', tRunning);
-          return lastA && lastS && sameSet(lastA.values, wantA) && sameSet(lastS.values, wantSrv);
-        },
-        10000,
-        10,
-      );
+      await waitDnsAnswers(probe, after, tRunning, 'DNS answers the rescheduled tasks');
       const tDns = performance.now();
       const ms = await waitFor(
         'two members, both on the other agent',
@@ -258,27 +268,7 @@ describe('devcluster faults under DNS load', () => {
   test(`devcluster SIGKILLed and restarted (${ROUNDS} round${ROUNDS > 1 ? 's' : ''}): tasks recovered, no orphans, DNS and the ServerSet back`, async () => {
     // A separate `beacon dns` follows the master's stream: it outlives the devcluster, so it shows
     // what clients see across the restart (the devcluster's own DNS dies with it).
-    const { config } = parseConfig(
-      {
-        masters: [`127.0.0.1:${ports.masterPort}`],
-        stateSource: 'stream',
-        refreshSeconds: 1,
-        stateTimeoutSeconds: 1,
-        port: 0,
-        httpport: 0,
-        listener: '127.0.0.1',
-        HTTPListener: '127.0.0.1',
-        externalon: false,
-        resolvers: [],
-      },
-      'fault test',
-    );
-    const service = await DnsService.start({
-      config,
-      processMetrics: false,
-      backoff: { baseMs: 50, capMs: 300 },
-    });
-    if (!service.records()) await nextEvent(service, 'loaded', 10000);
+    const service = await startStreamDns(ports.masterPort, { baseMs: 50, capMs: 300 });
     const truthPoll = pollTruth(
       sampler(() => dc.masterUrl),
       TRUTH_EVERY_MS,
@@ -329,18 +319,7 @@ describe('devcluster faults under DNS load', () => {
         const after = await waitRunning(dc.masterUrl, 2, EXAMPLE_KEY, 30000);
         const tRunning = performance.now();
         const tResub = await resubscribed;
-        const wantA = after.map((i) => i.host!);
-        const wantSrv = after.map((i) => `${i.host}:${i.ports!.http}`);
-        await waitFor(
-          'DNS answers the recovered tasks',
-          () => {
-            const lastA = lastAnswer(probe.answers, 'A', tRunning);
-            const lastS = lastAnswer(probe.answers, 'SRV', tRunning);
-            return lastA && lastS && sameSet(lastA.values, wantA) && sameSet(lastS.values, wantSrv);
-          },
-          10000,
-          10,
-        );
+        await waitDnsAnswers(probe, after, tRunning, 'DNS answers the recovered tasks');
         const tDns = performance.now();
         const zk = await zkClient(dc.zk);
         let memberCount = 0;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { parseConfig } from '../../src/config/mesos-dns.js';
+import { startStreamDns } from './stream-dns.js';
 import { DnsService } from '../../src/service/dns-service.js';
 import type { HealthReport } from '../../src/http/health.js';
 import { dig } from '../helpers/dig.js';
@@ -204,27 +204,7 @@ describe('a frozen devcluster master (SIGSTOP) under the event stream', () => {
     // One-second HEARTBEATs: a silent stream is noticed after three (3 s), as with Mesos's 15 s.
     dc = await startDevclusterProc({ extra: ['--heartbeat', '1'] });
     await waitRunning(dc.masterUrl, 2);
-    const { config } = parseConfig(
-      {
-        masters: [`127.0.0.1:${dc.masterPort}`],
-        stateSource: 'stream',
-        refreshSeconds: 1,
-        stateTimeoutSeconds: 1,
-        port: 0,
-        httpport: 0,
-        listener: '127.0.0.1',
-        HTTPListener: '127.0.0.1',
-        externalon: false,
-        resolvers: [],
-      },
-      'fault test',
-    );
-    service = await DnsService.start({
-      config,
-      processMetrics: false,
-      backoff: { baseMs: 100, capMs: 500 },
-    });
-    if (!service.records()) await nextEvent(service, 'loaded', 10000);
+    service = await startStreamDns(dc.masterPort, { baseMs: 100, capMs: 500 });
     const h = service.httpAddress()!;
     base = `http://${h.host}:${h.port}`;
   });
