@@ -84,11 +84,9 @@ export interface StreamSourceOptions {
 export function applyStateChange(rs: MemRecordSet, change: StateChange): void {
   switch (change.type) {
     case 'task':
-      // A task that left TASK_RUNNING is removed with removeTask: it bumps the SOA serial, which
-      // is what makes the DNS server drop its cached answers (applyTask of a non-running task
-      // drops the records without bumping it).
-      if (change.task.state === 'TASK_RUNNING') rs.applyTask(change.task);
-      else rs.removeTask(change.task.id);
+      // A task that left TASK_RUNNING loses its records here; the serial moves either way, so
+      // the DNS server drops its cached answers.
+      rs.applyTask(change.task);
       break;
     case 'agent':
       rs.applyAgent(change.agent);
