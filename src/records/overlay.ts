@@ -21,7 +21,8 @@ export class OverlayRecordSet implements RecordSet {
   private readonly srvWeight: number;
   private merged = new Map<string, NameRecords>();
   private mergedKey = '';
-  private zoneCache: { key: string; zone: ZoneInfo } | undefined;
+  private zoneCache:
+    { base: ZoneInfo; serial: number; generation: number; zone: ZoneInfo } | undefined;
 
   constructor(base: RecordSet, srvWeight = 1) {
     this.base = base;
@@ -69,16 +70,19 @@ export class OverlayRecordSet implements RecordSet {
   }
 
   get zone(): ZoneInfo {
+    // Read on every query: compare numbers, build a new object only when either side moved.
     const z = this.base.zone;
-    const key = `${z.soa.serial}/${this.generation}`;
-    if (this.zoneCache?.key !== key) {
+    const c = this.zoneCache;
+    if (!c || c.base !== z || c.serial !== z.soa.serial || c.generation !== this.generation) {
       // Serial moves with either side, so caches keyed by it (the DNS answer cache) stay right.
       this.zoneCache = {
-        key,
+        base: z,
+        serial: z.soa.serial,
+        generation: this.generation,
         zone: { ...z, soa: { ...z.soa, serial: z.soa.serial + this.generation } },
       };
     }
-    return this.zoneCache.zone;
+    return this.zoneCache!.zone;
   }
 
   get(name: string): NameRecords | undefined {
