@@ -4,6 +4,7 @@
 // AGENT_REMOVED, FRAMEWORK_ADDED and periodic HEARTBEATs. The snapshot and the subscription are
 // taken in the same tick, so no event falls between them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeRecord } from '../model/recordio.js';
 import type { Master } from './master.js';
 import { MESOS_VERSION } from './state-json.js';
 import type { AgentInfo, ClusterTask, TaskStatusRecord } from './types.js';
@@ -14,12 +15,6 @@ type Json = Record<string, unknown>;
 export interface OperatorApiOptions {
   /** HEARTBEAT interval, seconds (Mesos: 15). */
   heartbeatSeconds: number;
-}
-
-/** One RecordIO record. */
-export function recordIo(value: unknown): string {
-  const json = JSON.stringify(value);
-  return `${Buffer.byteLength(json)}\n${json}`;
 }
 
 function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
@@ -105,7 +100,7 @@ function subscribe(
   res.setHeader('cache-control', 'no-cache');
   const ipOf = (agentId: string) => master.agent(agentId)?.info.ip;
   const send = (event: Json) => {
-    if (!res.writableEnded && !res.destroyed) res.write(recordIo(event));
+    if (!res.writableEnded && !res.destroyed) res.write(encodeRecord(event));
   };
   const onTaskAdded = (task: ClusterTask) =>
     send({ type: 'TASK_ADDED', task_added: { task: v1Task(task, ipOf(task.agentId)) } });

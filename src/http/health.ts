@@ -3,6 +3,7 @@
 // refresh failed or the state is older than maxStateAgeSeconds. Degraded answers 200 by default —
 // the records are still served and taking every replica out of a load balancer because the
 // master is down would turn a stale-data problem into an outage — and 503 with `?strict`.
+import type { RecordCounts } from '../records/record-types.js';
 
 export type HealthStatus = 'not ready' | 'ok' | 'degraded';
 
@@ -22,7 +23,7 @@ export interface HealthInput {
   /** Items skipped in the served state. */
   skippedItems?: number;
   /** Record counts of the served set. */
-  records?: { a: number; aaaa: number; srv: number; ptr: number };
+  records?: RecordCounts;
 }
 
 export interface HealthReport {
@@ -38,7 +39,7 @@ export interface HealthReport {
   nextAttemptAt: string | null;
   source: { kind: string; target: string; leader?: string };
   skippedItems: number;
-  records: { a: number; aaaa: number; srv: number; ptr: number } | null;
+  records: RecordCounts | null;
 }
 
 export function computeHealth(input: HealthInput, now: number): HealthReport {

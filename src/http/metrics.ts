@@ -2,6 +2,7 @@
 // run in one process, e.g. in tests): queries by type and rcode and their latency (fed by the DNS
 // server's onQuery observer), rate-limited responses (its onRateLimited observer), state refreshes, state age, record counts, skipped state items.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RECORD_TYPES, type RecordCounts } from '../records/record-types.js';
 
 /** What the DNS server reports per query (structurally the same as dns/'s QueryInfo). */
 export interface QueryObservation {
@@ -16,7 +17,7 @@ export interface QueryObservation {
 export interface MetricsSnapshotSource {
   /** ms since the epoch of the served state's fetch, undefined before the first load. */
   stateFetchedAt(): number | undefined;
-  recordCounts(): { a: number; aaaa: number; srv: number; ptr: number } | undefined;
+  recordCounts(): RecordCounts | undefined;
 }
 
 export interface ServiceMetricsOptions {
@@ -85,10 +86,7 @@ export class ServiceMetrics {
         const c = source.recordCounts();
         this.reset();
         if (!c) return;
-        this.set({ type: 'A' }, c.a);
-        this.set({ type: 'AAAA' }, c.aaaa);
-        this.set({ type: 'SRV' }, c.srv);
-        this.set({ type: 'PTR' }, c.ptr);
+        for (const t of RECORD_TYPES) this.set({ type: t.name }, c[t.key]);
       },
     });
     this.skipped = new Gauge({

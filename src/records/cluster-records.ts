@@ -6,7 +6,8 @@ import type { HostPort, MesosAgent, MesosFramework } from '../model/mesos-state.
 import { normalizeIp } from '../model/mesos-addr.js';
 import type { RecordsConfig } from './config.js';
 import { reverseName } from './reverse.js';
-import { A, AAAA, type Namer, PTR, SRV, type Sink } from './task-records.js';
+import { A, AAAA, PTR, SRV } from './record-types.js';
+import type { Namer, Sink } from './task-records.js';
 
 function kindOf(ip: string): typeof A | typeof AAAA {
   return ip.includes(':') ? AAAA : A;

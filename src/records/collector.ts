@@ -3,7 +3,8 @@
 // entries, reference counts and per-task bookkeeping (`beacon records` on 50,000 tasks makes
 // 1.65 million records and lists each once).
 import { MAX_NAME } from './labels.js';
-import type { Kind, Sink } from './task-records.js';
+import type { Kind } from './record-types.js';
+import type { Sink } from './task-records.js';
 
 /** Records sorted for listing: owner names by code unit order; within a name A, AAAA, SRV, PTR;
  *  values in order (SRV by target, then port); duplicates (the same record made twice) once. */

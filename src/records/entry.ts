@@ -4,7 +4,7 @@
 // records, so a name with one value stores it inline (no array), counts exist only once a record
 // is made twice, and arrays are trimmed to size after a full build.
 import type { NameRecords, SrvData } from './types.js';
-import { A, AAAA, type Kind, PTR, SRV } from './task-records.js';
+import { A, AAAA, type Kind, PTR, SRV } from './record-types.js';
 
 /** Shared per record set: the SRV weight SrvData carries. */
 export interface EntryParams {

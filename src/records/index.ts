@@ -34,6 +34,16 @@ export { agentTail, taskHash } from './hash.js';
 export { reverseName } from './reverse.js';
 export type { TaskSpec } from './task-records.js';
 export type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
+export {
+  addCounts,
+  countsOf,
+  KIND_NAMES,
+  RECORD_TYPES,
+  type Kind,
+  type RecordCounts,
+  type RecordKey,
+  type RecordTypeName,
+} from './record-types.js';
 
 /** Builds the complete record set of a state (pure: same state and config, same records).
  *  `compact` (default true) trims record arrays for a long-lived set; a one-shot listing skips it. */

@@ -1,13 +1,13 @@
 // Sorted views of a record set: zone-file text (`beacon records`, golden tests), a JSON list, and
 // Mesos-DNS's /v1/enumerate and /v1/axfr shapes. Sorting: owner names by code unit order; within
 // a name A, AAAA, SRV, PTR; values in order (SRV by target, then port).
-import { A, AAAA, KIND_NAMES, PTR, SRV, type Kind } from './task-records.js';
+import { A, AAAA, KIND_NAMES, PTR, SRV, type Kind, type RecordTypeName } from './record-types.js';
 import type { SortedRecords } from './collector.js';
 import { type MemRecordSet, cmp } from './mem-record-set.js';
 
 export interface RecordLine {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV' | 'PTR';
+  type: RecordTypeName;
   ttl: number;
   /** IP (A/AAAA), target FQDN (SRV, PTR). */
   data: string;
@@ -136,7 +136,7 @@ export interface EnumerableRecord {
   name: string;
   /** IP, or `target:port` for SRV (Mesos-DNS's form). */
   host: string;
-  rtype: 'A' | 'AAAA' | 'SRV';
+  rtype: Exclude<RecordTypeName, 'PTR'>;
 }
 export interface EnumerableTask {
   name: string;

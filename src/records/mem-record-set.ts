@@ -16,9 +16,8 @@ import { Entry, type EntryParams } from './entry.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
 import { walkState } from './state-walk.js';
+import { A, countsOf, type Kind, type RecordCounts } from './record-types.js';
 import {
-  A,
-  type Kind,
   Namer,
   type Sink,
   type TaskSpec,
@@ -80,9 +79,8 @@ export class MemRecordSet implements RecordSet {
     return this.map.keys();
   }
 
-  counts(): { a: number; aaaa: number; srv: number; ptr: number } {
-    const t = this.totals;
-    return { a: t[0]!, aaaa: t[1]!, srv: t[2]!, ptr: t[3]! };
+  counts(): RecordCounts {
+    return countsOf(this.totals);
   }
 
   /** Internal entry access for listing (values per kind without building SrvData objects). */

@@ -4,6 +4,7 @@
 // once. The base may change in place (its serial moves) or be replaced; readers still see one
 // consistent view per query, since every change is a synchronous swap.
 import type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
+import { addCounts, type RecordCounts } from './record-types.js';
 import type { ServersetRecord } from './serverset-records.js';
 
 interface Extra {
@@ -32,6 +33,13 @@ export class OverlayRecordSet implements RecordSet {
   /** Replaces the state's record set (a full refresh). */
   setBase(base: RecordSet): void {
     this.base = base;
+  }
+
+  /** Replaces the extra records of every source at once. */
+  replaceSources(sources: ReadonlyMap<string, readonly ServersetRecord[]>): void {
+    this.bySource.clear();
+    for (const [k, v] of sources) if (v.length > 0) this.bySource.set(k, v);
+    this.rebuild();
   }
 
   /** Sets (or with an empty list, clears) the extra records of one source, e.g. a ServerSet path. */
@@ -135,13 +143,10 @@ export class OverlayRecordSet implements RecordSet {
     for (const n of this.extra.keys()) if (!this.base.get(n)) yield n;
   }
 
-  counts(): { a: number; aaaa: number; srv: number; ptr: number } {
+  counts(): RecordCounts {
     const c = { ...this.base.counts() };
-    for (const e of this.extra.values()) {
-      c.a += e.a.size;
-      c.aaaa += e.aaaa.size;
-      c.srv += e.srv.size;
-    }
+    for (const e of this.extra.values())
+      addCounts(c, { a: e.a.size, aaaa: e.aaaa.size, srv: e.srv.size });
     return c;
   }
 }

@@ -5,6 +5,7 @@
 // Pure: members (with their hosts already resolved to IPs) in, records out.
 import type { Member } from '../serverset/watcher.js';
 import { taskHash } from './hash.js';
+import type { RecordTypeName } from './record-types.js';
 import { domainFrag, fitLabel, legacyLabels, MAX_LABEL, rfc1123 } from './labels.js';
 
 export interface ServersetNaming {
@@ -19,7 +20,7 @@ export interface ServersetNaming {
 
 export interface ServersetRecord {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV';
+  type: Exclude<RecordTypeName, 'PTR'>;
   /** An IP for A/AAAA; the target FQDN for SRV. */
   value: string;
   port: number;

@@ -15,14 +15,8 @@ import {
   rfc952,
 } from './labels.js';
 import type { Owner } from './own.js';
+import { A, AAAA, type Kind, PTR, SRV } from './record-types.js';
 import { reverseName } from './reverse.js';
-
-export const A = 0;
-export const AAAA = 1;
-export const SRV = 2;
-export const PTR = 3;
-export type Kind = typeof A | typeof AAAA | typeof SRV | typeof PTR;
-export const KIND_NAMES = ['A', 'AAAA', 'SRV', 'PTR'] as const;
 
 /** Receives records: value is an IP (A/AAAA), the target FQDN (SRV, with `port`) or the PTR target. */
 export interface Sink {

@@ -1,6 +1,7 @@
 // The record set: what the DNS server and HTTP API serve. Produced by records/ from Mesos state
 // (and later from ServerSets); consumed read-only by dns/ and http/. Names are lowercase, fully
 // qualified, with the trailing dot (`http_example.test.vagrant.aurora.mesos.`).
+import type { RecordCounts } from './record-types.js';
 
 export interface SrvData {
   priority: number;
@@ -50,5 +51,5 @@ export interface RecordSet {
   /** All owner names, in no particular order. */
   names(): IterableIterator<string>;
   /** Number of records of each type. */
-  counts(): { a: number; aaaa: number; srv: number; ptr: number };
+  counts(): RecordCounts;
 }

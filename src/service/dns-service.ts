@@ -8,20 +8,13 @@ import { createDnsServer, type DnsServer } from '../dns/index.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { OverlayRecordSet } from '../records/overlay.js';
-import type { RecordSet } from '../records/types.js';
-import { ServersetSource } from '../sources/serversets.js';
 import { logger } from '../log.js';
 import type { MesosState } from '../model/mesos-state.js';
-import { generateRecords, MemRecordSet } from '../records/index.js';
-import type { RecordsConfig } from '../records/config.js';
-import {
-  applyStateChange,
-  StreamStateSource,
-  type ChangeMeta,
-  type StateChange,
-} from '../sources/stream.js';
-import type { StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
+import type { RecordChange } from '../records/changes.js';
+import type { MemRecordSet, RecordCounts } from '../records/index.js';
+import { RecordStore } from '../records/store.js';
+import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
+import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
 import { makeStateSource, type SourceChoice } from './make-source.js';
 
 const log = logger('dns-service');
@@ -40,14 +33,14 @@ export interface LoadInfo {
   from: string;
   fetchedAt: number;
   warnings: string[];
-  counts: { a: number; aaaa: number; srv: number; ptr: number };
+  counts: RecordCounts;
 }
 
 export interface DnsServiceEvents {
   loaded: [LoadInfo];
   failed: [StateFailure];
-  /** An incremental change from the event stream was applied to the served records. */
-  changed: [StateChange, ChangeMeta];
+  /** An incremental change (event stream, ServerSets) was applied to the served records. */
+  changed: [RecordChange, ChangeMeta];
 }
 
 /** Command-line overrides of config keys (tests use port 0 for free ports). */
@@ -69,8 +62,8 @@ export function withOverrides(config: Config, o: ListenOverrides): Config {
   };
 }
 
+/** What the served state records came from. */
 interface Served {
-  rs: MemRecordSet;
   fetchedAt: number;
   from: string;
   warnings: string[];
@@ -80,28 +73,26 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   readonly config: Config;
   readonly metrics: ServiceMetrics;
   private readonly opts: DnsServiceOptions;
-  private readonly recCfg: RecordsConfig;
+  private readonly store: RecordStore;
   private source: StateSource<MesosState> | undefined;
+  /** With `serversets` configured: the ServerSet source, laid over the state's records. */
+  private serversets: ServersetSource | undefined;
   private dns: DnsServer | undefined;
   private http: HttpServer | undefined;
   private served: Served | undefined;
-  /** With `serversets` configured: ServerSet records laid over the state's, and their source. */
-  private overlay: OverlayRecordSet | undefined;
-  private serversets: ServersetSource | undefined;
   private lastFailure: { message: string; at: number } | undefined;
   private consecutiveFailures = 0;
-  private serial = 0;
   private closed = false;
 
   private constructor(opts: DnsServiceOptions) {
     super();
     this.opts = opts;
     this.config = opts.config;
-    this.recCfg = recordsConfig(opts.config, opts.selfAddresses);
+    this.store = new RecordStore(recordsConfig(opts.config, opts.selfAddresses));
     this.metrics = new ServiceMetrics(
       {
         stateFetchedAt: () => this.stateFreshAt(),
-        recordCounts: () => this.served?.rs.counts(),
+        recordCounts: () => this.store.state?.counts(),
       },
       { processMetrics: opts.processMetrics },
     );
@@ -123,7 +114,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private async init(): Promise<void> {
     const c = this.config;
     // Build the source first: a config error should not leave a port bound even for a moment.
-    this.source = makeStateSource(c, this.opts);
+    const source = makeStateSource(c, this.opts);
+    this.source = source;
     if (c.dnson) {
       this.dns = createDnsServer({
         host: c.listener,
@@ -149,45 +141,43 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         host: c.HTTPListener,
         port: c.httpport,
         config: c,
-        records: () => this.served?.rs,
-        answers: () => (this.served ? this.answering(this.served.rs) : undefined),
+        records: () => this.store.state,
+        answers: () => this.store.view,
         health: () => this.health(),
         metrics: this.metrics,
       });
       await this.http.listen();
     }
+    // Every source is wired the same way: snapshots load one side of the store, changes apply
+    // to it, failures are counted.
     if (c.serversets.length > 0) {
-      // Nothing is served before the first state load; the overlay only starts filling now.
-      this.overlay = new OverlayRecordSet(new MemRecordSet(this.recCfg), c.srvRecordDefaultWeight);
-      this.serversets = new ServersetSource(c.serversets, this.overlay, this.recCfg.domain);
-      this.serversets.on('changed', () => this.metrics.changeApplied('SERVERSET'));
-      await this.serversets.start(c.zkDetectionTimeout > 0 ? c.zkDetectionTimeout * 1000 : 30000);
+      const serversets = new ServersetSource({
+        configs: c.serversets,
+        domain: this.store.domain,
+        connectTimeoutMs: c.zkDetectionTimeout > 0 ? c.zkDetectionTimeout * 1000 : 30000,
+      });
+      this.serversets = serversets;
+      this.attach<ServersetRecords>(serversets, (snap) => this.loadServersets(snap));
+      // Nothing is served before the first state load; ServerSets are read first so that load
+      // already carries them. A ServerSet ensemble that cannot be read is a start-up error.
+      await firstLoad(serversets);
     }
-    const source = this.source;
-    source.on('snapshot', (snap) => this.onSnapshot(snap));
-    source.on('failure', (f) => this.onFailure(f));
-    if (source instanceof StreamStateSource) {
-      source.stream.on('change', (c, meta) => this.onChange(c, meta));
-    }
+    this.attach<MesosState>(source, (snap) => this.loadState(snap));
     if (this.opts.statePath) {
       // A state file is read once up front: an unusable file is a start-up error, not a retry.
-      const first = new Promise<void>((resolve, reject) => {
-        const ok = () => {
-          source.off('failure', bad);
-          resolve();
-        };
-        const bad = (f: StateFailure) => {
-          source.off('snapshot', ok);
-          reject(f.error);
-        };
-        source.once('snapshot', ok);
-        source.once('failure', bad);
-      });
-      source.start();
-      await first;
+      await firstLoad(source);
     } else {
       source.start();
     }
+  }
+
+  /** Wires one source: its snapshots through `load`, its changes into the store. */
+  private attach<S>(source: StateSource<S>, load: (snap: StateSnapshot<S>) => void): void {
+    source.on('snapshot', (snap) => {
+      if (!this.closed) load(snap);
+    });
+    source.on('change', (change, meta) => this.onChange(change, meta));
+    source.on('failure', (f) => this.onFailure(f));
   }
 
   /** DNS listen address, when DNS is on. */
@@ -200,32 +190,22 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   }
   /** The state's record set, undefined before the first load. */
   records(): MemRecordSet | undefined {
-    return this.served?.rs;
+    return this.store.state;
   }
 
-  /** What DNS answers from: the state's records, with ServerSet records laid over them when
-   *  `serversets` is configured. */
-  private answering(rs: MemRecordSet): RecordSet {
-    if (!this.overlay) return rs;
-    this.overlay.setBase(rs);
-    return this.overlay;
-  }
   /** Describes the state source (`masters 10.0.0.1:5050`, `zk zk://…`, `file /path`). */
   sourceDescription(): string {
     const s = this.source?.status();
     return s ? `${s.kind} ${s.target}` : 'none';
   }
 
-  /** When the served state was last known current: its fetch, or — while an event stream is
-   *  live — the last event or heartbeat from the master. */
+  /** When the served state was last known current: its fetch, or — while a push source (the
+   *  event stream) is live — its last event or heartbeat. */
   private stateFreshAt(): number | undefined {
     const at = this.served?.fetchedAt;
     if (at === undefined) return undefined;
-    const src = this.source;
-    if (src instanceof StreamStateSource && src.isStreaming) {
-      return Math.max(at, src.status().lastSuccessAt ?? 0);
-    }
-    return at;
+    const st = this.source?.status();
+    return st?.live ? Math.max(at, st.lastSuccessAt ?? 0) : at;
   }
 
   health(): HealthReport {
@@ -242,7 +222,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
           ? { kind: st.kind, target: st.target, ...(st.leader ? { leader: st.leader } : {}) }
           : { kind: 'none', target: '' },
         skippedItems: this.served?.warnings.length,
-        records: this.served?.rs.counts(),
+        records: this.store.state?.counts(),
       },
       Date.now(),
     );
@@ -251,21 +231,19 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Stop the source first so no new record set arrives while the servers shut down.
-    await this.source
-      ?.close()
-      .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'closing the source'));
-    await this.serversets?.close();
+    // Stop the sources first so no new record set arrives while the servers shut down.
+    for (const s of [this.source, this.serversets]) {
+      await s
+        ?.close()
+        .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'closing a source'));
+    }
     await Promise.all([this.http?.close(), this.dns?.close()]);
   }
 
-  private onSnapshot(snap: StateSnapshot<MesosState>): void {
-    if (this.closed) return;
+  private loadState(snap: StateSnapshot<MesosState>): void {
     let rs: MemRecordSet;
     try {
-      // Mesos-DNS's serial is the generation time; kept strictly increasing across refreshes.
-      this.serial = Math.max(this.serial + 1, Math.floor(snap.fetchedAt / 1000));
-      rs = generateRecords(snap.state, { ...this.recCfg, serial: this.serial });
+      rs = this.store.loadState(snap.state, snap.fetchedAt);
     } catch (e) {
       this.onFailure({
         error: new Error(`${snap.from}: generating records failed: ${(e as Error).message}`),
@@ -275,9 +253,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       return;
     }
     const prevWarnings = this.served?.warnings.length;
-    // The swap: one assignment here and one in the DNS server; both read the new set from now on.
-    this.served = { rs, fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
-    this.dns?.setRecords(this.answering(rs));
+    this.served = { fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
+    this.published();
     this.consecutiveFailures = 0;
     this.metrics.refreshOk(snap.warnings.length);
     if (snap.warnings.length !== (prevWarnings ?? 0)) {
@@ -296,21 +273,27 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     });
   }
 
-  /** One event-stream change, applied to the served set in place. MemRecordSet updates are
-   *  synchronous, so a reader sees the set before or after the change, never half of it; the DNS
-   *  server is told so it drops answers cached from before. */
-  private onChange(change: StateChange, meta: ChangeMeta): void {
-    const served = this.served;
-    if (this.closed || !served) return;
+  private loadServersets(snap: StateSnapshot<ServersetRecords>): void {
+    this.store.loadServersets(snap.state);
+    this.published();
+  }
+
+  /** Tells the DNS server what to answer from now (it drops answers cached from before). */
+  private published(): void {
+    const view = this.store.view;
+    if (view) this.dns?.setRecords(view);
+  }
+
+  /** One incremental change, applied to the served set in place. Record-set updates are
+   *  synchronous, so a reader sees the set before or after the change, never half of it. */
+  private onChange(change: RecordChange, meta: ChangeMeta): void {
+    if (this.closed) return;
     try {
-      applyStateChange(served.rs, change);
+      this.store.apply(change);
     } catch (e) {
       // The set may be inconsistent now: count it, and let the next snapshot (resubscription or
       // poll) rebuild it in full.
-      log.error(
-        { err: (e as Error).message, event: meta.event },
-        'applying a stream change failed',
-      );
+      log.error({ err: (e as Error).message, event: meta.event }, 'applying a change failed');
       this.onFailure({
         error: new Error(`${meta.from}: applying ${meta.event} failed: ${(e as Error).message}`),
         at: Date.now(),
@@ -318,8 +301,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       });
       return;
     }
-    this.dns?.setRecords(this.answering(served.rs));
-    served.fetchedAt = meta.at;
+    this.published();
+    if (change.type !== 'serverset' && this.served) this.served.fetchedAt = meta.at;
     this.metrics.changeApplied(meta.event);
     this.emit('changed', change, meta);
   }
@@ -331,4 +314,21 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.metrics.refreshFailed();
     this.emit('failed', f);
   }
+}
+
+/** Starts a source and resolves on its first snapshot; rejects on its first failure. */
+function firstLoad<S>(source: StateSource<S>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const ok = () => {
+      source.off('failure', bad);
+      resolve();
+    };
+    const bad = (f: StateFailure) => {
+      source.off('snapshot', ok);
+      reject(f.error);
+    };
+    source.once('snapshot', ok);
+    source.once('failure', bad);
+    source.start();
+  });
 }

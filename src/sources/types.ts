@@ -1,9 +1,11 @@
-// The one interface every state source implements (master poll, ZooKeeper leader detection,
-// static file): it emits complete snapshots of the Mesos state, or failures, and reports its
-// status for /healthz. Consumers never see a half-fetched document.
+// The one protocol every source of records implements — masters poll, ZooKeeper leader
+// detection, state file, v1 event stream, ServerSets: complete snapshots, optional incremental
+// changes (one change type, RecordChange, applied by the records layer), failures, status and
+// close. Consumers wire every source the same way and never see a half-fetched document.
 import type { EventEmitter } from 'node:events';
+import type { RecordChange } from '../records/changes.js';
 
-/** One successfully fetched and parsed state document. `S` is the parsed model type. */
+/** One successfully fetched and parsed snapshot. `S` is the parsed model type. */
 export interface StateSnapshot<S> {
   state: S;
   /** Items the parser skipped (bad task, pid, port range), one human-readable line each. */
@@ -24,23 +26,38 @@ export interface StateFailure {
   nextAttemptAt?: number;
 }
 
+/** Where and when an incremental change arrived. */
+export interface ChangeMeta {
+  /** ms since the epoch when the change arrived. */
+  at: number;
+  /** What caused it: the event type on the wire (`TASK_UPDATED`…) or `SERVERSET`. */
+  event: string;
+  from: string;
+}
+
 export interface SourceStatus {
-  /** `masters`, `zk` or `file`. */
-  kind: 'masters' | 'zk' | 'file';
-  /** What the source reads: the masters list, the zk:// URL, or the file path. */
+  /** `masters`, `zk`, `file` or `serversets`. */
+  kind: 'masters' | 'zk' | 'file' | 'serversets';
+  /** What the source reads: the masters list, the zk:// URL, the file path, the roots. */
   target: string;
   /** Where the last good snapshot came from. */
   lastFrom?: string;
+  /** Last good snapshot — or, while `live`, the last change or heartbeat. */
   lastSuccessAt?: number;
   lastFailure?: { message: string; at: number };
   consecutiveFailures: number;
   nextAttemptAt?: number;
   /** The leading master as currently known (`ip:port`), for masters and zk sources. */
   leader?: string;
+  /** True while a push source (event stream, watches) is connected and keeps its data current,
+   *  so the data is as fresh as `lastSuccessAt`, not as its last snapshot. */
+  live?: boolean;
 }
 
 export interface StateSourceEvents<S> {
   snapshot: [StateSnapshot<S>];
+  /** An incremental change to the data of the last snapshot (incremental sources only). */
+  change: [RecordChange, ChangeMeta];
   failure: [StateFailure];
 }
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Agent } from '../../src/cluster/agent.js';
 import { Master } from '../../src/cluster/master.js';
 import { handleOperatorApi } from '../../src/cluster/operator-api.js';
-import { RecordIoDecoder } from '../../src/sources/stream.js';
+import { RecordIoDecoder } from '../../src/model/recordio.js';
 import { waitFor } from '../helpers/wait.js';
 
 function call(

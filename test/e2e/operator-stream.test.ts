@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { RecordIoDecoder, StreamStateSource } from '../../src/sources/stream.js';
+import { RecordIoDecoder } from '../../src/model/recordio.js';
+import { StreamStateSource } from '../../src/sources/stream.js';
 import { waitFor } from '../helpers/wait.js';
 import { beacon, EXAMPLE_KEY, post, startDevclusterProc, waitRunning } from './devcluster-proc.js';
 
@@ -164,7 +165,7 @@ test('the stream source resubscribes when the devcluster restarts on the same po
   });
   const subscribed: number[] = [];
   let failures = 0;
-  source.stream.on('subscribed', () => subscribed.push(Date.now()));
+  source.on('snapshot', (s) => s.from.endsWith('/api/v1') && subscribed.push(Date.now()));
   source.on('failure', () => failures++);
   let second: Awaited<ReturnType<typeof startDevclusterProc>> | undefined;
   try {

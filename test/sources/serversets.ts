@@ -8,18 +8,19 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createDnsServer, type DnsServer } from '../../src/dns/index.js';
 import { parseState } from '../../src/model/mesos-state.js';
-import { generateRecords, makeRecordsConfig } from '../../src/records/index.js';
-import { OverlayRecordSet } from '../../src/records/overlay.js';
+import { makeRecordsConfig } from '../../src/records/index.js';
+import { RecordStore } from '../../src/records/store.js';
+import type { RecordSet } from '../../src/records/types.js';
 import { Announcer } from '../../src/serverset/announcer.js';
 import { encodeJson } from '../../src/serverset/codec.js';
 import { ServersetSource } from '../../src/sources/serversets.js';
 import type { Coordination } from '../../src/zk/types.js';
 import type { Backend } from '../helpers/backends.js';
 import { dig } from '../helpers/dig.js';
-import { waitFor } from '../helpers/wait.js';
+import { nextEvent, waitFor } from '../helpers/wait.js';
 
 const D = 'aurora.mesos.';
-const srvOf = (rs: OverlayRecordSet, name: string) =>
+const srvOf = (rs: RecordSet, name: string) =>
   (rs.get(name)?.srv ?? []).map((s) => `${s.port}@${(rs.get(s.target)?.a ?? []).join(',')}`).sort();
 
 function member(host: string, http: number, health: number, shard: number) {
@@ -39,7 +40,8 @@ export function serversetSourceSuite(name: string, makeBackend: () => Promise<Ba
   describe(`ServerSet DNS source: ${name}`, () => {
     let backend: Backend;
     let writer: Coordination;
-    let overlay: OverlayRecordSet;
+    let overlay: RecordSet;
+    const skipped: string[] = [];
     let source: ServersetSource;
     let dns: DnsServer;
     const fixture = fileURLToPath(
@@ -50,13 +52,20 @@ export function serversetSourceSuite(name: string, makeBackend: () => Promise<Ba
       backend = await makeBackend();
       writer = await backend.connect();
       const state = parseState(JSON.parse(readFileSync(fixture, 'utf8'))).state;
-      overlay = new OverlayRecordSet(generateRecords(state, makeRecordsConfig()));
-      source = new ServersetSource(
-        [{ zk: backend.connectString!, root: '/aurora' }],
-        overlay,
-        'mesos',
-      );
-      await source.start();
+      // Wired as the DNS service wires every source: snapshots load, changes apply.
+      const store = new RecordStore(makeRecordsConfig());
+      store.loadState(state, Date.now());
+      source = new ServersetSource({
+        configs: [{ zk: backend.connectString!, root: '/aurora' }],
+        domain: 'mesos',
+        onSkipped: (_p, m) => skipped.push(m),
+      });
+      source.on('snapshot', (s) => store.loadServersets(s.state));
+      source.on('change', (c) => store.apply(c));
+      const first = nextEvent(source, 'snapshot');
+      source.start();
+      await first;
+      overlay = store.view!;
       dns = createDnsServer({ host: '127.0.0.1', port: 0, records: overlay });
       await dns.listen();
     });
@@ -116,8 +125,6 @@ export function serversetSourceSuite(name: string, makeBackend: () => Promise<Ba
     });
 
     test('poison members are skipped; the rest are published', async () => {
-      const skipped: string[] = [];
-      source.on('skipped', (_p, m) => skipped.push(m));
       await writer.mkdirp('/aurora/www/prod/poisoned');
       await writer.create('/aurora/www/prod/poisoned/member_', Buffer.from('not json'), {
         mode: 'ephemeralSequential',

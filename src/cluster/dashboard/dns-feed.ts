@@ -3,7 +3,7 @@
 // records that appeared or went are reported, grouped by name; its metrics registry feeds the
 // chart's sampler. Diffing the whole set is fine at devcluster sizes; past `maxRecords` only
 // the counts are reported.
-import { recordList, type MemRecordSet } from '../../records/index.js';
+import { recordList, type MemRecordSet, type RecordCounts } from '../../records/index.js';
 import type { DnsService } from '../../service/dns-service.js';
 import { MetricsSampler, type MetricsSample } from './metrics-sampler.js';
 
@@ -18,7 +18,7 @@ export interface NameChange {
 export interface DnsChange {
   changes: NameChange[];
   /** Set when the set was too large to diff. */
-  counts?: { a: number; aaaa: number; srv: number; ptr: number };
+  counts?: RecordCounts;
 }
 
 export interface DnsFeedOptions {
