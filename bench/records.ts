@@ -125,7 +125,7 @@ function incremental(file: string): void {
   for (let i = 0; i < UPDATES; i++) {
     const t = tasks[(i * 104729) % tasks.length]!;
     const s = process.hrtime.bigint();
-    rs.removeTask(t.id);
+    rs.removeTask(t.frameworkId, t.id);
     rs.applyTask(t);
     rem.push(Number(process.hrtime.bigint() - s) / 1e6);
   }

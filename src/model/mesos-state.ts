@@ -123,9 +123,29 @@ export function parseState(doc: unknown): StateParseResult {
     isObj(doc.get_tasks) ||
     isObj(doc.get_agents)
   ) {
-    return parseV1State(doc);
+    return withRepeatedIds(parseV1State(doc));
   }
-  return parseV0State(doc);
+  return withRepeatedIds(parseV0State(doc));
+}
+
+/** A task id is unique only within its framework; a state that repeats one inside a framework
+ *  (Mesos-DNS's own test state does) keeps both tasks, and says so once per id. */
+function withRepeatedIds(r: StateParseResult): StateParseResult {
+  for (const f of r.state.frameworks) {
+    const seen = new Set<string>();
+    const told = new Set<string>();
+    for (const t of f.tasks) {
+      if (!seen.has(t.id)) seen.add(t.id);
+      else if (!told.has(t.id)) {
+        told.add(t.id);
+        r.warnings.push({
+          where: `framework ${f.id}`,
+          message: `task id ${JSON.stringify(t.id)} appears more than once; each is served`,
+        });
+      }
+    }
+  }
+  return r;
 }
 
 /** The `{where, message}` warnings as the one-line strings state sources report. */

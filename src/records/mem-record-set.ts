@@ -10,6 +10,7 @@ import type {
   MesosState,
   MesosTask,
 } from '../model/mesos-state.js';
+import { taskKey } from '../model/mesos-events.js';
 import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, type EntryParams } from './entry.js';
@@ -95,9 +96,10 @@ export class MemRecordSet implements RecordSet {
    *  agent or framework is not known yet gets records once they are added. Returns true when the
    *  task has records afterwards. */
   applyTask(task: MesosTask): boolean {
+    const key = taskKey(task.frameworkId, task.id);
     // A task leaving RUNNING loses its records: that is a change too, so the serial moves and
     // caches keyed by it (the DNS answer cache) drop what they held.
-    const dropped = this.dropTask(task.id);
+    const dropped = this.dropTask(key);
     if (task.state !== 'TASK_RUNNING') {
       if (dropped) this.bump();
       return false;
@@ -105,24 +107,24 @@ export class MemRecordSet implements RecordSet {
     const agent = this.agents.get(task.agentId);
     const fw = this.frameworks.get(task.frameworkId);
     if (!isRecordable(task, agent) || !fw) {
-      this.parked.set(task.id, task);
+      this.parked.set(key, task);
       if (dropped) this.bump();
       return false;
     }
-    this.addSpec(taskSpec(task, agent, fw, this.config, this.own));
+    this.addSpec(taskSpec(task, agent, fw, this.config, this.own, key));
     this.bump();
     return true;
   }
 
   /** Removes a task and exactly its records. Returns false when the task was unknown. */
-  removeTask(taskId: string): boolean {
-    const had = this.dropTask(taskId);
+  removeTask(frameworkId: string, taskId: string): boolean {
+    const had = this.dropTask(taskKey(frameworkId, taskId));
     if (had) this.bump();
     return had;
   }
 
-  hasTask(taskId: string): boolean {
-    return this.tasks.has(taskId);
+  hasTask(frameworkId: string, taskId: string): boolean {
+    return this.tasks.has(taskKey(frameworkId, taskId));
   }
 
   /** Number of tasks with records. */
@@ -137,8 +139,8 @@ export class MemRecordSet implements RecordSet {
     if (old) emitAgent(old, this.namer, this.remover);
     this.agents.set(agent.id, agent);
     emitAgent(agent, this.namer, this.adder);
-    for (const id of [...(this.byAgent.get(agent.id) ?? [])]) {
-      const spec = this.tasks.get(id)!;
+    for (const key of [...(this.byAgent.get(agent.id) ?? [])]) {
+      const spec = this.tasks.get(key)!;
       this.removeSpec(spec);
       this.addSpec({ ...spec, agentIps: agent.ips });
     }
@@ -152,10 +154,10 @@ export class MemRecordSet implements RecordSet {
     if (!old) return;
     emitAgent(old, this.namer, this.remover);
     this.agents.delete(agentId);
-    for (const id of [...(this.byAgent.get(agentId) ?? [])]) {
-      const spec = this.tasks.get(id)!;
+    for (const key of [...(this.byAgent.get(agentId) ?? [])]) {
+      const spec = this.tasks.get(key)!;
       this.removeSpec(spec);
-      this.parked.set(id, spec);
+      this.parked.set(key, spec);
     }
     this.bump();
   }
@@ -186,7 +188,7 @@ export class MemRecordSet implements RecordSet {
     this.frameworks.delete(frameworkId);
     for (const spec of [...this.tasks.values()])
       if (spec.frameworkId === frameworkId) this.removeSpec(spec);
-    for (const [id, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(id);
+    for (const [key, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(key);
     this.bump();
   }
 
@@ -238,8 +240,8 @@ export class MemRecordSet implements RecordSet {
         emitFramework(bare, this.namer, this.adder);
         return bare;
       },
-      task: (t, agent, fw) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own)),
-      parked: (t) => this.parked.set(t.id, t),
+      task: (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
+      parked: (t) => this.parked.set(taskKey(t.frameworkId, t.id), t),
     });
     this.leader = state.leader;
     emitMasters(state.leader, this.config, this.namer, this.adder);
@@ -279,39 +281,39 @@ export class MemRecordSet implements RecordSet {
   }
 
   private addSpec(spec: TaskSpec): void {
-    this.tasks.set(spec.id, spec);
+    this.tasks.set(spec.key, spec);
     let s = this.byAgent.get(spec.agentId);
     if (!s) this.byAgent.set(spec.agentId, (s = new Set()));
-    s.add(spec.id);
+    s.add(spec.key);
     emitTask(spec, this.namer, this.adder);
   }
 
   private removeSpec(spec: TaskSpec): void {
     emitTask(spec, this.namer, this.remover);
-    this.tasks.delete(spec.id);
+    this.tasks.delete(spec.key);
     const s = this.byAgent.get(spec.agentId);
     if (s) {
-      s.delete(spec.id);
+      s.delete(spec.key);
       if (s.size === 0) this.byAgent.delete(spec.agentId);
     }
   }
 
-  private dropTask(id: string): boolean {
-    const parked = this.parked.delete(id);
-    const spec = this.tasks.get(id);
+  private dropTask(key: string): boolean {
+    const parked = this.parked.delete(key);
+    const spec = this.tasks.get(key);
     if (!spec) return parked;
     this.removeSpec(spec);
     return true;
   }
 
   private unpark(match: (t: MesosTask | TaskSpec) => boolean): void {
-    for (const [id, t] of [...this.parked]) {
+    for (const [key, t] of [...this.parked]) {
       if (!match(t)) continue;
       const agent = this.agents.get(t.agentId);
       const fw = this.frameworks.get(t.frameworkId);
       if (!agent || !fw) continue;
-      this.parked.delete(id);
-      if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config, this.own));
+      this.parked.delete(key);
+      if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key));
       else this.addSpec({ ...t, agentId: agent.id, agentIps: agent.ips, frameworkName: fw.name });
     }
   }

@@ -22,7 +22,7 @@ export function listRecords(state: MesosState, config: RecordsConfig): SortedRec
       emitFramework(f, namer, c);
       return f;
     },
-    task: (t, agent, fw) => emitTask(taskSpec(t, agent, fw, config, BORROW), namer, c),
+    task: (t, agent, fw, key) => emitTask(taskSpec(t, agent, fw, config, BORROW, key), namer, c),
     parked: () => {},
   });
   emitMasters(state.leader, config, namer, c);

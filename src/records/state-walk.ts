@@ -1,6 +1,9 @@
 // Which parts of a state get records, decided once for both full builds (MemRecordSet and the
-// one-shot listing of `beacon records`): the first agent and framework of a duplicated id,
-// TASK_RUNNING tasks on a known agent, each task id once (Mesos-DNS's rules).
+// one-shot listing of `beacon records`): the first agent and framework of a duplicated id, and
+// every TASK_RUNNING task on a known agent. A task id is unique only within its framework, so
+// tasks are keyed by both; a state that repeats an id inside one framework keeps both (as
+// Mesos-DNS does), the repeat keyed by its position.
+import { taskKey } from '../model/mesos-events.js';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../model/mesos-state.js';
 
 export interface StateVisitor {
@@ -8,8 +11,8 @@ export interface StateVisitor {
   agent(a: MesosAgent): MesosAgent;
   /** A framework (the first of its id); returns the object its tasks' records are made from. */
   framework(f: MesosFramework): MesosFramework;
-  /** A task that gets records. */
-  task(t: MesosTask, agent: MesosAgent, fw: MesosFramework): void;
+  /** A task that gets records; `key` identifies it in the set (see taskKey). */
+  task(t: MesosTask, agent: MesosAgent, fw: MesosFramework, key: string): void;
   /** A running task whose agent is not in the state (it gets records once the agent appears). */
   parked(t: MesosTask): void;
 }
@@ -23,14 +26,16 @@ export function walkState(state: MesosState, v: StateVisitor): void {
   for (const f of state.frameworks) {
     const fw = frameworks.get(f.id)!;
     for (const t of f.tasks) {
-      if (t.state !== 'TASK_RUNNING' || done.has(t.id)) continue;
+      if (t.state !== 'TASK_RUNNING') continue;
       const agent = agents.get(t.agentId);
       if (!agent) {
         v.parked(t);
         continue;
       }
-      done.add(t.id);
-      v.task(t, agent, fw);
+      let key = taskKey(fw.id, t.id);
+      for (let n = 1; done.has(key); n++) key = `${taskKey(fw.id, t.id)}\u0000${n}`;
+      done.add(key);
+      v.task(t, agent, fw, key);
     }
   }
 }

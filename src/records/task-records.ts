@@ -3,6 +3,7 @@
 // the same code adds a task, removes it (same inputs → same records) and lists it for /v1/enumerate.
 import type { MesosAgent, MesosFramework, MesosStatus, MesosTask } from '../model/mesos-state.js';
 import { normalizeIp } from '../model/mesos-addr.js';
+import { taskKey } from '../model/mesos-events.js';
 import type { RecordsConfig } from './config.js';
 import { agentTail, taskHash } from './hash.js';
 import {
@@ -27,6 +28,8 @@ export interface Sink {
  *  Compact on purpose (a 100,000-task set keeps 100,000 of them): ids are the agent's and
  *  framework's own strings, and only the reduced IP candidates of the task's status are kept. */
 export interface TaskSpec {
+  /** Identity in a record set: framework and task id (model/mesos-events.ts taskKey). */
+  key: string;
   id: string;
   name: string;
   frameworkId: string;
@@ -125,9 +128,11 @@ export function taskSpec(
   fw: MesosFramework,
   cfg: RecordsConfig,
   own: Owner,
+  key = taskKey(fw.id, task.id),
 ): TaskSpec {
   const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
   const spec: TaskSpec = {
+    key: own.copy(key),
     id: own.copy(task.id),
     name: own.get(task.name),
     frameworkId: fw.id,

@@ -117,7 +117,7 @@ describe('incremental updates equal a full rebuild', () => {
           .filter(() => r() < 0.33)
           .map((t) => t.id),
       );
-      for (const id of gone) inc.removeTask(id);
+      for (const t of allTasks(state)) if (gone.has(t.id)) inc.removeTask(t.frameworkId, t.id);
       assert.equal(
         zoneText(inc),
         zoneText(
@@ -167,7 +167,7 @@ describe('incremental updates equal a full rebuild', () => {
       assert.equal(zoneText(inc), zoneText(generateRecords(changed, cfg)));
 
       // everything removed: only cluster records remain, none of any task
-      for (const t of allTasks(state)) inc.removeTask(t.id);
+      for (const t of allTasks(state)) inc.removeTask(t.frameworkId, t.id);
       assert.equal(
         zoneText(inc),
         zoneText(
@@ -206,12 +206,12 @@ describe('shared names', () => {
     assert.deepEqual(rs.get(shared)?.a, ['10.0.0.1']);
     assert.equal(rs.get(srv)?.srv.length, 2);
     const before = rs.zone.soa.serial;
-    assert.equal(rs.removeTask('t1'), true);
+    assert.equal(rs.removeTask('f', 't1'), true);
     assert.ok(rs.zone.soa.serial > before, 'serial moves on a change');
     assert.deepEqual(rs.get(shared)?.a, ['10.0.0.1']);
     assert.equal(rs.get(srv)?.srv.length, 1);
-    assert.equal(rs.removeTask('t1'), false);
-    rs.removeTask('t2');
+    assert.equal(rs.removeTask('f', 't1'), false);
+    rs.removeTask('f', 't2');
     assert.equal(rs.get(shared), undefined);
     assert.equal(rs.get(srv), undefined);
     assert.equal(rs.exists('aurora.mesos.'), false);
@@ -240,8 +240,8 @@ describe('shared names', () => {
     assert.equal(rs.exists('_tcp.aurora.mesos.'), true);
     assert.equal(rs.exists('aurora.mesos.'), true);
     assert.equal(rs.exists('nope.mesos.'), false);
-    rs.removeTask('t1');
-    rs.removeTask('t2');
+    rs.removeTask('f', 't1');
+    rs.removeTask('f', 't2');
     assert.equal(rs.exists('_tcp.aurora.mesos.'), false);
     assert.equal(rs.exists('mesos.'), true, 'ns1/slave records remain under the apex');
   });
