@@ -14,7 +14,7 @@ import {
   parseLabels,
   parseStatuses,
   str,
-} from './mesos-state.js';
+} from './mesos-parts.js';
 import { parsePid, tight } from './mesos-addr.js';
 
 type Obj = Record<string, unknown>;
