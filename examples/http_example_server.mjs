@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The example job's process (examples/http_example.yaml): answers on its `http` port with its
 // instance id, on its `health` port (and `/health` on `http`) with `ok`, and on its `tcp` port with
-// one line naming the instance. No dependencies. Exits cleanly on SIGTERM.
+// one line naming the instance. `GET /health/fail` on the health port makes its health check fail
+// until `GET /health/pass` (to watch DNS leave an unhealthy instance out). No dependencies. Exits
+// cleanly on SIGTERM.
 import { createServer as createHttp } from 'node:http';
 import { createServer as createTcp } from 'node:net';
 
@@ -42,10 +44,18 @@ listen(
     res.end(`Hello from instance ${instance} (task ${taskId}) at ${host}:${ports.http}\n`);
   }),
 );
+let failing = false;
 listen(
   'health',
   createHttp((req, res) => {
-    if (req.url === '/health') return void res.end('ok');
+    if (req.url === '/health/fail' || req.url === '/health/pass') {
+      failing = req.url === '/health/fail';
+      return void res.end(failing ? 'failing\n' : 'passing\n');
+    }
+    if (req.url === '/health') {
+      if (failing) res.statusCode = 503;
+      return void res.end(failing ? 'failing' : 'ok');
+    }
     res.statusCode = 404;
     res.end('not found\n');
   }),

@@ -147,9 +147,13 @@ export class Executor {
       timeoutMs: hc.timeout_secs * 1000,
     });
     this.health.on('healthy', () => {
-      if (this.phase !== 'starting') return;
-      this.phase = 'running';
+      if (this.phase === 'starting') this.phase = 'running';
+      else if (this.phase !== 'running') return;
       this.o.onStatus('TASK_RUNNING', 'Task is healthy.', true);
+    });
+    this.health.on('failing', (reason) => {
+      if (this.phase === 'running')
+        this.o.onStatus('TASK_RUNNING', `Task is unhealthy: ${reason}`, false);
     });
     this.health.on('unhealthy', (reason) => void this.stopWith('TASK_FAILED', reason));
     this.health.start();

@@ -1,6 +1,8 @@
 // The executor's HTTP health checker (Aurora's HealthChecker): GET http://host:port/path every
 // interval; failures inside the initial interval do not count; `max_consecutive_failures` failures
-// in a row after it make the task unhealthy. The first success marks it healthy.
+// in a row after it make the task unhealthy (it is failed). The first success marks it healthy; a
+// failing check after that reports it failing (Mesos sends TASK_RUNNING with healthy: false, and
+// DNS leaves it out of the job's names), and the next success healthy again.
 import http from 'node:http';
 import { EventEmitter } from 'node:events';
 
@@ -16,8 +18,10 @@ export interface HealthCheckOptions {
 }
 
 export interface HealthEvents {
-  /** The first passing check. */
+  /** The first passing check, and the first passing one after a failing one. */
   healthy: [];
+  /** The first failing check after a passing one (the task is not failed yet). */
+  failing: [reason: string];
   /** `maxFailures` consecutive failures after the initial interval. */
   unhealthy: [reason: string];
 }
@@ -56,6 +60,7 @@ export class HealthChecker extends EventEmitter<HealthEvents> {
   private stopped = false;
   private failures = 0;
   private healthySent = false;
+  private failingSent = false;
   private readonly startedAt = Date.now();
 
   constructor(private readonly o: HealthCheckOptions) {
@@ -82,8 +87,9 @@ export class HealthChecker extends EventEmitter<HealthEvents> {
     const target = `http://${this.o.host}:${this.o.port}${this.o.path}`;
     if (failure === undefined) {
       this.failures = 0;
-      if (!this.healthySent) {
+      if (!this.healthySent || this.failingSent) {
         this.healthySent = true;
+        this.failingSent = false;
         this.emit('healthy');
       }
       // Until the first success, check often so RUNNING follows the process start closely.
@@ -92,6 +98,10 @@ export class HealthChecker extends EventEmitter<HealthEvents> {
     }
     const inInitial = Date.now() - this.startedAt < this.o.initialMs;
     if (!inInitial) this.failures++;
+    if (this.healthySent && !this.failingSent && this.failures < this.o.maxFailures) {
+      this.failingSent = true;
+      this.emit('failing', `${target}: ${failure}`);
+    }
     if (this.failures >= this.o.maxFailures) {
       this.stop();
       this.emit(

@@ -146,6 +146,8 @@ const FIELDS = {
   compat404: f(z.boolean(), false, 'true or false'),
   /** Generate PTR records for task and agent IPs. */
   ptr: f(z.boolean(), true, 'true or false'),
+  healthFilter: f(z.boolean(), true, 'true or false'),
+  healthFailOpen: f(z.boolean(), true, 'true or false'),
   /** Clients whose out-of-zone queries are forwarded; others get REFUSED (not an open resolver). */
   forwardAllowedNetworks: networks(PRIVATE_NETWORKS),
   /** UDP responses per second per client /24 (IPv4) or /56 (IPv6); 0 turns the limiter off. */
@@ -227,6 +229,8 @@ export interface Config {
   forwardMode: 'sequential' | 'parallel';
   compat404: boolean;
   ptr: boolean;
+  healthFilter: boolean;
+  healthFailOpen: boolean;
   forwardAllowedNetworks: string[];
   rrlResponsesPerSecond: number;
   rrlSlip: number;
@@ -407,6 +411,8 @@ export function recordsConfig(config: Config, selfAddresses?: string[]): Records
     selfAddresses: selfAddresses ?? listenerAddresses(config.listener),
     ptr: config.ptr,
     serial: 1,
+    healthFilter: config.healthFilter,
+    healthFailOpen: config.healthFailOpen,
   };
 }
 

@@ -18,6 +18,8 @@ export interface MetricsSnapshotSource {
   /** ms since the epoch of the served state's fetch, undefined before the first load. */
   stateFetchedAt(): number | undefined;
   recordCounts(): RecordCounts | undefined;
+  /** Health filtering: tasks left out of job-level names now, fail-open lookups so far. */
+  health?(): { tasksLeftOut: number; failOpenAnswers: number } | undefined;
 }
 
 export interface ServiceMetricsOptions {
@@ -67,6 +69,23 @@ export class ServiceMetrics {
       collect() {
         const at = source.stateFetchedAt();
         this.set(at === undefined ? -1 : Math.max(0, (Date.now() - at) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'beacon_health_tasks_left_out',
+      help: 'Running tasks left out of job-level names because their latest health check failed',
+      registers,
+      collect() {
+        this.set(source.health?.()?.tasksLeftOut ?? 0);
+      },
+    });
+    new Counter({
+      name: 'beacon_health_failopen_answers_total',
+      help: 'Name lookups answered with unhealthy tasks because none behind the name was healthy',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.health?.()?.failOpenAnswers ?? 0);
       },
     });
     new Gauge({

@@ -42,6 +42,24 @@ export class RecordCollector implements Sink {
     this.values.push(value);
   }
 
+  /** The kinds of record each of `names` has so far (one pass over the records). */
+  kindsOf(names: ReadonlySet<string>): Map<string, Set<Kind>> {
+    const out = new Map<string, Set<Kind>>();
+    const want = new Map<number, string>();
+    for (const n of names) {
+      const id = this.ids.get(n);
+      if (id !== undefined) want.set(id, n);
+    }
+    for (let i = 0; i < this.count; i++) {
+      const n = want.get(this.nameOf[i]!);
+      if (n === undefined) continue;
+      let s = out.get(n);
+      if (!s) out.set(n, (s = new Set()));
+      s.add((this.kindPort[i]! >>> PORT_BITS) as Kind);
+    }
+    return out;
+  }
+
   private grow(): void {
     const n = new Int32Array(this.nameOf.length * 2);
     n.set(this.nameOf);

@@ -32,6 +32,12 @@ export interface RecordsConfig {
   ptr: boolean;
   /** Initial SOA serial; every change applied to a record set increments it. Default 1. */
   serial: number;
+  /** Leave tasks whose latest health check failed out of the job-level names (`healthFilter`,
+   *  default true; false answers as Mesos-DNS does). Per-task names keep answering. */
+  healthFilter: boolean;
+  /** When every task behind a name is unhealthy, answer with all of them rather than with
+   *  nothing (`healthFailOpen`, default true). */
+  healthFailOpen: boolean;
 }
 
 export const DEFAULT_RECORDS_CONFIG: RecordsConfig = {
@@ -50,6 +56,8 @@ export const DEFAULT_RECORDS_CONFIG: RecordsConfig = {
   selfAddresses: [],
   ptr: true,
   serial: 1,
+  healthFilter: true,
+  healthFailOpen: true,
 };
 
 /** Defaults overlaid with `partial` (convenience for tests and callers without a config file). */

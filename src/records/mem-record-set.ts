@@ -52,6 +52,14 @@ export class MemRecordSet implements RecordSet {
   private leader: HostPort | undefined;
   private readonly adder: Sink;
   private readonly remover: Sink;
+  /** Job-level records of unhealthy tasks (healthFilter), reference-counted like the served ones:
+   *  answered for a name and type only when no healthy task makes one (healthFailOpen). */
+  private readonly withheld = new Map<string, Entry>();
+  private readonly withholder: Sink;
+  private readonly unwithholder: Sink;
+  private unhealthyTasks = 0;
+  /** Lookups answered from unhealthy tasks because none behind the name was healthy. */
+  failOpenAnswers = 0;
 
   constructor(config: RecordsConfig) {
     this.config = config;
@@ -60,6 +68,20 @@ export class MemRecordSet implements RecordSet {
     this.zone = zoneInfo(config);
     this.adder = { put: (n, k, v, p) => this.addRecord(n, k, v, p) };
     this.remover = { put: (n, k, v, p) => this.removeRecord(n, k, v, p) };
+    this.withholder = {
+      put: (n, k, v, p) => {
+        if (n.length > MAX_NAME) return;
+        let e = this.withheld.get(n);
+        if (!e) this.withheld.set(n, (e = new Entry(this.params)));
+        e.add(k, v, p);
+      },
+    };
+    this.unwithholder = {
+      put: (n, k, v, p) => {
+        const e = this.withheld.get(n);
+        if (e && e.remove(k, v, p) && e.size === 0) this.withheld.delete(n);
+      },
+    };
     emitSelf(config, this.adder);
   }
 
@@ -67,17 +89,49 @@ export class MemRecordSet implements RecordSet {
 
   get(name: string): NameRecords | undefined {
     const s = this.map.get(name);
-    return typeof s === 'string' ? { a: [s], aaaa: [], srv: [], ptr: [] } : s;
+    const served = typeof s === 'string' ? { a: [s], aaaa: [], srv: [], ptr: [] } : s;
+    if (this.withheld.size === 0 || !this.config.healthFailOpen) return served;
+    const w = this.withheld.get(name);
+    if (!w) return served;
+    // Fail open, per type: a type no healthy task makes is answered with the unhealthy ones.
+    const pick = <T>(mine: T[], theirs: T[]): T[] => {
+      if (mine.length > 0 || theirs.length === 0) return mine;
+      failedOpen = true;
+      return theirs;
+    };
+    let failedOpen = false;
+    const out: NameRecords = {
+      a: pick(served?.a ?? [], w.a),
+      aaaa: pick(served?.aaaa ?? [], w.aaaa),
+      srv: pick(served?.srv ?? [], w.srv),
+      ptr: served?.ptr ?? [],
+    };
+    if (!failedOpen) return served;
+    this.failOpenAnswers++;
+    return out;
   }
 
   exists(name: string): boolean {
     if (this.map.has(name)) return true;
     if (!this.ancestors) this.buildAncestors();
-    return this.ancestors!.has(name);
+    if (this.ancestors!.has(name)) return true;
+    if (this.withheld.size === 0 || !this.config.healthFailOpen) return false;
+    // Names only unhealthy tasks make (few: a scan beats an index kept for them).
+    if (this.withheld.has(name)) return true;
+    const tail = `.${name}`;
+    for (const n of this.withheld.keys()) if (n.endsWith(tail)) return true;
+    return false;
   }
 
-  names(): IterableIterator<string> {
-    return this.map.keys();
+  *names(): IterableIterator<string> {
+    yield* this.map.keys();
+    if (!this.config.healthFailOpen) return;
+    for (const n of this.withheld.keys()) if (!this.map.has(n)) yield n;
+  }
+
+  /** Tasks whose job-level records are withheld as unhealthy. */
+  get unhealthyTaskCount(): number {
+    return this.unhealthyTasks;
   }
 
   counts(): RecordCounts {
@@ -285,11 +339,13 @@ export class MemRecordSet implements RecordSet {
     let s = this.byAgent.get(spec.agentId);
     if (!s) this.byAgent.set(spec.agentId, (s = new Set()));
     s.add(spec.key);
-    emitTask(spec, this.namer, this.adder);
+    if (spec.unhealthy) this.unhealthyTasks++;
+    emitTask(spec, this.namer, this.adder, spec.unhealthy ? this.withholder : this.adder);
   }
 
   private removeSpec(spec: TaskSpec): void {
-    emitTask(spec, this.namer, this.remover);
+    if (spec.unhealthy) this.unhealthyTasks--;
+    emitTask(spec, this.namer, this.remover, spec.unhealthy ? this.unwithholder : this.remover);
     this.tasks.delete(spec.key);
     const s = this.byAgent.get(spec.agentId);
     if (s) {

@@ -7,11 +7,16 @@ import { RecordCollector, type SortedRecords } from './collector.js';
 import type { RecordsConfig } from './config.js';
 import { BORROW } from './own.js';
 import { walkState } from './state-walk.js';
-import { Namer, emitTask, taskSpec } from './task-records.js';
+import type { Kind } from './record-types.js';
+import { Namer, type Sink, emitTask, taskSpec } from './task-records.js';
 
 export function listRecords(state: MesosState, config: RecordsConfig): SortedRecords {
   const namer = new Namer(config);
   const c = new RecordCollector();
+  // Job-level records of unhealthy tasks, listed only where no healthy task makes that name and
+  // type (healthFailOpen), as MemRecordSet answers them.
+  const withheld: Array<[string, Kind, string, number]> = [];
+  const hold: Sink = { put: (n, k, v, p) => void withheld.push([n, k, v, p]) };
   emitSelf(config, c);
   walkState(state, {
     agent: (a) => {
@@ -22,9 +27,16 @@ export function listRecords(state: MesosState, config: RecordsConfig): SortedRec
       emitFramework(f, namer, c);
       return f;
     },
-    task: (t, agent, fw, key) => emitTask(taskSpec(t, agent, fw, config, BORROW, key), namer, c),
+    task: (t, agent, fw, key) => {
+      const spec = taskSpec(t, agent, fw, config, BORROW, key);
+      emitTask(spec, namer, c, spec.unhealthy ? hold : c);
+    },
     parked: () => {},
   });
   emitMasters(state.leader, config, namer, c);
+  if (withheld.length > 0 && config.healthFailOpen) {
+    const kinds = c.kindsOf(new Set(withheld.map((r) => r[0])));
+    for (const [n, k, v, p] of withheld) if (!kinds.get(n)?.has(k)) c.put(n, k, v, p);
+  }
   return c.sorted();
 }

@@ -14,6 +14,8 @@ export class RecordStore {
   private stateSet: MemRecordSet | undefined;
   private readonly overlay: OverlayRecordSet;
   private serial = 0;
+  /** Fail-open lookups of record sets already replaced (the counter never goes back). */
+  private failOpenBefore = 0;
 
   constructor(private readonly config: RecordsConfig) {
     this.overlay = new OverlayRecordSet(new MemRecordSet(config), config.srvWeight);
@@ -46,9 +48,18 @@ export class RecordStore {
     rs.loadState(state);
     rs.compact();
     this.serial = serial;
+    this.failOpenBefore += this.stateSet?.failOpenAnswers ?? 0;
     this.stateSet = rs;
     this.overlay.setBase(rs);
     return rs;
+  }
+
+  /** Health filtering: tasks left out now, and fail-open lookups since the store was made. */
+  health(): { tasksLeftOut: number; failOpenAnswers: number } {
+    return {
+      tasksLeftOut: this.stateSet?.unhealthyTaskCount ?? 0,
+      failOpenAnswers: this.failOpenBefore + (this.stateSet?.failOpenAnswers ?? 0),
+    };
   }
 
   /** Replaces every ServerSet's records at once (a ServerSet source's snapshot). */

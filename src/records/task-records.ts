@@ -42,6 +42,8 @@ export interface TaskSpec {
   /** First IPv4/IPv6 of the IP sources after `host`. */
   ipsAfter: readonly string[];
   ports: readonly number[];
+  /** Set when the task's latest health check failed: its job-level records are withheld. */
+  unhealthy?: true;
   /** DiscoveryInfo name; absent when the task has none or an empty one (Mesos-DNS: no DI). */
   diName?: string;
   /** DiscoveryInfo ports flattened: number, name, protocol, number, name, protocol, … */
@@ -63,6 +65,17 @@ export function latestRunning(statuses: readonly MesosStatus[]): MesosStatus | u
       best = s;
   }
   return best;
+}
+
+/** False when the latest status that carries health information says `healthy: false`; a task
+ *  without health information counts as healthy. */
+export function isHealthy(statuses: readonly MesosStatus[]): boolean {
+  let latest: MesosStatus | undefined;
+  for (const s of statuses) {
+    if (s.healthy !== undefined && (latest === undefined || s.timestamp >= latest.timestamp))
+      latest = s;
+  }
+  return latest?.healthy !== false;
 }
 
 function labelValues(s: MesosStatus | undefined, key: string): string[] {
@@ -143,6 +156,7 @@ export function taskSpec(
     ipsAfter: after.length === 0 ? NO_IPS : own.all(after),
     ports: own.numbers(task.ports),
   };
+  if (cfg.healthFilter && !isHealthy(task.statuses)) spec.unhealthy = true;
   const d = task.discovery;
   if (d && d.name !== '') {
     spec.diName = own.get(d.name);
@@ -318,8 +332,10 @@ function bounded<V>(m: Map<string, V>): Map<string, V> {
   return m;
 }
 
-/** Emits every record of one task (both passes when it has a DiscoveryInfo name). */
-export function emitTask(t: TaskSpec, namer: Namer, sink: Sink): void {
+/** Emits every record of one task (both passes when it has a DiscoveryInfo name): the job-level
+ *  names (shared by every instance of a job) through `jobSink`, the task's own (canonical names,
+ *  PTR) through `sink`, so an unhealthy task's job-level records can be withheld. */
+export function emitTask(t: TaskSpec, namer: Namer, sink: Sink, jobSink: Sink = sink): void {
   const fw = namer.fw(t.frameworkName);
   if (fw === '') return; // Mesos-DNS would make names with an empty label
   // canon = name-hash-tail
@@ -330,8 +346,8 @@ export function emitTask(t: TaskSpec, namer: Namer, sink: Sink): void {
   // names), then the sanitised one. Identical records from both passes are one record.
   const g = namer.group(fw, t.diName ?? t.name, d !== undefined);
   const ips = specIps(t, namer.usesHost);
-  if (g.legacy) emitPass(t, ips, d, g.legacy, fw, suffix, namer, sink, false);
-  if (g.main) emitPass(t, ips, d, g.main, fw, suffix, namer, sink, true);
+  if (g.legacy) emitPass(t, ips, d, g.legacy, fw, suffix, namer, sink, jobSink, false);
+  if (g.main) emitPass(t, ips, d, g.main, fw, suffix, namer, sink, jobSink, true);
 }
 
 function emitPass(
@@ -343,6 +359,7 @@ function emitPass(
   suffix: string,
   namer: Namer,
   sink: Sink,
+  job: Sink,
   ptr: boolean,
 ): void {
   // Beacon's fix: shorten the name part so `name-hash-tail` stays within 63 bytes.
@@ -353,20 +370,20 @@ function emitPass(
   const canonSlave = [canonName, '.', fw, '.slave', namer.tail].join('');
   for (const ip of taskIps) {
     const k = ip.includes(':') ? AAAA : A;
-    sink.put(pn.arec, k, ip, 0);
+    job.put(pn.arec, k, ip, 0);
     sink.put(canon, k, ip, 0);
   }
   for (const ip of t.agentIps) {
     const k = ip.includes(':') ? AAAA : A;
-    sink.put(pn.arecSlave, k, ip, 0);
+    job.put(pn.arecSlave, k, ip, 0);
     sink.put(canonSlave, k, ip, 0);
   }
   for (const p of t.ports) {
-    sink.put(pn.tcpSlave, SRV, canonSlave, p);
-    sink.put(pn.udpSlave, SRV, canonSlave, p);
+    job.put(pn.tcpSlave, SRV, canonSlave, p);
+    job.put(pn.udpSlave, SRV, canonSlave, p);
     if (!d) {
-      sink.put(pn.tcp, SRV, canonSlave, p);
-      sink.put(pn.udp, SRV, canonSlave, p);
+      job.put(pn.tcp, SRV, canonSlave, p);
+      job.put(pn.udp, SRV, canonSlave, p);
     }
   }
   if (d) {
@@ -376,8 +393,8 @@ function emitPass(
       const protocol = d[i + 2] as string;
       for (const proto of protocol !== '' ? [protocol] : BOTH) {
         const [base, named] = namer.diNames(pn, fw, proto, name);
-        sink.put(base, SRV, canon, number);
-        if (named !== '') sink.put(named, SRV, canon, number);
+        job.put(base, SRV, canon, number);
+        if (named !== '') job.put(named, SRV, canon, number);
       }
     }
   }

@@ -93,6 +93,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       {
         stateFetchedAt: () => this.stateFreshAt(),
         recordCounts: () => this.store.state?.counts(),
+        health: () => this.store.health(),
       },
       { processMetrics: opts.processMetrics },
     );
