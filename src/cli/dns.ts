@@ -62,7 +62,9 @@ export async function runDns(flags: DnsFlags): Promise<void> {
   if (!config.dnson && !config.httpon)
     warn('both "dnson" and "httpon" are false: nothing will be served');
 
-  const service = await DnsService.start({ config, statePath: flags.state, reloadOnSighup: true });
+  // SIGHUP is the CLI's: it re-reads --config and asks the service to apply it (the service
+  // re-reads --state itself when the config did not change).
+  const service = await DnsService.start({ config, statePath: flags.state, reloadOnSighup: false });
   const dns = service.dnsAddress();
   const http = service.httpAddress();
   const parts = [
@@ -72,16 +74,49 @@ export async function runDns(flags: DnsFlags): Promise<void> {
   ];
   process.stdout.write(`beacon dns: ${parts.join(', ')}\n`);
 
+  const configPath = flags.config;
+  const nextConfig = async (): Promise<Config> => {
+    if (!configPath) return service.config; // --state only: the state file is re-read
+    const r = await loadConfig(configPath);
+    r.warnings.forEach(warn);
+    return withOverrides(r.config, overrides);
+  };
+  const onHup = () => {
+    service.reload(nextConfig).then(
+      (r) =>
+        process.stderr.write(
+          `beacon dns: SIGHUP: reloaded${r.applied.length ? ` (${r.applied.join(', ')})` : ''}\n`,
+        ),
+      (e: unknown) =>
+        process.stderr.write(
+          `beacon dns: SIGHUP: reload rejected, the previous config keeps serving: ${(e as Error).message}\n`,
+        ),
+    );
+  };
+  process.on('SIGHUP', onHup);
+
   await new Promise<void>((resolve) => {
+    let lameduck: NodeJS.Timeout | undefined;
     const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      process.stderr.write(`beacon dns: ${signal}, shutting down\n`);
-      resolve();
+      if (lameduck) {
+        // A second signal ends the lameduck period at once.
+        clearTimeout(lameduck);
+        resolve();
+        return;
+      }
+      // /readyz fails from now on, so load balancers stop sending; DNS and HTTP keep answering
+      // for lameduckSeconds, then everything closes.
+      service.drain();
+      const seconds = service.config.lameduckSeconds;
+      process.stderr.write(
+        `beacon dns: ${signal}, shutting down${seconds > 0 ? ` after ${seconds} s of lameduck` : ''}\n`,
+      );
+      lameduck = setTimeout(resolve, seconds * 1000);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.off('SIGHUP', onHup);
   await service.close();
 }
 

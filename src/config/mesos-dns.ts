@@ -148,6 +148,7 @@ const FIELDS = {
   ptr: f(z.boolean(), true, 'true or false'),
   healthFilter: f(z.boolean(), true, 'true or false'),
   healthFailOpen: f(z.boolean(), true, 'true or false'),
+  lameduckSeconds: f(z.number().min(0).max(3600), 0, 'seconds from 0 to 3600'),
   /** Clients whose out-of-zone queries are forwarded; others get REFUSED (not an open resolver). */
   forwardAllowedNetworks: networks(PRIVATE_NETWORKS),
   /** UDP responses per second per client /24 (IPv4) or /56 (IPv6); 0 turns the limiter off. */
@@ -231,6 +232,7 @@ export interface Config {
   ptr: boolean;
   healthFilter: boolean;
   healthFailOpen: boolean;
+  lameduckSeconds: number;
   forwardAllowedNetworks: string[];
   rrlResponsesPerSecond: number;
   rrlSlip: number;

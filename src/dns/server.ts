@@ -114,6 +114,10 @@ export interface DnsServer {
   close(): Promise<void>;
   /** Atomically replaces the records (also call it after mutating a RecordSet in place). */
   setRecords(rs: RecordSet): void;
+  /** Applies new query-handling options (forwarding, ACLs, RRL, EDNS, TC, recursion) without
+   *  touching the sockets; the listen address and port stay. Throws ConfigError (changing
+   *  nothing) on a bad network list. */
+  reconfigure(opts: DnsServerOptions): void;
   /** The bound address (after listen()). */
   address(): { host: string; port: number };
   /** Forwarding resolvers and their health, for /healthz or debugging. */
@@ -126,7 +130,7 @@ const TCP_MAX_MESSAGE = 65535;
 
 class Server implements DnsServer {
   private answerer: Answerer | undefined;
-  private readonly o: Required<
+  private o: Required<
     Omit<
       DnsServerOptions,
       | 'records'
@@ -143,9 +147,9 @@ class Server implements DnsServer {
   >;
   private readonly onQuery: ((info: QueryInfo) => void) | undefined;
   private readonly onRateLimited: ((action: RateLimitAction) => void) | undefined;
-  private readonly forwardAllowed: NetworkSet;
-  private readonly rrl: ResponseRateLimiter | undefined;
-  private readonly rrlExempt: NetworkSet;
+  private forwardAllowed: NetworkSet;
+  private rrl: ResponseRateLimiter | undefined;
+  private rrlExempt: NetworkSet;
   /** The last client address parsed and what it is allowed: UDP floods and benchmarks mostly come
    *  from one address at a time, so the verdicts are reused while it stays the same. */
   private readonly client = new ClientAddress();
@@ -153,7 +157,7 @@ class Server implements DnsServer {
   private clientAllowed = false;
   private clientExempt = false;
   private readonly log: Logger;
-  private readonly forwarder: Forwarder;
+  private forwarder: Forwarder;
   private forwardsInFlight = 0;
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
@@ -161,7 +165,76 @@ class Server implements DnsServer {
   private bound: { host: string; port: number } | undefined;
 
   constructor(opts: DnsServerOptions) {
-    this.o = {
+    this.o = Server.settings(opts);
+    this.onQuery = opts.onQuery;
+    this.onRateLimited = opts.onRateLimited;
+    const c = Server.checks(opts);
+    this.forwardAllowed = c.forwardAllowed;
+    this.rrlExempt = c.rrlExempt;
+    this.rrl = c.rrl;
+    this.log = opts.logger ?? logger('dns');
+    this.forwarder = new Forwarder(this.o.resolvers, {
+      mode: this.o.forwardMode,
+      timeoutMs: this.o.forwardTimeoutMs,
+    });
+    if (opts.records) this.setRecords(opts.records);
+  }
+
+  reconfigure(opts: DnsServerOptions): void {
+    // Everything that can fail first, then the assignments: a bad list changes nothing.
+    const c = Server.checks(opts);
+    const next = { ...Server.settings(opts), host: this.o.host, port: this.o.port };
+    const prev = this.o;
+    this.o = next;
+    this.forwardAllowed = c.forwardAllowed;
+    this.rrlExempt = c.rrlExempt;
+    this.rrl = c.rrl;
+    this.clientText = undefined; // the cached verdicts were made under the old lists
+    if (
+      JSON.stringify([prev.resolvers, prev.forwardMode, prev.forwardTimeoutMs]) !==
+      JSON.stringify([next.resolvers, next.forwardMode, next.forwardTimeoutMs])
+    ) {
+      const old = this.forwarder;
+      this.forwarder = new Forwarder(next.resolvers, {
+        mode: next.forwardMode,
+        timeoutMs: next.forwardTimeoutMs,
+      });
+      // Forwards in flight on the old one get their answer first.
+      setTimeout(() => old.close(), prev.forwardTimeoutMs * 2).unref();
+    }
+    if (this.answerer && prev.answerCacheSize !== next.answerCacheSize)
+      this.answerer = new Answerer(this.answerer.records, next.answerCacheSize);
+  }
+
+  private static checks(opts: DnsServerOptions): {
+    forwardAllowed: NetworkSet;
+    rrlExempt: NetworkSet;
+    rrl: ResponseRateLimiter | undefined;
+  } {
+    // Compiled once; a bad entry is a ConfigError naming the option and the entry.
+    const forwardAllowed = parseNetworks(
+      opts.forwardAllowedNetworks ?? PRIVATE_NETWORKS,
+      'forwardAllowedNetworks',
+    );
+    const rrlExempt = parseNetworks(
+      opts.rrlExemptNetworks ?? LOOPBACK_NETWORKS,
+      'rrlExemptNetworks',
+    );
+    const rate = opts.rrlResponsesPerSecond ?? 100;
+    const rrl =
+      rate > 0
+        ? new ResponseRateLimiter({
+            responsesPerSecond: rate,
+            slip: opts.rrlSlip,
+            tableSize: opts.rrlTableSize,
+            now: opts.rrlClock,
+          })
+        : undefined;
+    return { forwardAllowed, rrlExempt, rrl };
+  }
+
+  private static settings(opts: DnsServerOptions): Server['o'] {
+    return {
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 53,
       recurse: opts.recurse ?? true,
@@ -177,33 +250,6 @@ class Server implements DnsServer {
       maxMessageBytes: opts.maxMessageBytes ?? 4096,
       answerCacheSize: opts.answerCacheSize ?? 100_000,
     };
-    this.onQuery = opts.onQuery;
-    this.onRateLimited = opts.onRateLimited;
-    // Compiled once; a bad entry is a ConfigError naming the option and the entry.
-    this.forwardAllowed = parseNetworks(
-      opts.forwardAllowedNetworks ?? PRIVATE_NETWORKS,
-      'forwardAllowedNetworks',
-    );
-    this.rrlExempt = parseNetworks(
-      opts.rrlExemptNetworks ?? LOOPBACK_NETWORKS,
-      'rrlExemptNetworks',
-    );
-    const rate = opts.rrlResponsesPerSecond ?? 100;
-    this.rrl =
-      rate > 0
-        ? new ResponseRateLimiter({
-            responsesPerSecond: rate,
-            slip: opts.rrlSlip,
-            tableSize: opts.rrlTableSize,
-            now: opts.rrlClock,
-          })
-        : undefined;
-    this.log = opts.logger ?? logger('dns');
-    this.forwarder = new Forwarder(this.o.resolvers, {
-      mode: this.o.forwardMode,
-      timeoutMs: this.o.forwardTimeoutMs,
-    });
-    if (opts.records) this.setRecords(opts.records);
   }
 
   setRecords(rs: RecordSet): void {

@@ -36,6 +36,7 @@ export class ServiceMetrics {
   private readonly skippedTotal: Counter;
   private readonly changes: Counter<'event'>;
   private readonly rrlDropped: Counter;
+  private readonly reloads: Counter<'result'>;
   private readonly rrlSlipped: Counter;
 
   constructor(source: MetricsSnapshotSource, options: ServiceMetricsOptions = {}) {
@@ -62,6 +63,14 @@ export class ServiceMetrics {
     // Both results exist from the start, so rate() works before the first failure.
     this.refreshes.inc({ result: 'ok' }, 0);
     this.refreshes.inc({ result: 'failed' }, 0);
+    this.reloads = new Counter({
+      name: 'beacon_config_reloads_total',
+      help: 'Config reloads (SIGHUP) by result (ok: applied; failed: the old config kept serving)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.reloads.inc({ result: 'ok' }, 0);
+    this.reloads.inc({ result: 'failed' }, 0);
     new Gauge({
       name: 'beacon_state_age_seconds',
       help: 'Seconds since the served state was fetched (-1 before the first load)',
@@ -172,6 +181,10 @@ export class ServiceMetrics {
   /** One incremental change from the event stream applied (`event`: TASK_UPDATED, …). */
   changeApplied(event: string): void {
     this.changes.inc({ event });
+  }
+
+  configReloaded(result: 'ok' | 'failed'): void {
+    this.reloads.inc({ result });
   }
 
   refreshFailed(): void {

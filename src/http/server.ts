@@ -36,6 +36,9 @@ export interface HttpServerOptions {
    *  them): used for /v1/hosts and /v1/services so they agree with DNS. Default: `records`. */
   answers?: () => RecordSet | undefined;
   health: () => HealthReport;
+  /** /readyz: why the service should not take traffic now (no state yet, shutting down), or
+   *  undefined when it should. Default: ready once records are loaded. */
+  notReady?: () => string | undefined;
   metrics: ServiceMetrics;
 }
 
@@ -44,6 +47,8 @@ export interface HttpServer {
   listen(): Promise<void>;
   close(): Promise<void>;
   address(): { host: string; port: number };
+  /** The config now in force (a reload): /v1/config and the settings the API reads follow it. */
+  setConfig(config: Config): void;
 }
 
 class JsonError {
@@ -92,6 +97,10 @@ class Server implements HttpServer {
     ];
   }
 
+  setConfig(config: Config): void {
+    this.o.config = config;
+  }
+
   listen(): Promise<void> {
     const host = this.o.host ?? '127.0.0.1';
     const port = this.o.port ?? 8123;
@@ -130,7 +139,12 @@ class Server implements HttpServer {
     const url = new URL(req.url ?? '/', 'http://beacon');
     const path = url.pathname;
     log.debug({ method: req.method, path }, 'request');
-    const known = path === '/healthz' || path === '/metrics' || this.route(path) !== undefined;
+    const known =
+      path === '/healthz' ||
+      path === '/readyz' ||
+      path === '/livez' ||
+      path === '/metrics' ||
+      this.route(path) !== undefined;
     if (!known) {
       send(res, req, 404, { error: `no such endpoint: ${path}`, code: 'BEACON_E_HTTP' });
       return;
@@ -141,6 +155,21 @@ class Server implements HttpServer {
         error: `method ${req.method} not allowed on ${path} (use GET)`,
         code: 'BEACON_E_HTTP',
       });
+      return;
+    }
+    if (path === '/livez') {
+      // Answering at all is the proof: the event loop turns, whatever ZooKeeper or masters do.
+      send(res, req, 200, { status: 'alive' });
+      return;
+    }
+    if (path === '/readyz') {
+      const why = this.o.notReady
+        ? this.o.notReady()
+        : this.o.records()
+          ? undefined
+          : 'no state loaded yet';
+      if (why) send(res, req, 503, { status: 'not ready', reason: why });
+      else send(res, req, 200, { status: 'ready' });
       return;
     }
     if (path === '/healthz') {

@@ -17,8 +17,17 @@ export class RecordStore {
   /** Fail-open lookups of record sets already replaced (the counter never goes back). */
   private failOpenBefore = 0;
 
-  constructor(private readonly config: RecordsConfig) {
+  /** `after`: the store this one replaces (a reload): serials continue past its, and its
+   *  counters carry on. */
+  constructor(
+    private readonly config: RecordsConfig,
+    after?: RecordStore,
+  ) {
     this.overlay = new OverlayRecordSet(new MemRecordSet(config), config.srvWeight);
+    if (after) {
+      this.serial = Math.max(after.serial, after.stateSet?.zone.soa.serial ?? 0);
+      this.failOpenBefore = after.health().failOpenAnswers;
+    }
   }
 
   /** The served domain (lowercase, no trailing dot). */

@@ -5,6 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { recordsConfig, type Config } from '../config/mesos-dns.js';
 import { createDnsServer, type DnsServer } from '../dns/index.js';
+import type { DnsServerOptions } from '../dns/server.js';
+import { ConfigError } from '../errors.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
@@ -69,34 +71,113 @@ interface Served {
   warnings: string[];
 }
 
+/** One set of sources feeding one record store. A reload that changes how records are made or
+ *  where they come from builds a new generation beside the serving one and swaps it in once it
+ *  has loaded (Mesos-DNS's Reload: build the new set, swap in one place, keep the old on failure). */
+interface Generation {
+  config: Config;
+  store: RecordStore;
+  source: StateSource<MesosState>;
+  /** With `serversets` configured: the ServerSet source, laid over the state's records. */
+  serversets?: ServersetSource;
+  served?: Served;
+}
+
+/** The outcome of one reload (SIGHUP). */
+export interface ReloadResult {
+  /** What changed, by config key group (`records`, `sources`, `dns`, `dns listener`, `http`). */
+  applied: string[];
+}
+
+/** The keys that decide which records are made, and the ones that decide where state comes from:
+ *  a change in either rebuilds the generation. */
+function recordsKey(c: Config, selfAddresses?: string[]): string {
+  return JSON.stringify(recordsConfig(c, selfAddresses));
+}
+function sourcesKey(c: Config): string {
+  const {
+    masters,
+    zk,
+    stateSource,
+    refreshSeconds,
+    stateTimeoutSeconds,
+    zkDetectionTimeout,
+    MesosHTTPSOn,
+    CACertFile,
+    CertFile,
+    KeyFile,
+    MesosAuthentication,
+    MesosCredentials,
+    serversets,
+  } = c;
+  return JSON.stringify([
+    masters,
+    zk,
+    stateSource,
+    refreshSeconds,
+    stateTimeoutSeconds,
+    zkDetectionTimeout,
+    MesosHTTPSOn,
+    CACertFile,
+    CertFile,
+    KeyFile,
+    MesosAuthentication,
+    MesosCredentials,
+    serversets,
+  ]);
+}
+
+function dnsOptions(c: Config, metrics: ServiceMetrics): DnsServerOptions {
+  return {
+    host: c.listener,
+    port: c.port,
+    recurse: c.recurseon,
+    externalOn: c.externalon,
+    resolvers: c.resolvers,
+    forwardMode: c.forwardMode,
+    forwardTimeoutMs: c.timeout * 1000,
+    ednsMaxUdp: c.ednsMaxUdp,
+    setTruncateBit: c.SetTruncateBit,
+    forwardAllowedNetworks: c.forwardAllowedNetworks,
+    rrlResponsesPerSecond: c.rrlResponsesPerSecond,
+    rrlSlip: c.rrlSlip,
+    rrlExemptNetworks: c.rrlExemptNetworks,
+    onQuery: metrics.observeQuery,
+    onRateLimited: metrics.observeRateLimited,
+  };
+}
+
 export class DnsService extends EventEmitter<DnsServiceEvents> {
-  readonly config: Config;
   readonly metrics: ServiceMetrics;
   private readonly opts: DnsServiceOptions;
-  private readonly store: RecordStore;
-  private source: StateSource<MesosState> | undefined;
-  /** With `serversets` configured: the ServerSet source, laid over the state's records. */
-  private serversets: ServersetSource | undefined;
+  private gen: Generation;
   private dns: DnsServer | undefined;
   private http: HttpServer | undefined;
-  private served: Served | undefined;
   private lastFailure: { message: string; at: number } | undefined;
   private consecutiveFailures = 0;
   private closed = false;
+  /** True from the moment shutdown begins (/readyz fails while DNS keeps answering). */
+  private draining = false;
+  private reloading: Promise<ReloadResult> | undefined;
 
   private constructor(opts: DnsServiceOptions) {
     super();
     this.opts = opts;
-    this.config = opts.config;
-    this.store = new RecordStore(recordsConfig(opts.config, opts.selfAddresses));
+    // Build the source first: a config error should not leave a port bound even for a moment.
+    this.gen = this.generation(opts.config);
     this.metrics = new ServiceMetrics(
       {
         stateFetchedAt: () => this.stateFreshAt(),
-        recordCounts: () => this.store.state?.counts(),
-        health: () => this.store.health(),
+        recordCounts: () => this.gen.store.state?.counts(),
+        health: () => this.gen.store.health(),
       },
       { processMetrics: opts.processMetrics },
     );
+  }
+
+  /** The config in force (the last one a reload applied). */
+  get config(): Config {
+    return this.gen.config;
   }
 
   /** Binds the listeners, then starts loading state. Rejects (after releasing whatever it opened)
@@ -114,71 +195,172 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
 
   private async init(): Promise<void> {
     const c = this.config;
-    // Build the source first: a config error should not leave a port bound even for a moment.
-    const source = makeStateSource(c, this.opts);
-    this.source = source;
     if (c.dnson) {
-      this.dns = createDnsServer({
-        host: c.listener,
-        port: c.port,
-        recurse: c.recurseon,
-        externalOn: c.externalon,
-        resolvers: c.resolvers,
-        forwardMode: c.forwardMode,
-        forwardTimeoutMs: c.timeout * 1000,
-        ednsMaxUdp: c.ednsMaxUdp,
-        setTruncateBit: c.SetTruncateBit,
-        forwardAllowedNetworks: c.forwardAllowedNetworks,
-        rrlResponsesPerSecond: c.rrlResponsesPerSecond,
-        rrlSlip: c.rrlSlip,
-        rrlExemptNetworks: c.rrlExemptNetworks,
-        onQuery: this.metrics.observeQuery,
-        onRateLimited: this.metrics.observeRateLimited,
-      });
+      this.dns = createDnsServer(dnsOptions(c, this.metrics));
       await this.dns.listen();
     }
     if (c.httpon) {
-      this.http = createHttpServer({
-        host: c.HTTPListener,
-        port: c.httpport,
-        config: c,
-        records: () => this.store.state,
-        answers: () => this.store.view,
-        health: () => this.health(),
-        metrics: this.metrics,
-      });
+      this.http = this.httpServer(c);
       await this.http.listen();
     }
-    // Every source is wired the same way: snapshots load one side of the store, changes apply
-    // to it, failures are counted.
-    if (c.serversets.length > 0) {
-      const serversets = new ServersetSource({
-        configs: c.serversets,
-        domain: this.store.domain,
-        connectTimeoutMs: c.zkDetectionTimeout > 0 ? c.zkDetectionTimeout * 1000 : 30000,
-      });
-      this.serversets = serversets;
-      this.attach<ServersetRecords>(serversets, (snap) => this.loadServersets(snap));
-      // Nothing is served before the first state load; ServerSets are read first so that load
-      // already carries them. A ServerSet ensemble that cannot be read is a start-up error.
-      await firstLoad(serversets);
-    }
-    this.attach<MesosState>(source, (snap) => this.loadState(snap));
-    if (this.opts.statePath) {
-      // A state file is read once up front: an unusable file is a start-up error, not a retry.
-      await firstLoad(source);
-    } else {
-      source.start();
-    }
+    // A state file is read once up front: an unusable file is a start-up error, not a retry.
+    await this.startGeneration(this.gen, this.opts.statePath !== undefined);
   }
 
-  /** Wires one source: its snapshots through `load`, its changes into the store. */
-  private attach<S>(source: StateSource<S>, load: (snap: StateSnapshot<S>) => void): void {
+  private httpServer(c: Config): HttpServer {
+    return createHttpServer({
+      host: c.HTTPListener,
+      port: c.httpport,
+      config: c,
+      records: () => this.gen.store.state,
+      answers: () => this.gen.store.view,
+      health: () => this.health(),
+      notReady: () => this.notReady(),
+      metrics: this.metrics,
+    });
+  }
+
+  /** The sources and store of a config, not started. Throws ConfigError on a bad source setting. */
+  private generation(config: Config, serialAfter?: RecordStore): Generation {
+    const source = makeStateSource(config, this.opts);
+    const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses), serialAfter);
+    const g: Generation = { config, store, source };
+    if (config.serversets.length > 0) {
+      g.serversets = new ServersetSource({
+        configs: config.serversets,
+        domain: store.domain,
+        connectTimeoutMs:
+          config.zkDetectionTimeout > 0 ? config.zkDetectionTimeout * 1000 : 30000,
+      });
+    }
+    return g;
+  }
+
+  /** Wires and starts a generation's sources. With `awaitState`, resolves once the state source
+   *  has loaded (rejects on its first failure); ServerSets are always read before the state, so
+   *  the first state load already carries them (an unreadable ensemble is an error). */
+  private async startGeneration(g: Generation, awaitState: boolean): Promise<void> {
+    // Every source is wired the same way: snapshots load one side of the store, changes apply
+    // to it, failures are counted.
+    if (g.serversets) {
+      this.attach<ServersetRecords>(g, g.serversets, (snap) => this.loadServersets(g, snap));
+      await firstLoad(g.serversets);
+    }
+    this.attach<MesosState>(g, g.source, (snap) => this.loadState(g, snap));
+    if (awaitState) await firstLoad(g.source);
+    else g.source.start();
+  }
+
+  /** Wires one source of generation `g`: its snapshots through `load`, its changes into the
+   *  store. Only the serving generation's failures count; a new one's fail its reload. */
+  private attach<S>(
+    g: Generation,
+    source: StateSource<S>,
+    load: (snap: StateSnapshot<S>) => void,
+  ): void {
     source.on('snapshot', (snap) => {
       if (!this.closed) load(snap);
     });
-    source.on('change', (change, meta) => this.onChange(change, meta));
-    source.on('failure', (f) => this.onFailure(f));
+    source.on('change', (change, meta) => this.onChange(g, change, meta));
+    source.on('failure', (f) => {
+      if (g === this.gen) this.onFailure(f);
+    });
+  }
+
+  /**
+   * Applies a new config without a restart (SIGHUP): record settings and sources by building a new
+   * generation beside the serving one and swapping it in once it loaded; DNS query settings in
+   * place; a changed DNS or HTTP listener by binding the new one first and closing the old after.
+   * Rejects — with the old config still serving in full — when anything about the new one fails.
+   * With an unchanged config, asks the sources for a fresh snapshot (re-reads --state).
+   */
+  reload(next: Config | (() => Promise<Config>)): Promise<ReloadResult> {
+    // One reload at a time: a second SIGHUP waits for the first.
+    const attempt = async () =>
+      this.reloadNow(typeof next === 'function' ? await next() : next);
+    const run = (this.reloading ?? Promise.resolve()).then(attempt, attempt);
+    this.reloading = run;
+    return run.then(
+      (r) => {
+        this.metrics.configReloaded('ok');
+        return r;
+      },
+      (e: unknown) => {
+        this.metrics.configReloaded('failed');
+        throw e;
+      },
+    );
+  }
+
+  private async reloadNow(next: Config): Promise<ReloadResult> {
+    if (this.closed || this.draining) throw new Error('shutting down; reload ignored');
+    const cur = this.gen.config;
+    const applied: string[] = [];
+    const self = this.opts.selfAddresses;
+    const rebuild =
+      recordsKey(cur, self) !== recordsKey(next, self) || sourcesKey(cur) !== sourcesKey(next);
+    let fresh: Generation | undefined;
+    let newDns: DnsServer | undefined;
+    let newHttp: HttpServer | undefined;
+    try {
+      if (next.dnson !== cur.dnson || next.httpon !== cur.httpon)
+        throw new ConfigError('"dnson" and "httpon" cannot change without a restart');
+      if (rebuild) {
+        fresh = this.generation(next, this.gen.store);
+        await this.startGeneration(fresh, true);
+        applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
+      }
+      if (this.dns && (next.listener !== cur.listener || next.port !== cur.port)) {
+        newDns = createDnsServer(dnsOptions(next, this.metrics));
+        await newDns.listen();
+        applied.push('dns listener');
+      }
+      if (this.http && (next.HTTPListener !== cur.HTTPListener || next.httpport !== cur.httpport)) {
+        newHttp = this.httpServer(next);
+        await newHttp.listen();
+        applied.push('http listener');
+      }
+    } catch (e) {
+      await this.closeGeneration(fresh);
+      await newDns?.close();
+      await newHttp?.close();
+      throw e;
+    }
+    // The swap: from here on everything serves the new config.
+    const old = this.gen;
+    if (fresh) {
+      // Carry the served state's metadata over only when it is the same source's.
+      this.gen = fresh;
+    } else {
+      this.gen = { ...old, config: next };
+      old.source.refresh?.();
+    }
+    if (newDns) {
+      const prev = this.dns!;
+      this.dns = newDns;
+      await prev.close();
+    } else if (this.dns) {
+      this.dns.reconfigure(dnsOptions(next, this.metrics));
+      applied.push('dns');
+    }
+    if (newHttp) {
+      const prev = this.http!;
+      this.http = newHttp;
+      await prev.close();
+    } else this.http?.setConfig(next);
+    this.published();
+    if (fresh) await this.closeGeneration(old);
+    log.info({ applied }, 'config reloaded');
+    return { applied };
+  }
+
+  private async closeGeneration(g: Generation | undefined): Promise<void> {
+    if (!g) return;
+    for (const s of [g.source, g.serversets]) {
+      await s
+        ?.close()
+        .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'closing a source'));
+    }
   }
 
   /** DNS listen address, when DNS is on. */
@@ -191,39 +373,51 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   }
   /** The state's record set, undefined before the first load. */
   records(): MemRecordSet | undefined {
-    return this.store.state;
+    return this.gen.store.state;
   }
 
   /** Describes the state source (`masters 10.0.0.1:5050`, `zk zk://…`, `file /path`). */
   sourceDescription(): string {
-    const s = this.source?.status();
-    return s ? `${s.kind} ${s.target}` : 'none';
+    const s = this.gen.source.status();
+    return `${s.kind} ${s.target}`;
+  }
+
+  /** Why the service should not take traffic now (/readyz), or undefined when it should: not
+   *  before the first good load, and not from the moment shutdown begins. */
+  notReady(): string | undefined {
+    if (this.draining || this.closed) return 'shutting down';
+    if (this.gen.served === undefined) return 'no state loaded yet';
+    return undefined;
+  }
+
+  /** Shutdown begins: /readyz fails from now on, DNS and HTTP keep answering until close(). */
+  drain(): void {
+    this.draining = true;
   }
 
   /** When the served state was last known current: its fetch, or — while a push source (the
    *  event stream) is live — its last event or heartbeat. */
   private stateFreshAt(): number | undefined {
-    const at = this.served?.fetchedAt;
+    const at = this.gen.served?.fetchedAt;
     if (at === undefined) return undefined;
-    const st = this.source?.status();
-    return st?.live ? Math.max(at, st.lastSuccessAt ?? 0) : at;
+    const st = this.gen.source.status();
+    return st.live ? Math.max(at, st.lastSuccessAt ?? 0) : at;
   }
 
   health(): HealthReport {
-    const st = this.source?.status();
+    const st = this.gen.source.status();
+    const served = this.gen.served;
     return computeHealth(
       {
         stateFetchedAt: this.stateFreshAt(),
-        stateFrom: this.served?.from,
+        stateFrom: served?.from,
         lastFailure: this.lastFailure,
         consecutiveFailures: this.consecutiveFailures,
-        nextAttemptAt: this.consecutiveFailures > 0 ? st?.nextAttemptAt : undefined,
+        nextAttemptAt: this.consecutiveFailures > 0 ? st.nextAttemptAt : undefined,
         maxStateAgeSeconds: this.config.maxStateAgeSeconds,
-        source: st
-          ? { kind: st.kind, target: st.target, ...(st.leader ? { leader: st.leader } : {}) }
-          : { kind: 'none', target: '' },
-        skippedItems: this.served?.warnings.length,
-        records: this.store.state?.counts(),
+        source: { kind: st.kind, target: st.target, ...(st.leader ? { leader: st.leader } : {}) },
+        skippedItems: served?.warnings.length,
+        records: this.gen.store.state?.counts(),
       },
       Date.now(),
     );
@@ -232,29 +426,30 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.draining = true;
     // Stop the sources first so no new record set arrives while the servers shut down.
-    for (const s of [this.source, this.serversets]) {
-      await s
-        ?.close()
-        .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'closing a source'));
-    }
+    await this.closeGeneration(this.gen);
     await Promise.all([this.http?.close(), this.dns?.close()]);
   }
 
-  private loadState(snap: StateSnapshot<MesosState>): void {
+  private loadState(g: Generation, snap: StateSnapshot<MesosState>): void {
     let rs: MemRecordSet;
     try {
-      rs = this.store.loadState(snap.state, snap.fetchedAt);
+      rs = g.store.loadState(snap.state, snap.fetchedAt);
     } catch (e) {
-      this.onFailure({
+      const failure = {
         error: new Error(`${snap.from}: generating records failed: ${(e as Error).message}`),
         at: Date.now(),
         consecutive: this.consecutiveFailures + 1,
-      });
+      };
+      if (g === this.gen) this.onFailure(failure);
+      else g.source.emit('failure', failure);
       return;
     }
-    const prevWarnings = this.served?.warnings.length;
-    this.served = { fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
+    const prevWarnings = g.served?.warnings.length;
+    g.served = { fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
+    // A generation still loading for a reload is swapped in by reloadNow, not here.
+    if (g !== this.gen) return;
     this.published();
     this.consecutiveFailures = 0;
     this.metrics.refreshOk(snap.warnings.length);
@@ -274,36 +469,38 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     });
   }
 
-  private loadServersets(snap: StateSnapshot<ServersetRecords>): void {
-    this.store.loadServersets(snap.state);
-    this.published();
+  private loadServersets(g: Generation, snap: StateSnapshot<ServersetRecords>): void {
+    g.store.loadServersets(snap.state);
+    if (g === this.gen) this.published();
   }
 
   /** Tells the DNS server what to answer from now (it drops answers cached from before). */
   private published(): void {
-    const view = this.store.view;
+    const view = this.gen.store.view;
     if (view) this.dns?.setRecords(view);
   }
 
-  /** One incremental change, applied to the served set in place. Record-set updates are
+  /** One incremental change, applied to its generation's set in place. Record-set updates are
    *  synchronous, so a reader sees the set before or after the change, never half of it. */
-  private onChange(change: RecordChange, meta: ChangeMeta): void {
+  private onChange(g: Generation, change: RecordChange, meta: ChangeMeta): void {
     if (this.closed) return;
     try {
-      this.store.apply(change);
+      g.store.apply(change);
     } catch (e) {
       // The set may be inconsistent now: count it, and let the next snapshot (resubscription or
       // poll) rebuild it in full.
       log.error({ err: (e as Error).message, event: meta.event }, 'applying a change failed');
-      this.onFailure({
-        error: new Error(`${meta.from}: applying ${meta.event} failed: ${(e as Error).message}`),
-        at: Date.now(),
-        consecutive: this.consecutiveFailures + 1,
-      });
+      if (g === this.gen)
+        this.onFailure({
+          error: new Error(`${meta.from}: applying ${meta.event} failed: ${(e as Error).message}`),
+          at: Date.now(),
+          consecutive: this.consecutiveFailures + 1,
+        });
       return;
     }
+    if (change.type !== 'serverset' && g.served) g.served.fetchedAt = meta.at;
+    if (g !== this.gen) return;
     this.published();
-    if (change.type !== 'serverset' && this.served) this.served.fetchedAt = meta.at;
     this.metrics.changeApplied(meta.event);
     this.emit('changed', change, meta);
   }

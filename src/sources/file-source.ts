@@ -84,6 +84,10 @@ export class FileStateSource<S>
     this.reload();
   }
 
+  refresh(): void {
+    this.reload();
+  }
+
   /** Reads the file again; a failure keeps the previous snapshot in use. */
   reload(): void {
     if (this.closed) return;

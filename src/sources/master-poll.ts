@@ -69,6 +69,10 @@ export class MasterPollSource<S>
     this.schedule(0);
   }
 
+  refresh(): void {
+    this.refreshNow();
+  }
+
   /** Refreshes now (e.g. ZooKeeper reported a new leader); coalesced with one in flight. */
   refreshNow(): void {
     if (!this.started || this.closed) return;

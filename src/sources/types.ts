@@ -64,6 +64,9 @@ export interface StateSourceEvents<S> {
 export interface StateSource<S> extends EventEmitter<StateSourceEvents<S>> {
   /** Begins loading; returns at once (the first snapshot arrives as an event). */
   start(): void;
+  /** Asks for a fresh snapshot now (SIGHUP: re-read the file, poll the masters now). Sources
+   *  that are always current (a live stream, watches) may do nothing. */
+  refresh?(): void;
   /** Stops timers, watches and in-flight requests; no events after it resolves. */
   close(): Promise<void>;
   status(): SourceStatus;

@@ -64,6 +64,10 @@ export class ZkStateSource<S> extends EventEmitter<StateSourceEvents<S>> impleme
     });
   }
 
+  refresh(): void {
+    if (this.pollerStarted) this.poller.refreshNow();
+  }
+
   start(): void {
     if (this.closed) return;
     this.detector.start();
