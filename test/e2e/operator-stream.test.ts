@@ -7,7 +7,9 @@ import http from 'node:http';
 import { test } from 'node:test';
 import { RecordIoDecoder, StreamStateSource } from '../../src/sources/stream.js';
 import { waitFor } from '../helpers/wait.js';
-import { beacon, EXAMPLE_KEY, post, startDevclusterProc, waitRunning } from './devcluster-proc.js';
+import { beacon } from '../helpers/cli.js';
+import { post } from '../helpers/http.js';
+import { EXAMPLE_KEY, startDevclusterProc, waitRunning } from './devcluster-proc.js';
 
 interface Ev {
   type: string;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { waitFor } from '../helpers/wait.js';
+import { BEACON } from '../helpers/cli.js';
 import {
-  BEACON,
   EXAMPLE_KEY,
   startDevclusterProc,
   waitRunning,

@@ -9,17 +9,13 @@ import { test } from 'node:test';
 import { startDevcluster } from '../../src/cluster/devcluster.js';
 import type { HealthReport } from '../../src/http/health.js';
 import { dig } from '../helpers/dig.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, uniqueAgentIp } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
-import { getJson, startService } from './fixture.js';
+import { getJson } from '../helpers/http.js';
+import { startService } from './fixture.js';
 
 const NAME = 'http_example.test.vagrant.aurora.mesos.';
 const JOB = 'devcluster/vagrant/test/http_example';
-
-function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
 
 test('beacon dns follows the v1 event stream and updates records in place', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'beacon-stream-svc-'));

@@ -7,7 +7,8 @@ import { freePort } from '../helpers/net.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 import type { StateFailure } from '../../src/sources/types.js';
-import { getJson, startService } from './fixture.js';
+import { getJson } from '../helpers/http.js';
+import { startService } from './fixture.js';
 
 function masterInfo(m: FakeMaster): Buffer {
   return Buffer.from(

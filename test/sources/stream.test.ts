@@ -20,15 +20,10 @@ import type { StateSnapshot } from '../../src/sources/types.js';
 import { createDnsServer } from '../../src/dns/index.js';
 import { dig } from '../helpers/dig.js';
 import { FakeMaster } from '../helpers/fake-master.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, uniqueAgentIp } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'http_example.test.vagrant.aurora.mesos.';
-
-function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
 
 async function clusterOptions(): Promise<Partial<DevclusterOptions>> {
   return {
