@@ -254,15 +254,24 @@ export interface CheckResult {
   examples: string[];
 }
 
+/** How far an answer's window is widened: `late`, back from when it was sent (how long the DNS
+ *  may still name what the truth already dropped: propagation, and a truth stamped early);
+ *  `early`, on from when it came (how far the DNS may seem ahead of the truth: a truth stamped
+ *  late). A number is both. */
+export type Allowance = number | { late: number; early: number };
+
 /** Checks answers against the truth of their type. The truth's timestamps are themselves
- *  uncertain (it is sampled from the master, or observed through an event), so the allowance
- *  widens each answer's window on both sides: [sent − allowance, received + allowance]. */
+ *  uncertain (it is sampled from the master, or observed through an event), and the DNS follows
+ *  it with some propagation delay, so the allowance widens each answer's window:
+ *  [sent − late, received + early]. */
 export function checkAnswers(
   answers: ProbeAnswer[],
   truth: Record<ProbeType, TruthTimeline>,
-  allowanceMs: number,
+  allowance: Allowance,
   window: { from?: number; to?: number } = {},
 ): CheckResult {
+  const { late, early } =
+    typeof allowance === 'number' ? { late: allowance, early: allowance } : allowance;
   const r: CheckResult = {
     checked: 0,
     wrong: 0,
@@ -283,8 +292,8 @@ export function checkAnswers(
     if (window.to !== undefined && a.sentAt > window.to) continue;
     r.checked++;
     const t = truth[a.type];
-    const from = a.sentAt - allowanceMs;
-    const to = a.at + allowanceMs;
+    const from = a.sentAt - late;
+    const to = a.at + early;
     if (a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN') {
       r.failed++;
       bad(a, 'no usable answer');
@@ -293,7 +302,9 @@ export function checkAnswers(
     const unknown = a.values.filter((v) => !t.held(v, from, to));
     if (unknown.length) {
       r.staleOrUnknown++;
-      bad(a, `not RUNNING within ${allowanceMs} ms: ${unknown.join(' ')}`);
+      const within =
+        late === early ? `within ${late} ms` : `from ${late} ms before to ${early} ms after`;
+      bad(a, `not RUNNING ${within}: ${unknown.join(' ')}`);
       continue;
     }
     if (a.values.length === 0 && t.nonEmptyThroughout(from, to)) {
