@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { killStartedBeacons, startBeacon } from '../helpers/cli.js';
+import { exitWhenFileExists, killStartedBeacons, startBeacon } from '../helpers/cli.js';
 import { dig } from '../helpers/dig.js';
 import { writeJson } from '../helpers/files.js';
 import { freePort } from '../helpers/net.js';
@@ -83,9 +83,7 @@ describe('beacon dns with serversets', () => {
         '--shard',
         '0',
         '--',
-        process.execPath,
-        '-e',
-        `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(0)}},20)`,
+        ...exitWhenFileExists(flag),
       ],
       QUIET,
     );

@@ -10,6 +10,7 @@ import { ZkSession } from '../../src/zk/session.js';
 import { Perms } from '../../src/zk/types.js';
 import {
   beacon as runBeacon,
+  exitWhenFileExists,
   killStartedBeacons,
   startBeacon,
   type BeaconChild,
@@ -23,15 +24,6 @@ const beacon = (args: string[], timeoutMs?: number) => runBeacon(args, QUIET, ti
 const start = (args: string[]) => startBeacon(args, QUIET);
 /** The exit code of a started command. */
 const exitCode = async (r: BeaconChild) => (await r.exited).code;
-
-/** A child command that waits for a file to appear, then exits with `code`. */
-function waiter(flag: string, code: number): string[] {
-  return [
-    process.execPath,
-    '-e',
-    `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(${code})}},20);setTimeout(()=>process.exit(99),60000);`,
-  ];
-}
 
 describe('beacon serverset (CLI, real ZooKeeper)', () => {
   let zk: ZkServer;
@@ -76,7 +68,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--shard',
       '3',
       '--',
-      ...waiter(flag, 7),
+      ...exitWhenFileExists(flag, 7),
     ]);
     const children = await waitFor(
       'member announced',
@@ -134,7 +126,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--port',
       'http=9001',
       '--',
-      ...waiter(join(dir, 'never'), 0),
+      ...exitWhenFileExists(join(dir, 'never'), 0),
     ]);
     await waitFor(
       'member announced',
@@ -163,7 +155,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--port',
       'http=9100',
       '--',
-      ...waiter(flag, 0),
+      ...exitWhenFileExists(flag, 0),
     ]);
     await waitFor('join line', () => w.stdout().includes('"join"'), 20000);
     writeFileSync(flag, '');

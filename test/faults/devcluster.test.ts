@@ -35,12 +35,14 @@ import {
 } from '../e2e/devcluster-proc.js';
 import {
   checkAnswers,
-  DnsProbe,
+  exampleProbe,
+  type DnsProbe,
   pollTruth,
   propagationMs,
   type ProbeAnswer,
   type ProbeType,
 } from './dns-probe.js';
+import { report } from '../helpers/report.js';
 
 const FULL = process.env.BEACON_FAULTS_FULL === '1';
 const ROUNDS = FULL ? 3 : 1;
@@ -54,12 +56,6 @@ const ALLOWANCE_MS = 250;
  *  ZooKeeper, turns of an event loop it shares with the rescheduling; on a 2-CPU machine with
  *  two CPU burners that was seen up to ~730 ms (docs/reliability.md). */
 const LAG_MS = 1500;
-const A_NAME = 'http_example.test.vagrant.aurora.mesos';
-const SRV_NAME = '_http._http_example.test.vagrant._tcp.aurora.mesos';
-
-function report(line: string): void {
-  process.stdout.write(`# fault: ${line}\n`);
-}
 
 /** The truth from the jobs API: RUNNING instances' addresses (A) and `ip:http` (SRV). */
 function sampler(masterUrl: () => string) {
@@ -181,16 +177,7 @@ describe('devcluster faults under DNS load', () => {
     // The truth from the master's event stream, in the order the DNS follows it (a sampler's
     // period and request time grow under CPU load and once outgrew the allowance).
     const stream = await StreamTruth.subscribe(dc.masterUrl);
-    const probe = new DnsProbe({
-      port: dc.dnsPort!,
-      questions: [
-        { name: A_NAME, type: 'A' },
-        { name: SRV_NAME, type: 'SRV' },
-      ],
-      qps: QPS,
-      timeoutMs: 2000,
-      maxQueries: QPS * 120,
-    });
+    const probe = exampleProbe(dc.dnsPort!, QPS, 120);
     try {
       await probe.start();
       await waitFor(
@@ -287,16 +274,7 @@ describe('devcluster faults under DNS load', () => {
       sampler(() => dc.masterUrl),
       TRUTH_EVERY_MS,
     );
-    const probe = new DnsProbe({
-      port: service.dnsAddress()!.port,
-      questions: [
-        { name: A_NAME, type: 'A' },
-        { name: SRV_NAME, type: 'SRV' },
-      ],
-      qps: QPS,
-      timeoutMs: 2000,
-      maxQueries: QPS * 300,
-    });
+    const probe = exampleProbe(service.dnsAddress()!.port, QPS, 300);
     try {
       await waitRunning(dc.masterUrl, 2);
       await waitFor('the truth sampled', () => truthPoll.truth.A.samples > 0);

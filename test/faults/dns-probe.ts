@@ -151,6 +151,25 @@ export class DnsProbe {
   }
 }
 
+/** The example job's names (A and the `http` port's SRV), what the fault scenarios ask for. */
+export const EXAMPLE_A = 'http_example.test.vagrant.aurora.mesos';
+export const EXAMPLE_SRV = '_http._http_example.test.vagrant._tcp.aurora.mesos';
+
+/** A probe asking the example job's A and SRV at `qps` for at most `seconds`, each query given
+ *  2 s (as a resolver would wait). */
+export function exampleProbe(port: number, qps: number, seconds: number): DnsProbe {
+  return new DnsProbe({
+    port,
+    questions: [
+      { name: EXAMPLE_A, type: 'A' },
+      { name: EXAMPLE_SRV, type: 'SRV' },
+    ],
+    qps,
+    timeoutMs: 2000,
+    maxQueries: qps * seconds,
+  });
+}
+
 /** Ground truth over time: samples of the set of values (addresses, `ip:port`) that should be
  *  answered; a sample holds from its time until the next one. */
 export class TruthTimeline {

@@ -94,3 +94,13 @@ export function startBeacon(args: string[], env: EnvChanges = {}): BeaconChild {
 export function killStartedBeacons(): void {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
+
+/** A child command (for `beacon serverset announce … --`) that exits with `code` once `flag`
+ *  exists, or with 99 after a minute. */
+export function exitWhenFileExists(flag: string, code = 0): string[] {
+  return [
+    process.execPath,
+    '-e',
+    `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(${code})}},20);setTimeout(()=>process.exit(99),60000);`,
+  ];
+}

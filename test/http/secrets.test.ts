@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { ZkAuthError } from '../../src/errors.js';
 import { EmbeddedStore, startZkWireServer, type ZkWireServer } from '../../src/zk/index.js';
-import { beacon, beaconAsync, killStartedBeacons, startBeacon } from '../helpers/cli.js';
+import {
+  beacon,
+  beaconAsync,
+  exitWhenFileExists,
+  killStartedBeacons,
+  startBeacon,
+} from '../helpers/cli.js';
 import { FakeMaster } from '../helpers/fake-master.js';
 import { writeJson } from '../helpers/files.js';
 import { waitFor } from '../helpers/wait.js';
@@ -206,7 +212,6 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
     const wire = await startZkWireServer({ store });
     const auth = `digest:ssuser:${SS_PASSWORD}`;
     const flag = join(dir, 'stop-announce');
-    const waiter = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(0)}},20);setTimeout(()=>process.exit(9),60000);`;
     const ann = run([
       'serverset',
       'announce',
@@ -223,9 +228,7 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
       '--acl',
       `${auth}:cdrwa`,
       '--',
-      process.execPath,
-      '-e',
-      waiter,
+      ...exitWhenFileExists(flag),
     ]);
     try {
       const ls = () =>
