@@ -180,12 +180,7 @@ describe('devcluster faults under DNS load', () => {
     const probe = exampleProbe(dc.dnsPort!, QPS, 120);
     try {
       await probe.start();
-      await waitFor(
-        'half a second of answers before the fault',
-        () => probe.answers.length >= QPS / 2,
-        5000,
-        10,
-      );
+      await probe.waitAnswers(QPS / 2, 'half a second of answers before the fault');
       const before = (await jobStatus(dc.masterUrl))!;
       const lost = before.find((i) => i.host === agentIp)!;
       assert.ok(lost, 'an instance runs on the agent to be killed');
@@ -221,8 +216,7 @@ describe('devcluster faults under DNS load', () => {
         20,
       );
       const tMembers = performance.now();
-      const settle = probe.sent + QPS / 4;
-      await waitFor('post-recovery answers', () => probe.answers.length >= settle, 5000, 10);
+      await probe.settle();
       await probe.stop();
       stream.close();
       assert.equal(stream.lost, undefined, 'the truth stream stayed up');
@@ -279,12 +273,7 @@ describe('devcluster faults under DNS load', () => {
       await waitRunning(dc.masterUrl, 2);
       await waitFor('the truth sampled', () => truthPoll.truth.A.samples > 0);
       await probe.start();
-      await waitFor(
-        'half a second of answers before the fault',
-        () => probe.answers.length >= QPS / 2,
-        5000,
-        10,
-      );
+      await probe.waitAnswers(QPS / 2, 'half a second of answers before the fault');
       for (let round = 1; round <= ROUNDS; round++) {
         const before: InstanceView[] = await waitRunning(dc.masterUrl, 2);
         const victims = taskProcesses(prefix);
@@ -359,8 +348,7 @@ describe('devcluster faults under DNS load', () => {
             `ServerSet ${memberCount}/2 after ${(tMembers - t0).toFixed(0)} ms (members lost ${2 - memberCount}); processes now ${now.length}, strays ${strays.length}`,
         );
       }
-      const settle = probe.sent + QPS / 4;
-      await waitFor('post-recovery answers', () => probe.answers.length >= settle, 5000, 10);
+      await probe.settle();
       await probe.stop();
       await truthPoll.stop();
       const check = checkAnswers(probe.answers, truthPoll.truth, ALLOWANCE_MS);

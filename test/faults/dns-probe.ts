@@ -5,6 +5,7 @@
 // empty/fails while something was RUNNING throughout that window.
 import dgram from 'node:dgram';
 import dnsPacket, { type Answer as DnsAnswer } from 'dns-packet';
+import { waitFor } from '../helpers/wait.js';
 
 export type ProbeType = 'A' | 'SRV';
 
@@ -86,6 +87,17 @@ export class DnsProbe {
       }
       if (this.sent >= this.o.maxQueries) clearInterval(this.timer);
     }, 10);
+  }
+
+  /** Waits (bounded) until `count` answers have been recorded. */
+  async waitAnswers(count: number, what: string, timeoutMs = 5000): Promise<void> {
+    await waitFor(what, () => this.answers.length >= count, timeoutMs, 10);
+  }
+
+  /** Waits (bounded) for the answers to a quarter second of queries more: what follows a
+   *  recovery, before the probe is stopped. */
+  async settle(): Promise<void> {
+    await this.waitAnswers(this.sent + this.o.qps / 4, 'post-recovery answers');
   }
 
   /** Stops sending, waits for the answers in flight (bounded by the timeout), closes. */

@@ -164,8 +164,7 @@ describe('master faults under DNS load (poll source, fake master)', () => {
           probe.answers.find((a) => a.sentAt >= tRecover && a.values.includes(newIp)),
         );
         // A little steady traffic after recovery, to catch flapping back to the old records.
-        const settle = probe.sent + QPS / 4;
-        await waitFor('post-recovery answers', () => probe.answers.length >= settle, 5000, 10);
+        await probe.settle();
         await probe.stop();
 
         // Truth: the old address until the swap, the new one after. The allowance covers the
@@ -245,8 +244,7 @@ describe('a frozen devcluster master (SIGSTOP) under the event stream', () => {
       process.kill(pid, 'SIGCONT');
       resumed = true;
       const tOk = await healthBecomes(base, 'ok', 20000);
-      const settle = probe.sent + QPS / 4;
-      await waitFor('post-recovery answers', () => probe.answers.length >= settle, 5000, 10);
+      await probe.settle();
       await probe.stop();
       // The tasks ran on through the freeze (they are not the master's children to stop): the
       // truth is the same two tasks throughout — checked, not assumed.

@@ -3,7 +3,6 @@
 // from the new leader, a missing group path is waited for.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { StateError } from '../../src/errors.js';
 import type { StateFailure, StateSnapshot } from '../../src/sources/types.js';
 import { LeaderDetector, type LeaderInfo } from '../../src/sources/zk-leader.js';
 import { ZkStateSource } from '../../src/sources/zk-source.js';
@@ -13,13 +12,9 @@ import type { Coordination } from '../../src/zk/types.js';
 import { FakeMaster } from '../helpers/fake-master.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 import { ZkServer, zookeeperInstalled } from '../helpers/zookeeper.js';
+import { parseDoc, type Doc } from '../helpers/state-doc.js';
 
-type Doc = Record<string, unknown>;
-const parse = (doc: unknown) => {
-  const d = doc as Doc;
-  if (!Array.isArray(d.frameworks)) throw new StateError('no frameworks array');
-  return { state: d, warnings: [] };
-};
+const parse = parseDoc();
 
 interface Backend {
   name: string;
