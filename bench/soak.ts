@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJobText } from '../src/cluster/job-schema.js';
+import { post } from '../test/helpers/http.js';
 import {
   jobStatus,
-  post,
   rssKiB,
   startDevclusterProc,
   waitRunning,

@@ -1,6 +1,6 @@
 // The executor of one task (Aurora's Thermos executor, in-process): renders the command lines,
-// starts the processes through the runner, announces into the ServerSet right after they start (in
-// parallel with health checks), reports TASK_STARTING / RUNNING / FINISHED / FAILED / KILLED, and
+// starts the processes through the runner, reports TASK_STARTING / RUNNING (on the first passing
+// health check) / FINISHED / FAILED / KILLED, announces into the ServerSet once RUNNING, and
 // on any terminal transition deannounces before the processes are killed. A ZooKeeper that stays
 // unreachable past the start-up bound fails the task, as Aurora's executor does.
 import { mkdirSync } from 'node:fs';
@@ -128,11 +128,16 @@ export class Executor {
   private onProcessesStarted(endpoints: Record<string, number>, primary: number): void {
     if (this.phase !== 'starting') return;
     log.debug({ task: this.taskId }, 'processes started');
-    if (this.o.announce) void this.announce(this.o.announce, endpoints, primary);
+    // Announced only once TASK_RUNNING has gone to the master: a member never appears in the
+    // ServerSet (or, through it, in DNS) while the master still says STARTING.
+    const running = (message: string, healthy?: boolean) => {
+      this.phase = 'running';
+      this.o.onStatus('TASK_RUNNING', message, healthy);
+      if (this.o.announce) void this.announce(this.o.announce, endpoints, primary);
+    };
     const hc = this.o.task.config.health_check;
     if (!hc) {
-      this.phase = 'running';
-      this.o.onStatus('TASK_RUNNING', 'Task is running.');
+      running('Task is running.');
       return;
     }
     const port = endpoints[hc.port] ?? this.o.task.resources.ports[hc.port];
@@ -147,9 +152,10 @@ export class Executor {
       timeoutMs: hc.timeout_secs * 1000,
     });
     this.health.on('healthy', () => {
-      if (this.phase === 'starting') this.phase = 'running';
-      else if (this.phase !== 'running') return;
-      this.o.onStatus('TASK_RUNNING', 'Task is healthy.', true);
+      // The first passing check makes the task RUNNING (and announces it); a later one after a
+      // failing check reports it healthy again.
+      if (this.phase === 'starting') running('Task is healthy.', true);
+      else if (this.phase === 'running') this.o.onStatus('TASK_RUNNING', 'Task is healthy.', true);
     });
     this.health.on('failing', (reason) => {
       if (this.phase === 'running')

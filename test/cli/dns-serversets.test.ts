@@ -4,48 +4,41 @@
 // under DiscoveryInfo-style names (aliases included), merged with the state's records, and goes
 // away when the sidecar's command exits.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exitWhenFileExists, killStartedBeacons, startBeacon } from '../helpers/cli.js';
 import { dig } from '../helpers/dig.js';
+import { writeJson } from '../helpers/files.js';
 import { freePort } from '../helpers/net.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withDeadline } from '../helpers/wait.js';
 import { ZkServer } from '../helpers/zookeeper.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/beacon.js', import.meta.url));
+const QUIET = { BEACON_LOG: 'error' };
 const STATE = fileURLToPath(
   new URL('../../../test/fixtures/state/aurora-discovery.json', import.meta.url),
 );
 
 describe('beacon dns with serversets', () => {
   let zk: ZkServer;
-  let dnsProc: ChildProcess;
   let dnsPort: number;
   let httpPort: number;
   const dir = mkdtempSync(join(tmpdir(), 'beacon-dns-ss-'));
-  const kids: ChildProcess[] = [];
 
   before(async () => {
     zk = await ZkServer.start();
     dnsPort = await freePort();
     httpPort = await freePort();
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        listener: '127.0.0.1',
-        HTTPListener: '127.0.0.1',
-        externalon: false,
-        serversets: [{ zk: zk.connectString, root: '/aurora', auth: 'digest:svc:s3cret-pw' }],
-      }),
-    );
-    dnsProc = spawn(
-      process.execPath,
+    const config = writeJson(dir, 'config.json', {
+      listener: '127.0.0.1',
+      HTTPListener: '127.0.0.1',
+      externalon: false,
+      serversets: [{ zk: zk.connectString, root: '/aurora', auth: 'digest:svc:s3cret-pw' }],
+    });
+    startBeacon(
       [
-        BIN,
         'dns',
         '--config',
         config,
@@ -56,9 +49,8 @@ describe('beacon dns with serversets', () => {
         '--http-port',
         String(httpPort),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BEACON_LOG: 'error' } },
+      QUIET,
     );
-    kids.push(dnsProc);
     await waitFor(
       'beacon dns answering',
       async () => (await dig(dnsPort, ['mesos', 'SOA'])).status === 'NOERROR',
@@ -66,16 +58,14 @@ describe('beacon dns with serversets', () => {
     );
   });
   after(async () => {
-    for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
+    killStartedBeacons();
     await zk.stop();
   });
 
   test('an announced member answers under DiscoveryInfo names, merged without duplicates; gone after exit', async () => {
     const flag = join(dir, 'stop');
-    const sidecar = spawn(
-      process.execPath,
+    const sidecar = startBeacon(
       [
-        BIN,
         'serverset',
         'announce',
         '--zk',
@@ -93,13 +83,10 @@ describe('beacon dns with serversets', () => {
         '--shard',
         '0',
         '--',
-        process.execPath,
-        '-e',
-        `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(0)}},20)`,
+        ...exitWhenFileExists(flag),
       ],
-      { stdio: 'ignore', env: { ...process.env, BEACON_LOG: 'error' } },
+      QUIET,
     );
-    kids.push(sidecar);
     const srv = async (name: string) =>
       (await dig(dnsPort, [name, 'SRV'])).answer
         .map((r) => `${r[r.length - 2]} ${r[r.length - 1]}`)
@@ -130,7 +117,7 @@ describe('beacon dns with serversets', () => {
     assert.ok(!config.includes('s3cret-pw'), 'but never its password');
 
     writeFileSync(flag, '');
-    await new Promise((r) => sidecar.once('exit', r));
+    await withDeadline(sidecar.exited, 20000, 'the sidecar to exit');
     await waitFor(
       'alias gone',
       async () =>

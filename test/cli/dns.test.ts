@@ -2,53 +2,33 @@
 // reloads a --state file on SIGHUP, exits 0 on SIGTERM, and fails with one line naming the key,
 // the port or the file on bad input.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { killStartedBeacons, startBeacon, type BeaconChild } from '../helpers/cli.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
+import { writeJson } from '../helpers/files.js';
 import { dig } from '../helpers/dig.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { ZkServer, zookeeperInstalled } from '../helpers/zookeeper.js';
 import { ZkSession } from '../../src/zk/session.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/beacon.js', import.meta.url));
 const TASK = 'http_example.test.vagrant.aurora.mesos.';
 const dir = mkdtempSync(join(tmpdir(), 'beacon-dns-cli-'));
-const children = new Set<ChildProcess>();
 after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killStartedBeacons();
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, 'dns', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+const run = (args: string[]): BeaconChild => startBeacon(['dns', ...args]);
 
 /** Waits for the "where it listens" line and returns the DNS and HTTP ports from it. */
-async function listening(r: Run): Promise<{ dnsPort: number; httpPort: number; line: string }> {
+async function listening(
+  r: BeaconChild,
+): Promise<{ dnsPort: number; httpPort: number; line: string }> {
   const line = await waitFor(
     'the listening line',
     () => {
@@ -65,11 +45,7 @@ async function listening(r: Run): Promise<{ dnsPort: number; httpPort: number; l
   return { dnsPort: Number(m[1]), httpPort: Number(m[2]), line };
 }
 
-function config(name: string, obj: Record<string, unknown>): string {
-  const p = join(dir, name);
-  writeFileSync(p, JSON.stringify(obj));
-  return p;
-}
+const config = (name: string, obj: Record<string, unknown>) => writeJson(dir, name, obj);
 
 const LOOPBACK = {
   listener: '127.0.0.1',

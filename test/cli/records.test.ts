@@ -2,39 +2,14 @@
 // loopback, and one-line errors with exit ≠ 0 for a missing file, not-JSON, a non-object state and
 // a bad config.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, STATE_DIR } from '../records/fixtures.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function beacon(args: string[], timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'beacon.js'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`beacon ${args.join(' ')}: no exit within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { beaconAsync as beacon } from '../helpers/cli.js';
+import { STATE_DIR } from '../records/fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'beacon-records-cli-'));
 const fixture = (n: string) => join(STATE_DIR, n);
@@ -52,13 +27,13 @@ const recordsFor = (name: string, ...extra: string[]) =>
 describe('beacon records', () => {
   it('prints the golden zone for a state file', async () => {
     const r = await recordsFor('aurora-discovery');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, readFileSync(fixture('aurora-discovery.zone'), 'utf8'));
     assert.equal(r.stderr, '');
   });
   it('warns on stderr about skipped items, one line each, counted, and still prints', async () => {
     const r = await recordsFor('bad-items');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, readFileSync(fixture('bad-items.zone'), 'utf8'));
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.filter((l) => l.startsWith('beacon records: warning: ')).length, 15);
@@ -66,7 +41,7 @@ describe('beacon records', () => {
   });
   it('--format json', async () => {
     const r = await recordsFor('aurora-plain', '--format', 'json');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     const body = JSON.parse(r.stdout) as {
       zone: { domain: string; ttl: number };
       records: { name: string; type: string }[];
@@ -97,7 +72,7 @@ describe('beacon records', () => {
         '--config',
         fixture('aurora-discovery.config.json'),
       ]);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.status, 0, r.stderr);
       assert.equal(path, '/master/state');
       assert.equal(r.stdout, readFileSync(fixture('aurora-discovery.zone'), 'utf8'));
     } finally {
@@ -118,7 +93,7 @@ describe('beacon records', () => {
         '--timeout',
         '0.5',
       ]);
-      assert.notEqual(r.code, 0);
+      assert.notEqual(r.status, 0);
       assert.match(
         r.stderr,
         /^beacon: .*no complete answer within 500 ms.*\[BEACON_E_TIMEOUT\]\n$/,
@@ -189,7 +164,7 @@ describe('beacon records', () => {
   for (const [what, args, re] of errors) {
     it(`fails with one line for ${what}`, async () => {
       const r = await beacon(args());
-      assert.notEqual(r.code, 0);
+      assert.notEqual(r.status, 0);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, re);
     });

@@ -1,60 +1,34 @@
 // `beacon serverset announce|ls|watch` as a user runs them: real processes against a real
 // ZooKeeper, exit codes passed on, and one clear line for every kind of bad input.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { digestId } from '../../src/zk/acl.js';
 import { ZkSession } from '../../src/zk/session.js';
 import { Perms } from '../../src/zk/types.js';
+import {
+  beacon as runBeacon,
+  exitWhenFileExists,
+  killStartedBeacons,
+  startBeacon,
+  type BeaconChild,
+} from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { ZkServer } from '../helpers/zookeeper.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/beacon.js', import.meta.url));
-const env = { ...process.env, BEACON_LOG: 'error' };
-
-function beacon(args: string[], timeoutMs = 30000) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function start(args: string[]): {
-  proc: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-} {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (err += d));
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, err: () => err, exit };
-}
-
-/** A child command that waits for a file to appear, then exits with `code`. */
-function waiter(flag: string, code: number): string[] {
-  return [
-    process.execPath,
-    '-e',
-    `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(${code})}},20);setTimeout(()=>process.exit(99),60000);`,
-  ];
-}
+const QUIET = { BEACON_LOG: 'error' };
+const beacon = (args: string[], timeoutMs?: number) => runBeacon(args, QUIET, timeoutMs);
+const start = (args: string[]) => startBeacon(args, QUIET);
+/** The exit code of a started command. */
+const exitCode = async (r: BeaconChild) => (await r.exited).code;
 
 describe('beacon serverset (CLI, real ZooKeeper)', () => {
   let zk: ZkServer;
   let observer: ZkSession;
   const dir = mkdtempSync(join(tmpdir(), 'beacon-cli-'));
-  const kids: ChildProcess[] = [];
   /** `serverset announce --zk <this ZooKeeper> --path <path>`, to be followed by the rest. */
   const announceArgs = (path: string) => [
     'serverset',
@@ -71,7 +45,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     await observer.waitConnected(15000);
   });
   after(async () => {
-    for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
+    killStartedBeacons();
     await observer.close();
     await zk.stop();
   });
@@ -94,9 +68,8 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--shard',
       '3',
       '--',
-      ...waiter(flag, 7),
+      ...exitWhenFileExists(flag, 7),
     ]);
-    kids.push(run.proc);
     const children = await waitFor(
       'member announced',
       async () => {
@@ -122,13 +95,13 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
     assert.equal(lsJson[0].shard, 3);
 
     writeFileSync(flag, '');
-    assert.equal(await run.exit, 7);
+    assert.equal(await exitCode(run), 7);
     assert.deepEqual(
       await observer.getChildren(path),
       [],
       'deannounced by the time the sidecar exits',
     );
-    assert.match(run.err(), /announced .*member_/);
+    assert.match(run.stderr(), /announced .*member_/);
   });
 
   test('announce: a child killed by a signal gives 128+N; SIGTERM to the sidecar deannounces first', async () => {
@@ -153,16 +126,15 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--port',
       'http=9001',
       '--',
-      ...waiter(join(dir, 'never'), 0),
+      ...exitWhenFileExists(join(dir, 'never'), 0),
     ]);
-    kids.push(run.proc);
     await waitFor(
       'member announced',
       async () => (await observer.getChildren(path).catch(() => [])).length === 1,
       20000,
     );
-    run.proc.kill('SIGTERM');
-    assert.equal(await run.exit, 143);
+    run.child.kill('SIGTERM');
+    assert.equal(await exitCode(run), 143);
     assert.deepEqual(await observer.getChildren(path), []);
   });
 
@@ -174,8 +146,7 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--json',
       `/$/com.twitter.serverset/${zk.connectString}${path}`,
     ]);
-    kids.push(w.proc);
-    await waitFor('snapshot line', () => w.out().includes('"snapshot"'), 20000);
+    await waitFor('snapshot line', () => w.stdout().includes('"snapshot"'), 20000);
     const flag = join(dir, 'watched-exit');
     const a = start([
       ...announceArgs(path),
@@ -184,21 +155,20 @@ describe('beacon serverset (CLI, real ZooKeeper)', () => {
       '--port',
       'http=9100',
       '--',
-      ...waiter(flag, 0),
+      ...exitWhenFileExists(flag, 0),
     ]);
-    kids.push(a.proc);
-    await waitFor('join line', () => w.out().includes('"join"'), 20000);
+    await waitFor('join line', () => w.stdout().includes('"join"'), 20000);
     writeFileSync(flag, '');
-    assert.equal(await a.exit, 0);
-    await waitFor('leave line', () => w.out().includes('"leave"'), 20000);
+    assert.equal(await exitCode(a), 0);
+    await waitFor('leave line', () => w.stdout().includes('"leave"'), 20000);
     const events = w
-      .out()
+      .stdout()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l).event);
     assert.deepEqual(events, ['snapshot', 'join', 'leave']);
-    w.proc.kill('SIGTERM');
-    assert.equal(await w.exit, 0);
+    w.child.kill('SIGTERM');
+    assert.equal(await exitCode(w), 0);
   });
 
   test('ls on a path only a digest user may read: NoAuth reported at once, then read with --auth', async () => {

@@ -19,8 +19,9 @@ import { startDevcluster, type Devcluster } from '../../src/cluster/devcluster.j
 import { JobsClient } from '../../src/cluster/jobs-client.js';
 import { parseJobText } from '../../src/cluster/job-schema.js';
 import { ErrorCodes, UnauthorizedError, UsageError } from '../../src/errors.js';
-import { beacon, beaconAsync, request, uniqueAgentIp } from '../e2e/devcluster-proc.js';
-import { freePort } from '../helpers/net.js';
+import { beacon, beaconAsync } from '../helpers/cli.js';
+import { request } from '../helpers/http.js';
+import { freePort, uniqueAgentIp } from '../helpers/net.js';
 
 const TOKEN = 'correct-horse-battery-staple-0123';
 const KEY = 'devcluster/www-data/prod/authsleeper';

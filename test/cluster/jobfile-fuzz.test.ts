@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { JobError } from '../../src/errors.js';
 import { EXAMPLE_JOB } from '../../src/cluster/devcluster.js';
 import { parseJobText, type JobConfig } from '../../src/cluster/job-schema.js';
-import { rng } from '../helpers/random.js';
+import { pick, rng } from '../helpers/random.js';
 
 const CASES = Number(process.env.BEACON_FUZZ_CASES ?? 5000);
 const BUDGET_MS = Number(process.env.BEACON_FUZZ_MS ?? 10000);
@@ -97,10 +97,6 @@ const EXTREMES: unknown[] = [
   '0',
   'NaN',
 ];
-
-function pick<T>(r: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)]!;
-}
 
 function mutateBytes(r: () => number, text: string): string {
   const chars = [...text];

@@ -18,7 +18,7 @@ import {
 } from '../../src/config/mesos-dns.js';
 import { parseNetworks } from '../../src/dns/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { rng } from '../helpers/random.js';
+import { pick, rng } from '../helpers/random.js';
 
 const CASES = Number(process.env.BEACON_FUZZ_CASES ?? 5000);
 const SEED = Number(process.env.BEACON_FUZZ_SEED ?? 0xc0f1);
@@ -52,10 +52,6 @@ const GOOD: Record<string, unknown[]> = {
   stateSource: ['poll', 'stream', 'push'],
   zoneResolvers: [{}, { 'a.b': ['1.2.3.4'] }, { x: 'nope' }],
 };
-
-function pick<T>(r: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)]!;
-}
 
 function randomString(r: () => number): string {
   const alphabet = 'ab0:./@%-_ zZ\u00e9\u0000\ud83d\ude00[]"\\';

@@ -8,14 +8,14 @@ import { after, before, test } from 'node:test';
 import type { Coordination } from '../../src/zk/types.js';
 import { dig } from '../helpers/dig.js';
 import { waitFor } from '../helpers/wait.js';
+import { beacon } from '../helpers/cli.js';
+import { request } from '../helpers/http.js';
 import {
-  beacon,
   EXAMPLE_KEY,
   jobStatus,
   masterState,
   members,
   processesMentioning,
-  request,
   startDevclusterProc,
   waitRunning,
   zkClient,

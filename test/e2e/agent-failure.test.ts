@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Coordination } from '../../src/zk/types.js';
 import { waitFor } from '../helpers/wait.js';
+import { post } from '../helpers/http.js';
 import {
   jobStatus,
   masterState,
   members,
-  post,
   processesMentioning,
   startDevclusterProc,
   waitRunning,

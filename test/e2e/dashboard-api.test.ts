@@ -8,11 +8,9 @@ import { after, before, test } from 'node:test';
 import type { Overview } from '../../src/cluster/dashboard/index.js';
 import { dig } from '../helpers/dig.js';
 import { waitFor } from '../helpers/wait.js';
+import { getJson, post, request } from '../helpers/http.js';
 import {
   EXAMPLE_KEY,
-  getJson,
-  post,
-  request,
   startDevclusterProc,
   waitRunning,
   type DevclusterProc,
@@ -55,7 +53,7 @@ test('the overview lists the job, its instances, DNS names that dig answers, and
   const o = await waitFor(
     'an overview with both instances, DNS names and two members',
     async () => {
-      const v = await getJson<Overview>(`${dc.masterUrl}/dashboard/api/overview`);
+      const v = (await getJson<Overview>(`${dc.masterUrl}/dashboard/api/overview`)).body;
       const j = v.jobs.find((x) => x.key === EXAMPLE_KEY);
       return j?.counts.running === 2 && j.serverset?.members.length === 2 && j.dns?.a.length
         ? v
@@ -118,7 +116,7 @@ test('metrics: queries per second and the state age, sampled every second', asyn
   const s = await waitFor(
     'a sample with the A queries',
     async () => {
-      const m = await getJson<{
+      const { body: m } = await getJson<{
         dns: boolean;
         samples: {
           qps: number;

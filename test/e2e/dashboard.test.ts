@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { dig } from '../helpers/dig.js';
+import { ROOT } from '../helpers/cli.js';
 import {
   EXAMPLE_KEY,
-  ROOT,
   startDevclusterProc,
   waitRunning,
   type DevclusterProc,

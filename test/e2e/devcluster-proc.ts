@@ -2,26 +2,18 @@
 // addresses (so tests run beside each other and beside a developer's `npm start`), and reads what
 // it exposes: the master's jobs API and state, and ServerSet members over the ZooKeeper wire.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openCoordination } from '../../src/zk/index.js';
 import type { Coordination } from '../../src/zk/types.js';
-import { freePort } from '../helpers/net.js';
+import { BEACON, ROOT } from '../helpers/cli.js';
+import { getJson, request } from '../helpers/http.js';
+import { freePort, uniqueAgentIp } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
-export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const BEACON = join(ROOT, 'bin', 'beacon.js');
 export const EXAMPLE_KEY = 'devcluster/vagrant/test/http_example';
 export const EXAMPLE_PATH = '/aurora/vagrant/test/http_example';
-
-/** A first agent address nobody else uses: 127.X.Y.1 with random X, Y. */
-export function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
 
 export interface DevclusterProc {
   child: ChildProcess;
@@ -125,53 +117,6 @@ export async function startDevclusterProc(o: StartOptions = {}): Promise<Devclus
   };
 }
 
-/** `beacon …` as a child process; `env` entries are added to (or, when undefined, removed from)
- *  this process's environment. */
-export function beacon(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-): { status: number; stdout: string; stderr: string } {
-  const childEnv = { ...process.env };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete childEnv[k];
-    else childEnv[k] = v;
-  }
-  const r = spawnSync(process.execPath, [BEACON, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 30000,
-    env: childEnv,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** `beacon …` as a child process without blocking this process's event loop (for tests that run
- *  the devcluster in-process: a blocking spawnSync would starve the master the CLI talks to). */
-export function beaconAsync(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-  timeoutMs = 30000,
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const childEnv = { ...process.env };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete childEnv[k];
-    else childEnv[k] = v;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BEACON, ...args], { cwd: ROOT, env: childEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(t);
-      resolve({ status: code ?? (signal ? -1 : 0), stdout, stderr });
-    });
-  });
-}
-
 export interface InstanceView {
   instance: number;
   status: string;
@@ -180,35 +125,6 @@ export interface InstanceView {
   agentId?: string;
   host?: string;
   ports?: Record<string, number>;
-}
-
-/** One HTTP request on a fresh connection (no keep-alive: the tests block the event loop in
- *  spawnSync, during which a server may close an idle pooled connection under a client). */
-export function request(
-  url: string,
-  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: init.method ?? 'GET', headers: init.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
-
-export async function getJson<T>(url: string): Promise<T> {
-  const r = await request(url);
-  return JSON.parse(r.text) as T;
 }
 
 export async function jobStatus(
@@ -243,15 +159,7 @@ export async function waitRunning(
 }
 
 export async function masterState(masterUrl: string): Promise<Record<string, unknown>> {
-  return getJson(`${masterUrl}/master/state`);
-}
-
-export async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
-  return request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  return (await getJson<Record<string, unknown>>(`${masterUrl}/master/state`)).body;
 }
 
 export interface Member {

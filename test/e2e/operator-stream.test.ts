@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { RecordIoDecoder } from '../../src/model/recordio.js';
 import { StreamStateSource } from '../../src/sources/stream.js';
 import { waitFor } from '../helpers/wait.js';
-import { beacon, EXAMPLE_KEY, post, startDevclusterProc, waitRunning } from './devcluster-proc.js';
+import { beacon } from '../helpers/cli.js';
+import { post } from '../helpers/http.js';
+import { EXAMPLE_KEY, startDevclusterProc, waitRunning } from './devcluster-proc.js';
 
 interface Ev {
   type: string;

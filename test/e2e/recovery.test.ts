@@ -7,15 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../helpers/wait.js';
+import { beacon, ROOT } from '../helpers/cli.js';
+import { uniqueAgentIp } from '../helpers/net.js';
 import {
-  beacon,
   EXAMPLE_KEY,
   jobStatus,
   members,
   processesMentioning,
-  ROOT,
   startDevclusterProc,
-  uniqueAgentIp,
   waitRunning,
   zkClient,
 } from './devcluster-proc.js';

@@ -2,15 +2,14 @@
 // into the devcluster's ZooKeeper by the `beacon serverset announce` sidecar, gets DiscoveryInfo-
 // style names; the example job's names stay exactly as DiscoveryInfo makes them (no duplicates).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dig } from '../helpers/dig.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withDeadline } from '../helpers/wait.js';
+import { exitWhenFileExists, killStartedBeacons, startBeacon } from '../helpers/cli.js';
 import {
-  BEACON,
   EXAMPLE_KEY,
   startDevclusterProc,
   waitRunning,
@@ -18,24 +17,21 @@ import {
 } from './devcluster-proc.js';
 
 let dc: DevclusterProc;
-const kids: ChildProcess[] = [];
 
 before(async () => {
   dc = await startDevclusterProc({ dns: true });
   await waitRunning(dc.masterUrl, 2, EXAMPLE_KEY, 60000);
 });
 after(async () => {
-  for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
+  killStartedBeacons();
   await dc?.stop();
 });
 
 test('a sidecar-announced service answers in the devcluster DNS; Aurora names are not doubled', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-ssdns-'));
   const flag = join(dir, 'stop');
-  const sidecar = spawn(
-    process.execPath,
+  const sidecar = startBeacon(
     [
-      BEACON,
       'serverset',
       'announce',
       '--zk',
@@ -51,13 +47,10 @@ test('a sidecar-announced service answers in the devcluster DNS; Aurora names ar
       '--primary',
       'thrift',
       '--',
-      process.execPath,
-      '-e',
-      `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(0)}},20)`,
+      ...exitWhenFileExists(flag),
     ],
-    { stdio: 'ignore', env: { ...process.env, BEACON_LOG: 'error' } },
+    { BEACON_LOG: 'error' },
   );
-  kids.push(sidecar);
   const port = dc.dnsPort!;
   await waitFor(
     'sidecar service in DNS',
@@ -79,7 +72,7 @@ test('a sidecar-announced service answers in the devcluster DNS; Aurora names ar
   assert.equal(http.answer.length, 2, http.raw);
 
   writeFileSync(flag, '');
-  await new Promise((r) => sidecar.once('exit', r));
+  await withDeadline(sidecar.exited, 20000, 'the sidecar to exit');
   await waitFor(
     'gone after the sidecar exits',
     async () => (await dig(port, ['finagle_svc.prod.www.aurora.mesos', 'A'])).status === 'NXDOMAIN',

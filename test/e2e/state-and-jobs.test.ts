@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseState } from '../../src/model/mesos-state.js';
 import { waitFor } from '../helpers/wait.js';
+import { beacon } from '../helpers/cli.js';
+import { getJson, post, request } from '../helpers/http.js';
 import {
-  beacon,
   EXAMPLE_KEY,
   jobStatus,
-  getJson,
-  post,
-  request,
   startDevclusterProc,
   waitRunning,
   type DevclusterProc,
@@ -33,7 +31,7 @@ after(async () => {
 test('the state document is parsed by the DNS state parser without warnings, under all four names', async () => {
   const inst = await waitRunning(dc.masterUrl, 2);
   for (const path of ['/master/state', '/state', '/state.json', '/master/state.json']) {
-    const doc = (await getJson(`${dc.masterUrl}${path}`)) as unknown;
+    const doc = (await getJson(`${dc.masterUrl}${path}`)).body;
     const { state, warnings } = parseState(doc);
     assert.deepEqual(warnings, [], path);
     assert.equal(`${state.leader?.host}:${state.leader?.port}`, `127.0.0.1:${dc.masterPort}`);
@@ -80,7 +78,7 @@ test("each agent serves its own /state and /slave(1)/state with its tasks' Disco
   const inst = await waitRunning(dc.masterUrl, 2);
   for (const i of inst) {
     for (const path of ['/state', '/slave(1)/state']) {
-      const doc = (await getJson(`http://${i.host}:${dc.agentPort}${path}`)) as {
+      const doc = (await getJson(`http://${i.host}:${dc.agentPort}${path}`)).body as {
         hostname: string;
         pid: string;
         frameworks: {

@@ -5,6 +5,7 @@
 // empty/fails while something was RUNNING throughout that window.
 import dgram from 'node:dgram';
 import dnsPacket, { type Answer as DnsAnswer } from 'dns-packet';
+import { waitFor } from '../helpers/wait.js';
 
 export type ProbeType = 'A' | 'SRV';
 
@@ -88,6 +89,17 @@ export class DnsProbe {
     }, 10);
   }
 
+  /** Waits (bounded) until `count` answers have been recorded. */
+  async waitAnswers(count: number, what: string, timeoutMs = 5000): Promise<void> {
+    await waitFor(what, () => this.answers.length >= count, timeoutMs, 10);
+  }
+
+  /** Waits (bounded) for the answers to a quarter second of queries more: what follows a
+   *  recovery, before the probe is stopped. */
+  async settle(): Promise<void> {
+    await this.waitAnswers(this.sent + this.o.qps / 4, 'post-recovery answers');
+  }
+
   /** Stops sending, waits for the answers in flight (bounded by the timeout), closes. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
@@ -149,6 +161,25 @@ export class DnsProbe {
         : srvValues(p);
     this.record({ name: q.name, type: q.type, sentAt: q.sentAt, at, rcode, values });
   }
+}
+
+/** The example job's names (A and the `http` port's SRV), what the fault scenarios ask for. */
+export const EXAMPLE_A = 'http_example.test.vagrant.aurora.mesos';
+export const EXAMPLE_SRV = '_http._http_example.test.vagrant._tcp.aurora.mesos';
+
+/** A probe asking the example job's A and SRV at `qps` for at most `seconds`, each query given
+ *  2 s (as a resolver would wait). */
+export function exampleProbe(port: number, qps: number, seconds: number): DnsProbe {
+  return new DnsProbe({
+    port,
+    questions: [
+      { name: EXAMPLE_A, type: 'A' },
+      { name: EXAMPLE_SRV, type: 'SRV' },
+    ],
+    qps,
+    timeoutMs: 2000,
+    maxQueries: qps * seconds,
+  });
 }
 
 /** Ground truth over time: samples of the set of values (addresses, `ip:port`) that should be
@@ -254,15 +285,24 @@ export interface CheckResult {
   examples: string[];
 }
 
+/** How far an answer's window is widened: `late`, back from when it was sent (how long the DNS
+ *  may still name what the truth already dropped: propagation, and a truth stamped early);
+ *  `early`, on from when it came (how far the DNS may seem ahead of the truth: a truth stamped
+ *  late). A number is both. */
+export type Allowance = number | { late: number; early: number };
+
 /** Checks answers against the truth of their type. The truth's timestamps are themselves
- *  uncertain (it is sampled from the master, or observed through an event), so the allowance
- *  widens each answer's window on both sides: [sent − allowance, received + allowance]. */
+ *  uncertain (it is sampled from the master, or observed through an event), and the DNS follows
+ *  it with some propagation delay, so the allowance widens each answer's window:
+ *  [sent − late, received + early]. */
 export function checkAnswers(
   answers: ProbeAnswer[],
   truth: Record<ProbeType, TruthTimeline>,
-  allowanceMs: number,
+  allowance: Allowance,
   window: { from?: number; to?: number } = {},
 ): CheckResult {
+  const { late, early } =
+    typeof allowance === 'number' ? { late: allowance, early: allowance } : allowance;
   const r: CheckResult = {
     checked: 0,
     wrong: 0,
@@ -283,8 +323,8 @@ export function checkAnswers(
     if (window.to !== undefined && a.sentAt > window.to) continue;
     r.checked++;
     const t = truth[a.type];
-    const from = a.sentAt - allowanceMs;
-    const to = a.at + allowanceMs;
+    const from = a.sentAt - late;
+    const to = a.at + early;
     if (a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN') {
       r.failed++;
       bad(a, 'no usable answer');
@@ -293,7 +333,9 @@ export function checkAnswers(
     const unknown = a.values.filter((v) => !t.held(v, from, to));
     if (unknown.length) {
       r.staleOrUnknown++;
-      bad(a, `not RUNNING within ${allowanceMs} ms: ${unknown.join(' ')}`);
+      const within =
+        late === early ? `within ${late} ms` : `from ${late} ms before to ${early} ms after`;
+      bad(a, `not RUNNING ${within}: ${unknown.join(' ')}`);
       continue;
     }
     if (a.values.length === 0 && t.nonEmptyThroughout(from, to)) {

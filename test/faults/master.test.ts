@@ -20,18 +20,21 @@ import {
   waitRunning,
   type DevclusterProc,
 } from '../e2e/devcluster-proc.js';
-import { checkAnswers, DnsProbe, TruthTimeline, type ProbeAnswer } from './dns-probe.js';
+import {
+  checkAnswers,
+  DnsProbe,
+  EXAMPLE_A,
+  exampleProbe,
+  TruthTimeline,
+  type ProbeAnswer,
+} from './dns-probe.js';
+import { report } from '../helpers/report.js';
 
 const FULL = process.env.BEACON_FAULTS_FULL === '1';
 /** How long each fault lasts once detected. */
 const HOLD_MS = FULL ? 15000 : 1500;
 const QPS = FULL ? 1000 : 400;
-const NAME = 'http_example.test.vagrant.aurora.mesos';
-const SRV = '_http._http_example.test.vagrant._tcp.aurora.mesos';
-
-function report(line: string): void {
-  process.stdout.write(`# fault: ${line}\n`);
-}
+const NAME = EXAMPLE_A;
 
 async function healthOf(base: string): Promise<HealthReport> {
   const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
@@ -161,8 +164,7 @@ describe('master faults under DNS load (poll source, fake master)', () => {
           probe.answers.find((a) => a.sentAt >= tRecover && a.values.includes(newIp)),
         );
         // A little steady traffic after recovery, to catch flapping back to the old records.
-        const settle = probe.sent + QPS / 4;
-        await waitFor('post-recovery answers', () => probe.answers.length >= settle, 5000, 10);
+        await probe.settle();
         await probe.stop();
 
         // Truth: the old address until the swap, the new one after. The allowance covers the
@@ -226,16 +228,7 @@ describe('a frozen devcluster master (SIGSTOP) under the event stream', () => {
     const srv = before.map((i) => `${i.host}:${i.ports!.http}`);
     const port = service.dnsAddress()!.port;
     await healthBecomes(base, 'ok', 5000);
-    const probe = new DnsProbe({
-      port,
-      questions: [
-        { name: NAME, type: 'A' },
-        { name: SRV, type: 'SRV' },
-      ],
-      qps: QPS,
-      timeoutMs: 2000,
-      maxQueries: QPS * 120,
-    });
+    const probe = exampleProbe(port, QPS, 120);
     await probe.start();
     const pid = dc.child.pid!;
     const tFault = performance.now();
@@ -251,8 +244,7 @@ describe('a frozen devcluster master (SIGSTOP) under the event stream', () => {
       process.kill(pid, 'SIGCONT');
       resumed = true;
       const tOk = await healthBecomes(base, 'ok', 20000);
-      const settle = probe.sent + QPS / 4;
-      await waitFor('post-recovery answers', () => probe.answers.length >= settle, 5000, 10);
+      await probe.settle();
       await probe.stop();
       // The tasks ran on through the freeze (they are not the master's children to stop): the
       // truth is the same two tasks throughout — checked, not assumed.

@@ -9,16 +9,13 @@ import { ServersetWatcher } from '../../src/serverset/watcher.js';
 import { ZkSession } from '../../src/zk/session.js';
 import { waitFor } from '../helpers/wait.js';
 import { ZkEnsemble } from '../helpers/zookeeper.js';
+import { report } from '../helpers/report.js';
 
 const FULL = process.env.BEACON_FAULTS_FULL === '1';
 const ANNOUNCERS = 100;
 const WATCHERS = 10;
 const ROUNDS = FULL ? 3 : 1;
 const SESSION_MS = 4000;
-
-function report(line: string): void {
-  process.stdout.write(`# fault: ${line}\n`);
-}
 
 describe('ZooKeeper ensemble faults', () => {
   let ens: ZkEnsemble;

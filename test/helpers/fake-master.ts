@@ -123,6 +123,19 @@ export class FakeMaster {
   get pid(): string {
     return `master@${this.address}`;
   }
+  /** The MasterInfo JSON a Mesos master writes to its ZooKeeper `json.info_` node. */
+  masterInfo(): Buffer {
+    return Buffer.from(
+      JSON.stringify({
+        address: { hostname: 'localhost', ip: this.host, port: this.port },
+        hostname: 'localhost',
+        id: `id-${this.port}`,
+        pid: this.pid,
+        port: this.port,
+        version: '1.11.0',
+      }),
+    );
+  }
 
   setMode(mode: FakeMasterMode): void {
     this.mode = mode;

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VERSION } from '../../src/version.js';
 import { FakeMaster } from '../helpers/fake-master.js';
-import { getJson, startService, type Started } from './fixture.js';
+import { getJson } from '../helpers/http.js';
+import { startService, type Started } from './fixture.js';
 
 const TASK = 'http_example.test.vagrant.aurora.mesos.';
 const CANON = 'http_example.test.vagrant-s7nnu-s0.aurora.mesos.';

@@ -67,14 +67,3 @@ export async function startService(
     },
   };
 }
-
-export async function getJson(
-  url: string,
-  init?: RequestInit,
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
-  return { status: res.status, body, headers: res.headers };
-}

@@ -9,7 +9,8 @@ import type { StateFailure } from '../../src/sources/types.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { dig } from '../helpers/dig.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
-import { getJson, startService } from './fixture.js';
+import { getJson } from '../helpers/http.js';
+import { startService } from './fixture.js';
 
 const TASK = 'http_example.test.vagrant.aurora.mesos.';
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { dig } from '../helpers/dig.js';
-import { getJson, startService, type Started } from './fixture.js';
+import { getJson } from '../helpers/http.js';
+import { startService, type Started } from './fixture.js';
 
 function value(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));

@@ -4,7 +4,7 @@
 // nor /metrics may contain the secret strings — while the test checks the secrets really were
 // used. `beacon serverset … --auth digest:USER:PASS` and bad config values get the same check.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { ZkAuthError } from '../../src/errors.js';
 import { EmbeddedStore, startZkWireServer, type ZkWireServer } from '../../src/zk/index.js';
+import {
+  beacon,
+  beaconAsync,
+  exitWhenFileExists,
+  killStartedBeacons,
+  startBeacon,
+} from '../helpers/cli.js';
 import { FakeMaster } from '../helpers/fake-master.js';
+import { writeJson } from '../helpers/files.js';
 import { waitFor } from '../helpers/wait.js';
 import { udp } from '../dns/client.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/beacon.js', import.meta.url));
 const MESOS_SECRET = 'Mesos-S3cret-987';
 const PRINCIPAL = 'beacon-principal';
 const ZK_PASSWORD = 'Zk-PaSS-123';
@@ -27,9 +34,8 @@ const FORBIDDEN = [MESOS_SECRET, ZK_PASSWORD, SS_PASSWORD, BASIC];
 const env = { ...process.env, BEACON_LOG: 'debug' };
 
 const dir = mkdtempSync(join(tmpdir(), 'beacon-secrets-'));
-const children = new Set<ChildProcess>();
 after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killStartedBeacons();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -44,31 +50,12 @@ function assertClean(what: string, text: string): void {
   }
 }
 
-function config(name: string, obj: Record<string, unknown>): string {
-  const p = join(dir, name);
-  writeFileSync(p, JSON.stringify(obj));
-  return p;
-}
-
-function run(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
+const config = (name: string, obj: Record<string, unknown>) => writeJson(dir, name, obj);
+const DEBUG = { BEACON_LOG: 'debug' };
+const run = (args: string[]) => startBeacon(args, DEBUG);
 /** Runs a command to its end without blocking the event loop (the ZooKeeper wire server under
  *  test lives in this process). */
-function runToEnd(
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const r = run(args);
-  return r.exited.then((status) => ({ status, stdout: r.stdout(), stderr: r.stderr() }));
-}
+const runToEnd = (args: string[]) => beaconAsync(args, DEBUG);
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -164,7 +151,7 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
       assert.equal(shown.MesosCredentials.Secret, '******');
       assert.match(shown.zk, /^zk:\/\/\*+@127\.0\.0\.1:\d+\/mesos$/);
       r.child.kill('SIGTERM');
-      assert.equal(await r.exited, 0, r.stderr());
+      assert.equal((await r.exited).code, 0, r.stderr());
       assert.match(r.stderr(), /"level":20/, 'debug logging was on');
       assertClean('stdout', r.stdout());
       assertClean('stderr (logs)', r.stderr());
@@ -212,11 +199,7 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
         httpport: 0,
         ...obj,
       });
-      const r = spawnSync(process.execPath, [BIN, 'dns', '--config', c], {
-        encoding: 'utf8',
-        env,
-        timeout: 20000,
-      });
+      const r = beacon(['dns', '--config', c], DEBUG, 20000);
       assert.notEqual(r.status, 0, `case ${i} should fail: ${r.stderr}`);
       assert.match(r.stderr, /BEACON_E_CONFIG/, `case ${i}: ${r.stderr}`);
       assertClean(`case ${i} stderr`, r.stderr);
@@ -229,7 +212,6 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
     const wire = await startZkWireServer({ store });
     const auth = `digest:ssuser:${SS_PASSWORD}`;
     const flag = join(dir, 'stop-announce');
-    const waiter = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(0)}},20);setTimeout(()=>process.exit(9),60000);`;
     const ann = run([
       'serverset',
       'announce',
@@ -246,9 +228,7 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
       '--acl',
       `${auth}:cdrwa`,
       '--',
-      process.execPath,
-      '-e',
-      waiter,
+      ...exitWhenFileExists(flag),
     ]);
     try {
       const ls = () =>
@@ -306,7 +286,7 @@ describe('secrets stay out of output, logs and the HTTP API', () => {
       assert.notEqual(badAuth.status, 0);
       assert.match(badAuth.stderr, /BEACON_E_INPUT/);
       writeFileSync(flag, '');
-      assert.equal(await ann.exited, 0, ann.stderr());
+      assert.equal((await ann.exited).code, 0, ann.stderr());
       assert.match(ann.stderr(), /"level":20/, 'debug logging was on');
       for (const [what, text] of [
         ['announce stdout', ann.stdout()],

@@ -2,36 +2,23 @@
 // the v1 event stream and are updated in place (served by DNS and HTTP), counted in
 // beacon_state_changes_total, and /healthz stays ok while the stream is live.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { startDevcluster } from '../../src/cluster/devcluster.js';
 import type { HealthReport } from '../../src/http/health.js';
+import { devclusterOptions } from '../helpers/devcluster.js';
 import { dig } from '../helpers/dig.js';
-import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
-import { getJson, startService } from './fixture.js';
+import { getJson } from '../helpers/http.js';
+import { startService } from './fixture.js';
 
 const NAME = 'http_example.test.vagrant.aurora.mesos.';
 const JOB = 'devcluster/vagrant/test/http_example';
 
-function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
-
 test('beacon dns follows the v1 event stream and updates records in place', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'beacon-stream-svc-'));
-  const dc = await startDevcluster({
-    dataDir,
-    masterPort: await freePort(),
-    agentIp: uniqueAgentIp(),
-    agentPort: await freePort(),
-    zkPort: await freePort(),
-    agentPorts: '31000-31100',
-    heartbeatSeconds: 1,
-  });
+  const options = await devclusterOptions('beacon-stream-svc-');
+  const dataDir = options.dataDir!;
+  const dc = await startDevcluster(options);
   const masterPort = Number(new URL(dc.masterUrl).port);
   const s = await startService({
     masters: [],

@@ -7,17 +7,8 @@ import { freePort } from '../helpers/net.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 import type { StateFailure } from '../../src/sources/types.js';
-import { getJson, startService } from './fixture.js';
-
-function masterInfo(m: FakeMaster): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      address: { hostname: 'localhost', ip: m.host, port: m.port },
-      hostname: 'localhost',
-      port: m.port,
-    }),
-  );
-}
+import { getJson } from '../helpers/http.js';
+import { startService } from './fixture.js';
 
 describe('service with zk leader detection (embedded store)', () => {
   it('serves the leader found in ZooKeeper and follows a leader change', async () => {
@@ -29,10 +20,10 @@ describe('service with zk leader detection (embedded store)', () => {
     const m2 = await FakeMaster.start();
     m2.setState({ ...sampleState({ port: m2.port, taskIp: '10.0.0.99' }), leader: m1.pid });
     await writer.mkdirp('/mesos');
-    const n1 = await writer.create('/mesos/json.info_', masterInfo(m1), {
+    const n1 = await writer.create('/mesos/json.info_', m1.masterInfo(), {
       mode: 'ephemeralSequential',
     });
-    await writer.create('/mesos/json.info_', masterInfo(m2), { mode: 'ephemeralSequential' });
+    await writer.create('/mesos/json.info_', m2.masterInfo(), { mode: 'ephemeralSequential' });
     const s = await startService({
       masters: [],
       config: { zk: 'zk://127.0.0.1:2181/mesos', masters: [] },

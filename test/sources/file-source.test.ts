@@ -4,18 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { InputError, StateError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { FileStateSource, readStateFile } from '../../src/sources/file-source.js';
 import type { StateFailure, StateSnapshot } from '../../src/sources/types.js';
 import { sampleState } from '../helpers/fake-master.js';
 import { nextEvent } from '../helpers/wait.js';
+import { parseDoc, type Doc } from '../helpers/state-doc.js';
 
-type Doc = Record<string, unknown>;
-const parse = (doc: unknown) => {
-  const d = doc as Doc;
-  if (!Array.isArray(d.frameworks)) throw new StateError('no frameworks array');
-  return { state: d, warnings: ['one skipped item'] };
-};
+const parse = parseDoc(['one skipped item']);
 
 const dir = mkdtempSync(join(tmpdir(), 'beacon-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

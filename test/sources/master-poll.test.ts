@@ -8,14 +8,9 @@ import { MasterPollSource, type MasterPollOptions } from '../../src/sources/mast
 import type { StateFailure, StateSnapshot } from '../../src/sources/types.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
+import { parseDoc, type Doc } from '../helpers/state-doc.js';
 
-type Doc = Record<string, unknown>;
-// The sources are independent of the model: a parser that accepts any object is enough here.
-const parse = (doc: unknown) => {
-  const d = doc as Doc;
-  if (!Array.isArray(d.frameworks)) throw new StateError('no frameworks array');
-  return { state: d, warnings: [] };
-};
+const parse = parseDoc();
 
 const masters: FakeMaster[] = [];
 const sources: MasterPollSource<Doc>[] = [];

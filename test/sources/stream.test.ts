@@ -3,11 +3,8 @@
 // resubscription after the master restarts, and the polling fallback for a master without the v1
 // API. Plus the RecordIO framing.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { startDevcluster, type DevclusterOptions } from '../../src/cluster/devcluster.js';
+import { startDevcluster } from '../../src/cluster/devcluster.js';
 import { parseState, type MesosState } from '../../src/model/mesos-state.js';
 import {
   DEFAULT_RECORDS_CONFIG,
@@ -20,29 +17,14 @@ import { applyStateChange } from '../../src/records/changes.js';
 import { StreamStateSource } from '../../src/sources/stream.js';
 import type { StateSnapshot } from '../../src/sources/types.js';
 import { createDnsServer } from '../../src/dns/index.js';
+import { devclusterOptions } from '../helpers/devcluster.js';
 import { dig } from '../helpers/dig.js';
 import { FakeMaster } from '../helpers/fake-master.js';
-import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'http_example.test.vagrant.aurora.mesos.';
 
-function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
-
-async function clusterOptions(): Promise<Partial<DevclusterOptions>> {
-  return {
-    dataDir: mkdtempSync(join(tmpdir(), 'beacon-stream-')),
-    masterPort: await freePort(),
-    agentIp: uniqueAgentIp(),
-    agentPort: await freePort(),
-    zkPort: await freePort(),
-    agentPorts: '31000-31100',
-    heartbeatSeconds: 1,
-  };
-}
+const clusterOptions = () => devclusterOptions('beacon-stream-');
 
 const recordsConfig: RecordsConfig = { ...DEFAULT_RECORDS_CONFIG };
 

@@ -3,7 +3,6 @@
 // from the new leader, a missing group path is waited for.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { StateError } from '../../src/errors.js';
 import type { StateFailure, StateSnapshot } from '../../src/sources/types.js';
 import { LeaderDetector, type LeaderInfo } from '../../src/sources/zk-leader.js';
 import { ZkStateSource } from '../../src/sources/zk-source.js';
@@ -13,26 +12,9 @@ import type { Coordination } from '../../src/zk/types.js';
 import { FakeMaster } from '../helpers/fake-master.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 import { ZkServer, zookeeperInstalled } from '../helpers/zookeeper.js';
+import { parseDoc, type Doc } from '../helpers/state-doc.js';
 
-type Doc = Record<string, unknown>;
-const parse = (doc: unknown) => {
-  const d = doc as Doc;
-  if (!Array.isArray(d.frameworks)) throw new StateError('no frameworks array');
-  return { state: d, warnings: [] };
-};
-
-function masterInfo(m: FakeMaster): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      address: { hostname: 'localhost', ip: m.host, port: m.port },
-      hostname: 'localhost',
-      id: `id-${m.port}`,
-      pid: m.pid,
-      port: m.port,
-      version: '1.11.0',
-    }),
-  );
-}
+const parse = parseDoc();
 
 interface Backend {
   name: string;
@@ -64,10 +46,10 @@ function contract(backend: () => Backend): void {
     closeLater.push(m1, m2);
     await writer.mkdirp(p);
     await writer.create(`${p}/info_`, Buffer.from('protobuf'), { mode: 'ephemeralSequential' });
-    const first = await writer.create(`${p}/json.info_`, masterInfo(m1), {
+    const first = await writer.create(`${p}/json.info_`, m1.masterInfo(), {
       mode: 'ephemeralSequential',
     });
-    await writer.create(`${p}/json.info_`, masterInfo(m2), { mode: 'ephemeralSequential' });
+    await writer.create(`${p}/json.info_`, m2.masterInfo(), { mode: 'ephemeralSequential' });
     await writer.create(`${p}/log_replicas`, Buffer.alloc(0));
     const d = new LeaderDetector(reader, p);
     closeLater.push(d);
@@ -97,7 +79,7 @@ function contract(backend: () => Backend): void {
     assert.equal(d.hasDetected(), true);
     const some = nextEvent<[LeaderInfo | undefined]>(d, 'leader');
     await writer.mkdirp(p);
-    await writer.create(`${p}/json.info_`, masterInfo(m1), { mode: 'ephemeralSequential' });
+    await writer.create(`${p}/json.info_`, m1.masterInfo(), { mode: 'ephemeralSequential' });
     const [l] = await some;
     assert.equal(l?.address.port, m1.port);
   });
@@ -110,10 +92,10 @@ function contract(backend: () => Backend): void {
     const m2 = await FakeMaster.start();
     closeLater.push(m1, m2);
     await writer.mkdirp(p);
-    const first = await writer.create(`${p}/json.info_`, masterInfo(m1), {
+    const first = await writer.create(`${p}/json.info_`, m1.masterInfo(), {
       mode: 'ephemeralSequential',
     });
-    await writer.create(`${p}/json.info_`, masterInfo(m2), { mode: 'ephemeralSequential' });
+    await writer.create(`${p}/json.info_`, m2.masterInfo(), { mode: 'ephemeralSequential' });
     m2.setLeader(m1.pid); // m2 agrees that m1 leads, until m1 goes
     const s = new ZkStateSource<Doc>({
       coordination: reader,
@@ -192,10 +174,10 @@ describe('zk leader detection: session expiry (embedded store)', () => {
     const m2 = await FakeMaster.start();
     try {
       await writer.mkdirp('/mesos');
-      const first = await writer.create('/mesos/json.info_', masterInfo(m1), {
+      const first = await writer.create('/mesos/json.info_', m1.masterInfo(), {
         mode: 'ephemeralSequential',
       });
-      await writer.create('/mesos/json.info_', masterInfo(m2), { mode: 'ephemeralSequential' });
+      await writer.create('/mesos/json.info_', m2.masterInfo(), { mode: 'ephemeralSequential' });
       const d = new LeaderDetector(reader, '/mesos');
       const got = nextEvent<[LeaderInfo | undefined]>(d, 'leader');
       d.start();

@@ -12,7 +12,7 @@ import {
   type WatchEvent,
 } from '../../src/zk/types.js';
 import type { Backend } from '../helpers/backends.js';
-import { nextEvent, waitFor } from '../helpers/wait.js';
+import { nextEvent, waitFor, withDeadline } from '../helpers/wait.js';
 
 export type { Backend } from '../helpers/backends.js';
 
@@ -20,14 +20,6 @@ function watchOnce(): { watcher: (e: WatchEvent) => void; fired: Promise<WatchEv
   let resolve!: (e: WatchEvent) => void;
   const fired = new Promise<WatchEvent>((r) => (resolve = r));
   return { watcher: (e) => resolve(e), fired };
-}
-
-function within<T>(p: Promise<T>, ms = 10000): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((_, reject) => {
-    t = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
 async function rejectsWith(p: Promise<unknown>, reason: string): Promise<void> {
@@ -109,22 +101,34 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
       const child = watchOnce();
       assert.deepEqual(await c.getChildren(r, child.watcher), []);
       await other.create(`${r}/k`, Buffer.from('v1'));
-      assert.deepEqual(await within(child.fired), { type: 'childrenChanged', path: r });
+      assert.deepEqual(await withDeadline(child.fired, 10000, 'the watch to fire'), {
+        type: 'childrenChanged',
+        path: r,
+      });
 
       const data = watchOnce();
       await c.getData(`${r}/k`, data.watcher);
       await other.setData(`${r}/k`, Buffer.from('v2'));
-      assert.deepEqual(await within(data.fired), { type: 'dataChanged', path: `${r}/k` });
+      assert.deepEqual(await withDeadline(data.fired, 10000, 'the watch to fire'), {
+        type: 'dataChanged',
+        path: `${r}/k`,
+      });
 
       const ex = watchOnce();
       assert.equal(await c.exists(`${r}/later`, ex.watcher), null);
       await other.create(`${r}/later`);
-      assert.deepEqual(await within(ex.fired), { type: 'created', path: `${r}/later` });
+      assert.deepEqual(await withDeadline(ex.fired, 10000, 'the watch to fire'), {
+        type: 'created',
+        path: `${r}/later`,
+      });
 
       const del = watchOnce();
       assert.ok(await c.exists(`${r}/later`, del.watcher));
       await other.remove(`${r}/later`);
-      assert.deepEqual(await within(del.fired), { type: 'deleted', path: `${r}/later` });
+      assert.deepEqual(await withDeadline(del.fired, 10000, 'the watch to fire'), {
+        type: 'deleted',
+        path: `${r}/later`,
+      });
 
       // One-shot: a second change without re-arming is not delivered.
       let extra = 0;
@@ -145,7 +149,7 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
       const w = watchOnce();
       await observer.exists(eph, w.watcher);
       await owner.close();
-      assert.equal((await within(w.fired)).type, 'deleted');
+      assert.equal((await withDeadline(w.fired, 10000, 'the watch to fire')).type, 'deleted');
       assert.equal(await observer.exists(eph), null);
       assert.equal(owner.state, 'closed');
       await assert.rejects(
@@ -170,7 +174,7 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
       await renewed;
       assert.equal(c.state, 'connected');
       assert.notEqual(c.sessionId, oldId);
-      assert.equal((await within(gone.fired, 30000)).type, 'deleted');
+      assert.equal((await withDeadline(gone.fired, 30000, 'the watch to fire')).type, 'deleted');
       assert.equal(await c.exists(eph), null);
       // The renewed session works, and its new ephemerals carry the new id.
       const again = await c.create(`${r}/e`, Buffer.alloc(0), { mode: 'ephemeral' });
@@ -246,7 +250,10 @@ export function coordinationContract(name: string, makeBackend: () => Promise<Ba
       assert.equal(c.sessionId, id);
       assert.ok(await c.exists(eph), 'ephemeral node kept across a short outage');
       await other.create(`${r}/new`);
-      assert.equal((await within(w.fired, 30000)).type, 'childrenChanged');
+      assert.equal(
+        (await withDeadline(w.fired, 30000, 'the watch to fire')).type,
+        'childrenChanged',
+      );
     });
   });
 }

@@ -28,7 +28,7 @@ import {
 } from '../../src/zk/wire/records.js';
 import { validAclEntries, validPath } from '../../src/zk/wire/validate.js';
 import { expireSession, fourLetter } from '../helpers/zookeeper.js';
-import { nextEvent, waitFor } from '../helpers/wait.js';
+import { nextEvent, waitFor, withDeadline } from '../helpers/wait.js';
 
 const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
 
@@ -131,16 +131,6 @@ class RawClient {
   close(): void {
     this.socket.destroy();
   }
-}
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
 }
 
 describe('ZooKeeper wire codec', () => {
@@ -332,7 +322,7 @@ describe('ZooKeeper wire server', () => {
   test('garbage bytes close that connection; the server and other clients go on', async () => {
     const c = await raw();
     c.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-    await within(c.closed, 5000, 'server closes a connection sending garbage');
+    await withDeadline(c.closed, 5000, 'server closes a connection sending garbage');
     await serverStillServes();
   });
 
@@ -346,12 +336,12 @@ describe('ZooKeeper wire server', () => {
       const hs = await c.connect();
       assert.ok(hs.timeOut > 0);
       c.write(head);
-      await within(c.closed, 5000, `length ${head.toString('hex')}`);
+      await withDeadline(c.closed, 5000, `length ${head.toString('hex')}`);
     }
     // Before the handshake too.
     const early = await raw();
     early.write(Buffer.from([0x40, 0, 0, 0]));
-    await within(early.closed, 5000, 'oversized connect request');
+    await withDeadline(early.closed, 5000, 'oversized connect request');
     await serverStillServes();
   });
 
@@ -366,7 +356,7 @@ describe('ZooKeeper wire server', () => {
     const len = Buffer.alloc(4);
     len.writeInt32BE(body.length);
     c.write(Buffer.concat([len, body]));
-    await within(c.closed, 5000, 'truncated body');
+    await withDeadline(c.closed, 5000, 'truncated body');
 
     const partial = await raw();
     await partial.connect();
@@ -381,7 +371,7 @@ describe('ZooKeeper wire server', () => {
   test('a truncated connect request closes the connection', async () => {
     const c = await raw();
     c.write(new JuteWriter().int(0).long(0n).toFrame());
-    await within(c.closed, 5000, 'truncated connect request');
+    await withDeadline(c.closed, 5000, 'truncated connect request');
     await serverStillServes();
   });
 
@@ -431,7 +421,7 @@ describe('ZooKeeper wire server', () => {
     assert.equal(again.sessionId, hs.sessionId);
     assert.equal(again.timeOut, 6000);
     assert.equal(again.readOnly, false, 'a readOnly byte for a client that sent one');
-    await within(a.closed, 5000, 'the superseded connection is closed');
+    await withDeadline(a.closed, 5000, 'the superseded connection is closed');
     const st = await b.call(2, OpCode.exists, (w) => w.ustring(path).bool(false));
     assert.equal(st.header.err, 0);
     assert.equal(
@@ -443,7 +433,7 @@ describe('ZooKeeper wire server', () => {
     const wrong = await raw();
     const refused = await wrong.connect({ sessionId: hs.sessionId, passwd: Buffer.alloc(16, 7) });
     assert.equal(refused.timeOut, 0);
-    await within(wrong.closed, 5000, 'refused connection closed');
+    await withDeadline(wrong.closed, 5000, 'refused connection closed');
     const unknown = await raw();
     assert.equal(
       (await unknown.connect({ sessionId: 0x7777_0000_0000n, passwd: hs.passwd })).timeOut,
@@ -454,7 +444,7 @@ describe('ZooKeeper wire server', () => {
     assert.equal((await b.call(Xid.ping, OpCode.ping)).header.err, 0);
     // closeSession: the reply, then the server hangs up and the ephemeral is gone.
     assert.equal((await b.call(4, OpCode.closeSession)).header.err, 0);
-    await within(b.closed, 5000, 'closed after closeSession');
+    await withDeadline(b.closed, 5000, 'closed after closeSession');
     assert.equal(await bystander.exists(path), null);
     const late = await raw();
     assert.equal((await late.connect({ sessionId: hs.sessionId, passwd: hs.passwd })).timeOut, 0);
@@ -485,7 +475,7 @@ describe('ZooKeeper wire server', () => {
     const deleted = new Promise<WatchEvent>((resolve) => (gone = resolve));
     assert.ok(await bystander.exists(path, gone));
     c.close();
-    assert.deepEqual(await within(deleted, 10000, 'ephemeral deleted on expiry'), {
+    assert.deepEqual(await withDeadline(deleted, 10000, 'ephemeral deleted on expiry'), {
       type: 'deleted',
       path,
     });
@@ -496,7 +486,7 @@ describe('ZooKeeper wire server', () => {
   test('a silent but connected client is expired too, and its connection closed', async () => {
     const c = await raw();
     const hs = await c.connect({ timeOut: 400 });
-    await within(c.closed, 10000, 'silent client disconnected on expiry');
+    await withDeadline(c.closed, 10000, 'silent client disconnected on expiry');
     assert.ok(!store.sessionIds().includes(hs.sessionId.toString(16).padStart(16, '0')));
   });
 
@@ -736,7 +726,7 @@ describe('ZooKeeper wire server', () => {
     );
     const failed = decodeReply(await d.next()).header;
     assert.deepEqual([failed.xid, failed.err], [Xid.auth, Err.authFailed]);
-    await within(d.closed, 5000, 'connection closed after AuthFailed');
+    await withDeadline(d.closed, 5000, 'connection closed after AuthFailed');
   });
 
   test('expiring a session the way ZooKeeper tests do (clone with id+password, then close) works', async () => {
@@ -776,7 +766,7 @@ describe('ZooKeeper wire server', () => {
         readOnly: undefined,
       }),
     );
-    await within(probe.closed, 5000, 'connection refused while the store is down');
+    await withDeadline(probe.closed, 5000, 'connection refused while the store is down');
     const connected = nextEvent(c, 'connected', 20000);
     store.start();
     await connected;
