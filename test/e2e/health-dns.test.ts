@@ -11,16 +11,11 @@ import { EXAMPLE_JOB, startDevcluster } from '../../src/cluster/devcluster.js';
 import { parseConfig } from '../../src/config/mesos-dns.js';
 import { DnsService } from '../../src/service/dns-service.js';
 import { dig } from '../helpers/dig.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, uniqueAgentIp } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 const JOB = 'devcluster/vagrant/test/http_example';
 const NAMED = '_http._http_example.test.vagrant._tcp.aurora.mesos.';
-
-function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
 
 test('an instance failing its health check leaves DNS and comes back when it passes', async () => {
   // The example job, with room to fail: many failures before the executor would kill the task.

@@ -2,9 +2,6 @@
 // a real devcluster master (real task processes). The truth it is held to is the master's own v1
 // GET_STATE, the document SUBSCRIBED carries too.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   startDevcluster,
   type Devcluster,
@@ -12,27 +9,14 @@ import {
 } from '../../../src/cluster/devcluster.js';
 import { parseState, type MesosState } from '../../../src/model/mesos-state.js';
 import { StreamStateSource } from '../../../src/sources/stream.js';
-import { freePort } from '../../helpers/net.js';
+import { devclusterOptions } from '../../helpers/devcluster.js';
 import { waitFor } from '../../helpers/wait.js';
 import { sourceConformance, type SourceHarness } from '../source.case.js';
 
 const JOB = 'devcluster/vagrant/test/http_example';
 
-function uniqueAgentIp(): string {
-  const r = () => 10 + Math.floor(Math.random() * 240);
-  return `127.${r()}.${r()}.1`;
-}
-
 sourceConformance<MesosState>('v1 event stream', async (): Promise<SourceHarness<MesosState>> => {
-  const opts: Partial<DevclusterOptions> = {
-    dataDir: mkdtempSync(join(tmpdir(), 'beacon-conf-stream-')),
-    masterPort: await freePort(),
-    agentIp: uniqueAgentIp(),
-    agentPort: await freePort(),
-    zkPort: await freePort(),
-    agentPorts: '31000-31100',
-    heartbeatSeconds: 1,
-  };
+  const opts: Partial<DevclusterOptions> = await devclusterOptions('beacon-conf-stream-');
   let dc: Devcluster | undefined = await startDevcluster(opts);
   const master = { host: '127.0.0.1', port: opts.masterPort! };
   return {
