@@ -94,37 +94,23 @@ export interface ReloadResult {
 function recordsKey(c: Config, selfAddresses?: string[]): string {
   return JSON.stringify(recordsConfig(c, selfAddresses));
 }
+const SOURCE_KEYS = [
+  'masters',
+  'zk',
+  'stateSource',
+  'refreshSeconds',
+  'stateTimeoutSeconds',
+  'zkDetectionTimeout',
+  'MesosHTTPSOn',
+  'CACertFile',
+  'CertFile',
+  'KeyFile',
+  'MesosAuthentication',
+  'MesosCredentials',
+  'serversets',
+] as const satisfies readonly (keyof Config)[];
 function sourcesKey(c: Config): string {
-  const {
-    masters,
-    zk,
-    stateSource,
-    refreshSeconds,
-    stateTimeoutSeconds,
-    zkDetectionTimeout,
-    MesosHTTPSOn,
-    CACertFile,
-    CertFile,
-    KeyFile,
-    MesosAuthentication,
-    MesosCredentials,
-    serversets,
-  } = c;
-  return JSON.stringify([
-    masters,
-    zk,
-    stateSource,
-    refreshSeconds,
-    stateTimeoutSeconds,
-    zkDetectionTimeout,
-    MesosHTTPSOn,
-    CACertFile,
-    CertFile,
-    KeyFile,
-    MesosAuthentication,
-    MesosCredentials,
-    serversets,
-  ]);
+  return JSON.stringify(SOURCE_KEYS.map((k) => c[k]));
 }
 
 function dnsOptions(c: Config, metrics: ServiceMetrics): DnsServerOptions {
@@ -229,8 +215,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       g.serversets = new ServersetSource({
         configs: config.serversets,
         domain: store.domain,
-        connectTimeoutMs:
-          config.zkDetectionTimeout > 0 ? config.zkDetectionTimeout * 1000 : 30000,
+        connectTimeoutMs: config.zkDetectionTimeout > 0 ? config.zkDetectionTimeout * 1000 : 30000,
       });
     }
     return g;
@@ -276,8 +261,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
    */
   reload(next: Config | (() => Promise<Config>)): Promise<ReloadResult> {
     // One reload at a time: a second SIGHUP waits for the first.
-    const attempt = async () =>
-      this.reloadNow(typeof next === 'function' ? await next() : next);
+    const attempt = async () => this.reloadNow(typeof next === 'function' ? await next() : next);
     const run = (this.reloading ?? Promise.resolve()).then(attempt, attempt);
     this.reloading = run;
     return run.then(

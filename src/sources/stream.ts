@@ -12,28 +12,20 @@ import { logger } from '../log.js';
 import { reduceEvent, stateOf, subscribedModel, type ClusterModel } from '../model/mesos-events.js';
 import { formatWarning, isObj, stateParser, type MesosState } from '../model/mesos-state.js';
 import { RecordIoDecoder } from '../model/recordio.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
-import type { FetchOptions } from './fetch-state.js';
 import { hostPort, type MasterAddress } from './master-address.js';
-import { MasterPollSource } from './master-poll.js';
+import { MasterPollSource, type MasterPollOptions } from './master-poll.js';
 import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from './types.js';
 
 const log = logger('stream-source');
 
-export interface StreamSourceOptions {
-  /** Masters tried in order; a non-leader's redirect (307) to the leader is followed. */
-  masters: MasterAddress[];
-  /** The currently detected leader (ZooKeeper), tried first. */
-  leaderHint?: () => MasterAddress | undefined;
-  /** Poll interval while the stream is down, ms; also the cap of the resubscribe backoff. */
-  refreshMs: number;
-  /** Bound of connecting + the SUBSCRIBED record, and of one fallback poll, ms. */
-  timeoutMs: number;
-  https?: boolean;
-  basicAuth?: FetchOptions['basicAuth'];
-  tls?: FetchOptions['tls'];
-  backoff?: BackoffOptions;
+/** The masters poll's options (the fallback polls with them; `refreshMs` is also the cap of the
+ *  resubscribe backoff, `timeoutMs` also bounds connecting + the SUBSCRIBED record). */
+export interface StreamSourceOptions extends Omit<
+  MasterPollOptions<MesosState>,
+  'parse' | 'kind' | 'target'
+> {
   /** Missed heartbeats before the stream counts as dead. Default 3. */
   missedHeartbeats?: number;
 }
@@ -308,17 +300,7 @@ export class StreamStateSource
    *  subscription's are already reported). */
   private startFallback(): void {
     if (this.fallback || this.closed) return;
-    const poll = new MasterPollSource<MesosState>({
-      masters: this.o.masters,
-      leaderHint: this.o.leaderHint,
-      parse: stateParser,
-      refreshMs: this.o.refreshMs,
-      timeoutMs: this.o.timeoutMs,
-      https: this.o.https,
-      basicAuth: this.o.basicAuth,
-      tls: this.o.tls,
-      backoff: this.o.backoff,
-    });
+    const poll = new MasterPollSource<MesosState>({ ...this.o, parse: stateParser });
     poll.on('snapshot', (snap) => {
       if (this.closed || this.streaming) return;
       this.health.lastFrom = snap.from;
