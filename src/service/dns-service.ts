@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { recordsConfig, type Config } from '../config/mesos-dns.js';
 import { createDnsServer, type DnsServer } from '../dns/index.js';
+import { withContext } from '../errors.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
@@ -268,7 +269,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       rs = generateRecords(snap.state, { ...this.recCfg, serial: this.serial });
     } catch (e) {
       this.onFailure({
-        error: new Error(`${snap.from}: generating records failed: ${(e as Error).message}`),
+        error: withContext(`${snap.from}: generating records failed`, e),
         at: Date.now(),
         consecutive: this.consecutiveFailures + 1,
       });
@@ -312,7 +313,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         'applying a stream change failed',
       );
       this.onFailure({
-        error: new Error(`${meta.from}: applying ${meta.event} failed: ${(e as Error).message}`),
+        error: withContext(`${meta.from}: applying ${meta.event} failed`, e),
         at: Date.now(),
         consecutive: this.consecutiveFailures + 1,
       });

@@ -3,6 +3,7 @@
 // `/dashboard/events` (the live feed, Server-Sent Events). It only reads: kill and restart go from
 // the page to the jobs API (`POST /jobs/KEY/kill|restart`) and pass that API's checks.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRead, sendJson, sendText } from '../../http/floor.js';
 import type { DnsService } from '../../service/dns-service.js';
 import { serversetPath } from '../aurora.js';
 import { parseJobKey } from '../job-schema.js';
@@ -85,7 +86,7 @@ export class Dashboard {
 
   /** Serves a dashboard path; false when `path` is not one (the caller answers 404). */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (!isRead(req.method)) return false;
     if (path === '/' || path === '/dashboard') return this.sendFile(res, 'index.html');
     if (path.startsWith('/dashboard/static/')) {
       return this.sendFile(res, path.slice('/dashboard/static/'.length));
@@ -101,7 +102,6 @@ export class Dashboard {
       case '/dashboard/api/events':
         return json(res, { events: this.hub.recent() });
       case '/dashboard/events':
-        if (req.method === 'HEAD') return false;
         this.hub.serve(req, res);
         return true;
     }
@@ -118,9 +118,7 @@ export class Dashboard {
       }
     }
     if (this.files instanceof Error) {
-      res.statusCode = 500;
-      res.setHeader('content-type', 'text/plain; charset=utf-8');
-      res.end(`the dashboard is not available: ${this.files.message}\n`);
+      sendText(res, 500, `the dashboard is not available: ${this.files.message}\n`);
       return true;
     }
     return this.files.send(res, name);
@@ -200,9 +198,6 @@ function address(svc: DnsService): string | undefined {
 }
 
 function json(res: ServerResponse, body: unknown): true {
-  res.statusCode = 200;
-  res.setHeader('content-type', 'application/json');
-  res.setHeader('cache-control', 'no-store');
-  res.end(`${JSON.stringify(body)}\n`);
+  sendJson(res, 200, body, { 'cache-control': 'no-store' });
   return true;
 }
