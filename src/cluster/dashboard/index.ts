@@ -14,6 +14,7 @@ import { DnsFeed } from './dns-feed.js';
 import { EventHub } from './event-hub.js';
 import { JobMembers } from './members.js';
 import { buildOverview } from './overview.js';
+import type { MetricsReply, TaskEventData } from './page-types.js';
 import { StaticFiles } from './static.js';
 
 export type { Overview } from './overview.js';
@@ -98,7 +99,7 @@ export class Dashboard {
         return json(res, {
           dns: this.dns !== undefined,
           samples: this.dns?.sampler.window() ?? [],
-        });
+        } satisfies MetricsReply);
       case '/dashboard/api/events':
         return json(res, { events: this.hub.recent() });
       case '/dashboard/events':
@@ -153,19 +154,16 @@ export class Dashboard {
     healthy?: boolean,
   ): void {
     const agent = this.o.master.agent(agentId)?.info.hostname ?? agentId;
-    this.hub.publish({
-      kind: 'task',
-      at: Date.now(),
-      data: {
-        job,
-        instance,
-        taskId,
-        state,
-        message,
-        agent,
-        ...(healthy !== undefined ? { healthy } : {}),
-      },
-    });
+    const data: TaskEventData = {
+      job,
+      instance,
+      taskId,
+      state,
+      message,
+      agent,
+      ...(healthy !== undefined ? { healthy } : {}),
+    };
+    this.hub.publish({ kind: 'task', at: Date.now(), data: { ...data } });
     this.queueReconcile();
   }
 
