@@ -261,11 +261,6 @@ export function withContext(context: string, e: unknown): Error {
   return new Error(`${context}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
-/** The HTTP status for any thrown value: its code's, or 500 for what has no code. */
-export function httpStatusOf(e: unknown): number {
-  return e instanceof BeaconError ? e.status : ErrorRegistry.INTERNAL.status;
-}
-
 export function isBeaconError(e: unknown): e is BeaconError {
   return e instanceof BeaconError;
 }
