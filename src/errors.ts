@@ -43,6 +43,7 @@ const STATUS = new Map<string, number>(
   Object.values(ErrorRegistry).map((row) => [row.code, row.status]),
 );
 
+/** True for a code of the registry (checks a code that came from elsewhere, e.g. a reply). */
 export function isErrorCode(s: unknown): s is ErrorCode {
   return typeof s === 'string' && STATUS.has(s);
 }

@@ -97,6 +97,10 @@ export function readBody(req: IncomingMessage, limit = BODY_LIMIT): Promise<Buff
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client that goes away mid-body is its input's problem, not a bug to log as one.
+    req.on('close', () => {
+      if (!req.complete) reject(new InputError('the request body ended early'));
+    });
   });
 }
 
