@@ -4,6 +4,8 @@
 // agent. It announces through its own coordination session, as the executors of one host would,
 // so an agent failure takes its ServerSet members with it.
 import { createServer, type Server } from 'node:http';
+import { NotFoundError } from '../errors.js';
+import { isRead, reply, sendError, sendJson } from '../http/floor.js';
 import { logger } from '../log.js';
 import type { Coordination } from '../zk/types.js';
 import { Executor, sandboxDir, type AnnounceSettings } from './executor.js';
@@ -14,6 +16,8 @@ import { agentStateJson } from './state-json.js';
 import { isTerminal, type AgentInfo, type ClusterTask, type MesosTaskState } from './types.js';
 
 const log = logger('agent');
+
+const STATE_PATHS = new Set(['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']);
 
 export interface AgentOptions {
   info: AgentInfo;
@@ -46,18 +50,14 @@ export class Agent {
   async start(): Promise<void> {
     if (this.o.http !== false) {
       const server = createServer((req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (
-          req.method === 'GET' &&
-          ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json'].includes(path!)
-        ) {
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify(agentStateJson(this, this.o.master)));
-        } else if (req.method === 'GET' && (path === '/health' || path === '/slave(1)/health')) {
-          res.end();
+        const path = (req.url ?? '/').split('?')[0]!;
+        const read = isRead(req.method);
+        if (read && STATE_PATHS.has(path)) {
+          sendJson(res, 200, agentStateJson(this, this.o.master));
+        } else if (read && (path === '/health' || path === '/slave(1)/health')) {
+          reply(res, 200, '');
         } else {
-          res.statusCode = 404;
-          res.end('not found\n');
+          sendError(res, new NotFoundError(`no such endpoint: ${req.method} ${path}`));
         }
       });
       await listen(

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
-import { ErrorCodes, UsageError } from '../errors.js';
+import { ForbiddenError, UnauthorizedError, UsageError } from '../errors.js';
 
 /** The environment variable the devcluster and `beacon job` read the token from. */
 export const API_TOKEN_ENV = 'BEACON_API_TOKEN';
@@ -70,11 +70,11 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return timingSafeEqual(given, want) && m !== null;
 }
 
-/** Why a state-changing request is refused, or undefined when it may go ahead. */
+/** Why a state-changing request is refused (the error's code gives the status), and the headers
+ *  the reply carries. */
 export interface Refusal {
-  status: 401 | 403;
+  error: UnauthorizedError | ForbiddenError;
   headers: Record<string, string>;
-  body: { error: string; code: string };
 }
 
 /** The gate for every state-changing request: with a token, the bearer must match (401
@@ -86,20 +86,17 @@ export function refuseMutation(
   if (token !== undefined) {
     if (bearerMatches(req.headers.authorization, token)) return undefined;
     return {
-      status: 401,
-      headers: { 'www-authenticate': 'Bearer realm="beacon devcluster"' },
-      body: {
-        error: req.headers.authorization
+      error: new UnauthorizedError(
+        req.headers.authorization
           ? 'the API token does not match; send the one the devcluster was started with'
           : `this master needs an API token to change the cluster: send Authorization: Bearer TOKEN (beacon job: --api-token TOKEN or ${API_TOKEN_ENV})`,
-        code: ErrorCodes.UNAUTHORIZED,
-      },
+      ),
+      headers: { 'www-authenticate': 'Bearer realm="beacon devcluster"' },
     };
   }
   if (isLoopbackAddress(req.socket.remoteAddress)) return undefined;
   return {
-    status: 403,
+    error: new ForbiddenError('the jobs API accepts changes from this machine only'),
     headers: {},
-    body: { error: 'the jobs API accepts changes from this machine only', code: ErrorCodes.USAGE },
   };
 }

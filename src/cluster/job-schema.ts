@@ -164,10 +164,6 @@ export function parseJobKey(key: string): JobKey {
   return { cluster, role, environment, name };
 }
 
-export function formatJobKey(k: JobKey): string {
-  return `${k.cluster}/${k.role}/${k.environment}/${k.name}`;
-}
-
 function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);

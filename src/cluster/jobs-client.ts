@@ -1,7 +1,14 @@
 // The jobs API client used by `beacon job …`: JSON over HTTP to the devcluster master, with the
 // API token as `Authorization: Bearer …` when one is given. Errors from the master come back with
 // their code and message; an unreachable master says so.
-import { BeaconError, ErrorCodes, UnauthorizedError, type ErrorCode } from '../errors.js';
+import {
+  errorFor,
+  ErrorCodes,
+  isErrorCode,
+  StateError,
+  UnauthorizedError,
+  UsageError,
+} from '../errors.js';
 import type { JobConfig } from './job-schema.js';
 import type { JobSummary, JobView } from './scheduler.js';
 
@@ -27,8 +34,7 @@ export class JobsClient {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new BeaconError(
-        ErrorCodes.USAGE,
+      throw new UsageError(
         `cannot reach the master at ${this.masterUrl} (${cause}); start it with 'npm start' or pass --master URL`,
       );
     }
@@ -37,22 +43,20 @@ export class JobsClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new BeaconError(
-        ErrorCodes.STATE,
-        `${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`,
-      );
+      throw new StateError(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
     }
     if (!res.ok) {
       const err = json as { error?: string; code?: string };
+      // The master's code comes back as the same class; a reply without one is a job error.
       if (res.status === 401) {
         throw new UnauthorizedError(
           `${this.masterUrl}: ${err.error ?? 'HTTP 401: the master wants an API token (--api-token)'}`,
         );
       }
-      const code = (Object.values(ErrorCodes) as string[]).includes(err.code ?? '')
-        ? (err.code as ErrorCode)
-        : ErrorCodes.JOB;
-      throw new BeaconError(code, err.error ?? `HTTP ${res.status}`);
+      throw errorFor(
+        isErrorCode(err.code) ? err.code : ErrorCodes.JOB,
+        err.error ?? `HTTP ${res.status}`,
+      );
     }
     return json as T;
   }

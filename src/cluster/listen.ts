@@ -1,7 +1,7 @@
 // Binding a devcluster listener: a port already in use is reported by name and number
 // (PortInUseError), an address that cannot be bound says which flag to change.
 import type { Server } from 'node:http';
-import { BeaconError, ErrorCodes, PortInUseError } from '../errors.js';
+import { PortInUseError, UsageError } from '../errors.js';
 
 export function listen(server: Server, what: string, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -9,15 +9,11 @@ export function listen(server: Server, what: string, host: string, port: number)
       if (e.code === 'EADDRINUSE') reject(new PortInUseError(what, host, port));
       else if (e.code === 'EADDRNOTAVAIL')
         reject(
-          new BeaconError(
-            ErrorCodes.USAGE,
+          new UsageError(
             `${what}: cannot bind ${host}:${port}: the address is not on this machine`,
           ),
         );
-      else
-        reject(
-          new BeaconError(ErrorCodes.USAGE, `${what}: cannot bind ${host}:${port}: ${e.message}`),
-        );
+      else reject(new UsageError(`${what}: cannot bind ${host}:${port}: ${e.message}`));
     };
     server.once('error', onError);
     server.listen(port, host, () => {

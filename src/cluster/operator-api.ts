@@ -2,9 +2,12 @@
 // GET_HEALTH, GET_VERSION) and SUBSCRIBE — a chunked RecordIO stream (`<length>\n<json>`) starting
 // with SUBSCRIBED (a state snapshot) and then, in order, TASK_ADDED, TASK_UPDATED, AGENT_ADDED,
 // AGENT_REMOVED, FRAMEWORK_ADDED and periodic HEARTBEATs. The snapshot and the subscription are
-// taken in the same tick, so no event falls between them.
+// taken in the same tick, so no event falls between them. Errors are answered as a Mesos master
+// does, in plain text, with the status errors.ts's registry gives their code.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeRecord } from '../model/recordio.js';
+import { InputError, MediaTypeError } from '../errors.js';
+import { readBody, replyError, sendJson, sendText } from '../http/floor.js';
 import type { Master } from './master.js';
 import { MESOS_VERSION } from './state-json.js';
 import type { AgentInfo, ClusterTask, TaskStatusRecord } from './types.js';
@@ -17,52 +20,42 @@ export interface OperatorApiOptions {
   heartbeatSeconds: number;
 }
 
-function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) reject(new Error('request body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(body));
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'text/plain');
-  res.end(`${text}\n`);
-}
-
 export async function handleOperatorApi(
   master: Master,
   req: IncomingMessage,
   res: ServerResponse,
   options: OperatorApiOptions,
 ): Promise<void> {
+  try {
+    await answer(master, req, res, options);
+  } catch (e) {
+    const err = replyError(e);
+    sendText(res, err.status, `${err.message}\n`);
+  }
+}
+
+async function readCall(req: IncomingMessage): Promise<{ type?: unknown }> {
   const ctype = req.headers['content-type'] ?? '';
   if (!ctype.includes('application/json')) {
-    return sendText(
-      res,
-      415,
+    throw new MediaTypeError(
       `Expecting 'Content-Type' of application/json (protobuf is not supported by the devcluster)`,
     );
   }
-  let call: { type?: unknown };
+  const text = (await readBody(req)).toString('utf8');
   try {
-    call = JSON.parse(await readBody(req)) as { type?: unknown };
+    return JSON.parse(text) as { type?: unknown };
   } catch (e) {
-    return sendText(res, 400, `Failed to parse body into JSON: ${(e as Error).message}`);
+    throw new InputError(`Failed to parse body into JSON: ${(e as Error).message}`);
   }
+}
+
+async function answer(
+  master: Master,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: OperatorApiOptions,
+): Promise<void> {
+  const call = await readCall(req);
   const state = () => v1State(master);
   switch (call.type) {
     case 'GET_STATE':
@@ -85,7 +78,7 @@ export async function handleOperatorApi(
     case 'SUBSCRIBE':
       return subscribe(master, req, res, options);
     default:
-      return sendText(res, 400, `Unsupported call type ${JSON.stringify(call.type)}`);
+      throw new InputError(`Unsupported call type ${JSON.stringify(call.type)}`);
   }
 }
 

@@ -3,7 +3,7 @@
 // with exponential backoff (THROTTLED), pending with a reason when nothing fits, and persistence of
 // jobs and task states so a devcluster restart recovers its jobs.
 import { randomUUID } from 'node:crypto';
-import { JobError, NotFoundError } from '../errors.js';
+import { JobError, JobExistsError, NotFoundError } from '../errors.js';
 import { logger } from '../log.js';
 import { resolvePortmap } from '../model/ports.js';
 import { discoveryInfo, executorId, newTaskId, taskLabels, taskName } from './aurora.js';
@@ -160,7 +160,9 @@ export class Scheduler {
       throw new JobError(`the job key ${key} does not match the job file's 'job: ${config.job}'`);
     }
     if (this.jobs.has(key))
-      throw new JobError(`job ${key} already exists; kill it first or use 'beacon job restart'`);
+      throw new JobExistsError(
+        `job ${key} already exists; kill it first or use 'beacon job restart'`,
+      );
     if (config.announce) {
       // A portmap cycle would fail every task; refuse the job instead.
       const fake = Object.fromEntries(requestedPorts(config).map((n, i) => [n, 1000 + i]));

@@ -1,11 +1,18 @@
 // Beacon DNS's HTTP server (node:http): Mesos-DNS's /v1 API, /healthz and /metrics. Reads the
 // served record set through a callback, so a refresh swapping the set is seen by the next request
-// and a request never mixes two sets. GET and HEAD only; every error body is JSON.
+// and a request never mixes two sets. GET and HEAD only; replies and error bodies come from the
+// HTTP floor (floor.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/mesos-dns.js';
 import { redactConfig } from '../config/mesos-dns.js';
-import { ErrorCodes, PortInUseError, type ErrorCode } from '../errors.js';
+import {
+  ForbiddenError,
+  MethodNotAllowedError,
+  NotFoundError,
+  NotReadyError,
+  PortInUseError,
+} from '../errors.js';
 import { logger } from '../log.js';
 import type { MemRecordSet } from '../records/index.js';
 import type { RecordSet } from '../records/types.js';
@@ -18,6 +25,7 @@ import {
   servicesBody,
   versionBody,
 } from './api.js';
+import { decodePathPart, isRead, sendError, sendJson, sendText } from './floor.js';
 import { healthHttpStatus, type HealthReport } from './health.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -51,14 +59,6 @@ export interface HttpServer {
   setConfig(config: Config): void;
 }
 
-class JsonError {
-  constructor(
-    readonly status: number,
-    readonly message: string,
-    readonly code: ErrorCode | 'BEACON_E_HTTP' = 'BEACON_E_HTTP',
-  ) {}
-}
-
 type Handler = (rest: string, url: URL) => unknown | Promise<unknown>;
 
 class Server implements HttpServer {
@@ -70,12 +70,7 @@ class Server implements HttpServer {
   constructor(o: HttpServerOptions) {
     this.o = o;
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => {
-        log.error({ err: (e as Error).message }, 'HTTP handler failed');
-        if (!res.headersSent)
-          send(res, req, 500, { error: 'internal error', code: 'BEACON_E_HTTP' });
-        else res.destroy();
-      });
+      this.handle(req, res).catch((e: unknown) => sendError(res, e));
     });
     // Keep-alive sockets must not hold close() up.
     this.server.keepAliveTimeout = 5000;
@@ -145,21 +140,14 @@ class Server implements HttpServer {
       path === '/livez' ||
       path === '/metrics' ||
       this.route(path) !== undefined;
-    if (!known) {
-      send(res, req, 404, { error: `no such endpoint: ${path}`, code: 'BEACON_E_HTTP' });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      send(res, req, 405, {
-        error: `method ${req.method} not allowed on ${path} (use GET)`,
-        code: 'BEACON_E_HTTP',
-      });
-      return;
+    if (!known) throw new NotFoundError(`no such endpoint: ${path}`);
+    if (!isRead(req.method)) {
+      const e = new MethodNotAllowedError(`method ${req.method} not allowed on ${path} (use GET)`);
+      return sendError(res, e, { allow: 'GET, HEAD' });
     }
     if (path === '/livez') {
       // Answering at all is the proof: the event loop turns, whatever ZooKeeper or masters do.
-      send(res, req, 200, { status: 'alive' });
+      sendJson(res, 200, { status: 'alive' });
       return;
     }
     if (path === '/readyz') {
@@ -168,39 +156,21 @@ class Server implements HttpServer {
         : this.o.records()
           ? undefined
           : 'no state loaded yet';
-      if (why) send(res, req, 503, { status: 'not ready', reason: why });
-      else send(res, req, 200, { status: 'ready' });
+      if (why) sendJson(res, 503, { status: 'not ready', reason: why });
+      else sendJson(res, 200, { status: 'ready' });
       return;
     }
     if (path === '/healthz') {
       const report = this.o.health();
       const strict = url.searchParams.has('strict') && url.searchParams.get('strict') !== '0';
-      send(res, req, healthHttpStatus(report, strict), report);
-      return;
+      return sendJson(res, healthHttpStatus(report, strict), report);
     }
     if (path === '/metrics') {
       const { contentType, body } = await this.o.metrics.render();
-      res.writeHead(200, {
-        'content-type': contentType,
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
+      return sendText(res, 200, body, { 'content-type': contentType });
     }
     const r = this.route(path)!;
-    let rest: string;
-    try {
-      rest = decodeURIComponent(path.slice(r.prefix.length));
-    } catch {
-      send(res, req, 400, { error: `bad percent-encoding in ${path}`, code: 'BEACON_E_HTTP' });
-      return;
-    }
-    try {
-      send(res, req, 200, await r.handler(rest, url));
-    } catch (e) {
-      if (!(e instanceof JsonError)) throw e;
-      send(res, req, e.status, { error: e.message, code: e.code });
-    }
+    sendJson(res, 200, await r.handler(decodePathPart(path.slice(r.prefix.length), path), url));
   }
 
   private route(path: string) {
@@ -212,9 +182,9 @@ class Server implements HttpServer {
   /** The served set, or 503 before the first load (nothing is served before it, as for DNS). */
   private ready(what: string): MemRecordSet {
     const rs = this.o.records();
-    if (!rs) throw new JsonError(503, `not ready: no state loaded yet (${what}); see /healthz`);
+    if (!rs) throw new NotReadyError(`not ready: no state loaded yet (${what}); see /healthz`);
     if ((what === 'enumerate' || what === 'axfr') && !this.o.config.EnumerationOn) {
-      throw new JsonError(403, `/v1/${what} is disabled (EnumerationOn is false in the config)`);
+      throw new ForbiddenError(`/v1/${what} is disabled (EnumerationOn is false in the config)`);
     }
     return rs;
   }
@@ -224,7 +194,7 @@ class Server implements HttpServer {
     const body = hostsBody(rs, host);
     if (body.length) return body;
     if (this.o.config.compat404) return [EMPTY_HOST];
-    throw new JsonError(404, `no A or AAAA records for ${host}`, ErrorCodes.NOT_FOUND);
+    throw new NotFoundError(`no A or AAAA records for ${host}`);
   }
 
   private services(service: string): unknown {
@@ -232,26 +202,8 @@ class Server implements HttpServer {
     const body = servicesBody(rs, service);
     if (body.length) return body;
     if (this.o.config.compat404) return [EMPTY_SERVICE];
-    throw new JsonError(
-      404,
-      `no SRV records (with addressable targets) for ${service}`,
-      ErrorCodes.NOT_FOUND,
-    );
+    throw new NotFoundError(`no SRV records (with addressable targets) for ${service}`);
   }
-}
-
-function send(
-  res: http.ServerResponse,
-  req: http.IncomingMessage,
-  status: number,
-  body: unknown,
-): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {

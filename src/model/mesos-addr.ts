@@ -64,10 +64,6 @@ export function tight<T>(a: T[]): T[] {
   return a.length === 0 ? [] : a.slice();
 }
 
-export function isIpv6(ip: string): boolean {
-  return ip.includes(':');
-}
-
 /** Result of parsing a ports resource string: the ports, and one message per bad range item. */
 export interface PortRangeParse {
   ports: number[];

@@ -137,11 +137,6 @@ function normalizePathInternal(path: string): string {
   return '/' + segs.join('/');
 }
 
-/** Makes a ServerSet path canonical (absolute, no duplicate/trailing slashes). Throws NameError. */
-export function normalizeServersetPath(path: string): string {
-  return wrap(`ServerSet path ${q(path)}`, () => normalizePathInternal(path));
-}
-
 function checkEndpoint(endpoint: string): string {
   if (endpoint.length === 0) fail('the endpoint name after the path is empty');
   if (/[\s!/#:\\]/.test(endpoint) || hasControl(endpoint)) {

@@ -7,6 +7,7 @@ import { recordsConfig, type Config } from '../config/mesos-dns.js';
 import { createDnsServer, type DnsServer } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/server.js';
 import { ConfigError } from '../errors.js';
+import { withContext } from '../errors.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
@@ -422,7 +423,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       rs = g.store.loadState(snap.state, snap.fetchedAt);
     } catch (e) {
       const failure = {
-        error: new Error(`${snap.from}: generating records failed: ${(e as Error).message}`),
+        error: withContext(`${snap.from}: generating records failed`, e),
         at: Date.now(),
         consecutive: this.consecutiveFailures + 1,
       };
@@ -476,7 +477,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       log.error({ err: (e as Error).message, event: meta.event }, 'applying a change failed');
       if (g === this.gen)
         this.onFailure({
-          error: new Error(`${meta.from}: applying ${meta.event} failed: ${(e as Error).message}`),
+          error: withContext(`${meta.from}: applying ${meta.event} failed`, e),
           at: Date.now(),
           consecutive: this.consecutiveFailures + 1,
         });

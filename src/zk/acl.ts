@@ -33,13 +33,6 @@ export function parsePerms(text: string, where: string): number {
   return perms;
 }
 
-export function formatPerms(perms: number): string {
-  return Object.entries(PERM_LETTERS)
-    .filter(([, bit]) => perms & bit)
-    .map(([l]) => l)
-    .join('');
-}
-
 /** A credential spec as it may appear in a message, so a typo never prints a password to a
  *  terminal or log: `digest:USER:PASS[:PERMS]` keeps USER (and an ACL's PERMS); an --auth value
  *  without the `digest:` scheme (`user:pass`) keeps only its first field. */

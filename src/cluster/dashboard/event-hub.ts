@@ -63,6 +63,8 @@ export class EventHub {
       'x-content-type-options': 'nosniff',
       connection: 'keep-alive',
     });
+    // HEAD: the headers a stream would start with, and no stream.
+    if (req.method === 'HEAD') return void res.end();
     // Reconnect quickly after a devcluster restart; replay what the client missed.
     res.write('retry: 1000\n\n');
     // An id from before a devcluster restart (ids start again at 1) means: replay everything.

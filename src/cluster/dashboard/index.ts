@@ -3,6 +3,7 @@
 // `/dashboard/events` (the live feed, Server-Sent Events). It only reads: kill and restart go from
 // the page to the jobs API (`POST /jobs/KEY/kill|restart`) and pass that API's checks.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRead, sendJson, sendText } from '../../http/floor.js';
 import type { DnsService } from '../../service/dns-service.js';
 import { serversetPath } from '../aurora.js';
 import { parseJobKey } from '../job-schema.js';
@@ -13,6 +14,7 @@ import { DnsFeed } from './dns-feed.js';
 import { EventHub } from './event-hub.js';
 import { JobMembers } from './members.js';
 import { buildOverview } from './overview.js';
+import type { MetricsReply, TaskEventData } from './page-types.js';
 import { StaticFiles } from './static.js';
 
 export type { Overview } from './overview.js';
@@ -85,7 +87,7 @@ export class Dashboard {
 
   /** Serves a dashboard path; false when `path` is not one (the caller answers 404). */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (!isRead(req.method)) return false;
     if (path === '/' || path === '/dashboard') return this.sendFile(res, 'index.html');
     if (path.startsWith('/dashboard/static/')) {
       return this.sendFile(res, path.slice('/dashboard/static/'.length));
@@ -97,11 +99,10 @@ export class Dashboard {
         return json(res, {
           dns: this.dns !== undefined,
           samples: this.dns?.sampler.window() ?? [],
-        });
+        } satisfies MetricsReply);
       case '/dashboard/api/events':
         return json(res, { events: this.hub.recent() });
       case '/dashboard/events':
-        if (req.method === 'HEAD') return false;
         this.hub.serve(req, res);
         return true;
     }
@@ -118,9 +119,7 @@ export class Dashboard {
       }
     }
     if (this.files instanceof Error) {
-      res.statusCode = 500;
-      res.setHeader('content-type', 'text/plain; charset=utf-8');
-      res.end(`the dashboard is not available: ${this.files.message}\n`);
+      sendText(res, 500, `the dashboard is not available: ${this.files.message}\n`);
       return true;
     }
     return this.files.send(res, name);
@@ -155,19 +154,16 @@ export class Dashboard {
     healthy?: boolean,
   ): void {
     const agent = this.o.master.agent(agentId)?.info.hostname ?? agentId;
-    this.hub.publish({
-      kind: 'task',
-      at: Date.now(),
-      data: {
-        job,
-        instance,
-        taskId,
-        state,
-        message,
-        agent,
-        ...(healthy !== undefined ? { healthy } : {}),
-      },
-    });
+    const data: TaskEventData = {
+      job,
+      instance,
+      taskId,
+      state,
+      message,
+      agent,
+      ...(healthy !== undefined ? { healthy } : {}),
+    };
+    this.hub.publish({ kind: 'task', at: Date.now(), data: { ...data } });
     this.queueReconcile();
   }
 
@@ -200,9 +196,6 @@ function address(svc: DnsService): string | undefined {
 }
 
 function json(res: ServerResponse, body: unknown): true {
-  res.statusCode = 200;
-  res.setHeader('content-type', 'application/json');
-  res.setHeader('cache-control', 'no-store');
-  res.end(`${JSON.stringify(body)}\n`);
+  sendJson(res, 200, body, { 'cache-control': 'no-store' });
   return true;
 }

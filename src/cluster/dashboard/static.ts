@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { reply } from '../../http/floor.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,14 +44,13 @@ export class StaticFiles {
   send(res: ServerResponse, name: string): boolean {
     const f = this.files.get(name);
     if (!f) return false;
-    res.statusCode = 200;
-    res.setHeader('content-type', f.type);
-    res.setHeader('content-length', f.body.length);
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('content-security-policy', CSP);
-    res.end(f.body);
+    reply(res, 200, f.body, {
+      'content-type': f.type,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': CSP,
+    });
     return true;
   }
 }

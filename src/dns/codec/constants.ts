@@ -25,8 +25,6 @@ export const QTYPE = {
 
 export const QCLASS = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
 
-export const OPCODE = { QUERY: 0 } as const;
-
 export const RCODE = {
   NOERROR: 0,
   FORMERR: 1,

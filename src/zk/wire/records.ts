@@ -304,5 +304,3 @@ export const Responses = {
   },
   sync: (path: string) => (w: JuteWriter) => void w.ustring(path),
 };
-
-export { writeAcl };

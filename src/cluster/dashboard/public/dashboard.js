@@ -1,22 +1,56 @@
+// @ts-check
 // The devcluster dashboard's script: draws /dashboard/api/overview, follows /dashboard/events
 // (Server-Sent Events) for the feed, the chart and "something changed, fetch the overview again",
 // and sends kill/restart to the jobs API after a confirmation. No framework; every piece of data
-// goes into the page as text (never as HTML).
-/* global document, window, fetch, EventSource, navigator, sessionStorage, setTimeout, clearTimeout, CSS */
+// goes into the page as text (never as HTML). Served as it is (no build step); its JSDoc types come
+// from the server's (../page-types.ts) and `tsconfig.dashboard.json` checks them in the build.
+/* global document, window, fetch, EventSource, navigator, sessionStorage, setTimeout, clearTimeout, CSS, HTMLElement */
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import('../page-types.js').Overview} Overview */
+/** @typedef {import('../page-types.js').JobOverview} JobOverview */
+/** @typedef {import('../page-types.js').InstanceOverview} InstanceOverview */
+/** @typedef {import('../page-types.js').MemberView} MemberView */
+/** @typedef {import('../page-types.js').MetricsSample} MetricsSample */
+/** @typedef {import('../page-types.js').MetricsReply} MetricsReply */
+/** @typedef {import('../page-types.js').ErrorBody} ErrorBody */
+/** @typedef {import('../page-types.js').FeedEntry} FeedEntry */
+/** @typedef {'restart' | 'kill'} ActionKind */
+/** @typedef {Node | string | number | boolean | null | undefined} Leaf */
+/** @typedef {Leaf | Leaf[]} Child */
+/**
+ * @typedef {{
+ *   on?: Record<string, (ev: Event) => void>,
+ *   dataset?: Record<string, string | number>,
+ *   [attr: string]: unknown,
+ * }} Attrs
+ */
+
+/**
+ * The element with `id` (the page has every id this script asks for).
+ * @template {Element} [T=HTMLElement]
+ * @param {string} id
+ * @returns {T}
+ */
+const $ = (id) => /** @type {T} */ (/** @type {unknown} */ (document.getElementById(id)));
 const SVG = 'http://www.w3.org/2000/svg';
 const TOKEN_KEY = 'beacon.apiToken';
 const MAX_EVENTS = 200;
 
-/** h('tag', {attr: value, class: 'x', on: {click: fn}}, child…): an element; strings become text. */
+/**
+ * h('tag', {attr: value, class: 'x', on: {click: fn}}, child…): an element; strings become text.
+ * @param {string} tag
+ * @param {Attrs | null} attrs
+ * @param {...Child} children
+ * @returns {HTMLElement}
+ */
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
+  const { on, dataset, ...rest } = attrs ?? {};
+  for (const [ev, fn] of Object.entries(on ?? {})) el.addEventListener(ev, fn);
+  if (dataset) Object.assign(el.dataset, dataset);
+  for (const [k, v] of Object.entries(rest)) {
     if (v === undefined || v === null || v === false) continue;
-    if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
-    else if (k === 'dataset') Object.assign(el.dataset, v);
-    else el.setAttribute(k, v === true ? '' : String(v));
+    el.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children.flat()) {
     if (c === undefined || c === null || c === false) continue;
@@ -32,11 +66,15 @@ const timeFmt = new Intl.DateTimeFormat(undefined, {
   hour12: false,
 });
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
+
+/** @param {string} text */
 function toast(text) {
   const t = $('toast');
   t.textContent = text;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (t.textContent = ''), 4000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.textContent = ''), 4000);
 }
 
 // ---- overview -------------------------------------------------------------------------------
@@ -65,12 +103,18 @@ async function refresh() {
     } while (again);
   } catch (e) {
     $('summary').textContent =
-      `Cannot read the overview (${e.message}); retrying on the next event.`;
+      `Cannot read the overview (${message(e)}); retrying on the next event.`;
   } finally {
     fetching = false;
   }
 }
 
+/** @param {unknown} e */
+function message(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** @type {Record<string, string>} */
 const STATE_CLASS = {
   RUNNING: 'good',
   PENDING: 'wait',
@@ -84,15 +128,19 @@ const STATE_CLASS = {
   FINISHED: 'other',
 };
 
+/** @param {Overview} o */
 function drawOverview(o) {
   const dns = o.domain ? `DNS domain ${o.domain}` : 'DNS off';
   $('summary').textContent =
     `cluster ${o.cluster} · framework ${o.framework} · ${o.agents.length} agents ` +
     `(${o.agents.map((a) => `${a.hostname}: ${a.tasks} tasks`).join(', ')}) · ${dns}`;
   // Redrawing replaces the job elements: keep keyboard focus and open <details> where they were.
-  const focusKey = document.activeElement?.dataset?.focusKey;
+  const active = document.activeElement;
+  const focusKey = active instanceof HTMLElement ? active.dataset.focusKey : undefined;
   const open = new Set(
-    [...document.querySelectorAll('details[open][data-key]')].map((d) => d.dataset.key),
+    [...document.querySelectorAll('details[open][data-key]')].map(
+      (d) => /** @type {HTMLDetailsElement} */ (d).dataset.key,
+    ),
   );
   const list = $('job-list');
   list.replaceChildren(
@@ -100,11 +148,27 @@ function drawOverview(o) {
       ? o.jobs.map((j, i) => drawJob(j, i, o.dnsServer))
       : [h('p', { class: 'muted' }, 'No jobs. Create one with: npx beacon job create KEY FILE')]),
   );
-  for (const d of list.querySelectorAll('details[data-key]'))
-    if (open.has(d.dataset.key)) d.open = true;
-  if (focusKey) list.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+  for (const d of list.querySelectorAll('details[data-key]')) {
+    const details = /** @type {HTMLDetailsElement} */ (d);
+    if (open.has(details.dataset.key)) details.open = true;
+  }
+  if (focusKey) focusOn(list, focusKey);
 }
 
+/** Focuses the element of `root` with `data-focus-key` `key`, when it is there.
+ * @param {ParentNode} root
+ * @param {string} key
+ */
+function focusOn(root, key) {
+  const el = root.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  if (el instanceof HTMLElement) el.focus();
+}
+
+/**
+ * @param {JobOverview} job
+ * @param {number} index
+ * @param {string | null} dnsServer
+ */
 function drawJob(job, index, dnsServer) {
   const id = `job-${index}`;
   const c = job.counts;
@@ -133,6 +197,7 @@ function drawJob(job, index, dnsServer) {
   );
 }
 
+/** @param {JobOverview} job */
 function drawInstances(job) {
   const head = [
     '#',
@@ -171,8 +236,13 @@ function drawInstances(job) {
   );
 }
 
+/**
+ * @param {JobOverview} job
+ * @param {InstanceOverview} i
+ */
 function drawInstance(job, i) {
   const label = `instance ${i.instance} of ${job.key}`;
+  /** @type {(kind: ActionKind, text: string, cls: string) => HTMLElement} */
   const action = (kind, text, cls) =>
     h(
       'button',
@@ -219,6 +289,10 @@ function drawInstance(job, i) {
   );
 }
 
+/**
+ * @param {string} type
+ * @param {string} name
+ */
 function nameItem(type, name) {
   return h(
     'li',
@@ -239,6 +313,10 @@ function nameItem(type, name) {
   );
 }
 
+/**
+ * @param {JobOverview} job
+ * @param {string | null} dnsServer
+ */
 function drawNames(job, dnsServer) {
   const box = h('section', { class: 'dns-names', 'aria-label': `DNS names of ${job.key}` });
   box.append(h('h4', {}, 'DNS names'));
@@ -252,16 +330,19 @@ function drawNames(job, dnsServer) {
     return box;
   }
   // The plain names first; the agent-address (.slave) and UDP variants behind a disclosure.
+  /** @param {string} n */
   const main = (n) => !n.includes('.slave.') && !n.includes('._udp.');
+  /** @type {(type: string) => (n: string) => [string, string]} */
+  const typed = (type) => (n) => [type, n];
   const first = [
-    ...a.filter(main).map((n) => ['A', n]),
-    ...srv.filter(main).map((n) => ['SRV', n]),
-    ...namedSrv.filter(main).map((n) => ['SRV port', n]),
+    ...a.filter(main).map(typed('A')),
+    ...srv.filter(main).map(typed('SRV')),
+    ...namedSrv.filter(main).map(typed('SRV port')),
   ];
   const rest = [
-    ...a.filter((n) => !main(n)).map((n) => ['A', n]),
-    ...srv.filter((n) => !main(n)).map((n) => ['SRV', n]),
-    ...namedSrv.filter((n) => !main(n)).map((n) => ['SRV port', n]),
+    ...a.filter((n) => !main(n)).map(typed('A')),
+    ...srv.filter((n) => !main(n)).map(typed('SRV')),
+    ...namedSrv.filter((n) => !main(n)).map(typed('SRV port')),
   ];
   const perTask = job.instances.filter((i) => i.dnsNames.length);
   box.append(
@@ -317,10 +398,12 @@ function drawNames(job, dnsServer) {
   return box;
 }
 
+/** @param {{ host: string, port: number }} e */
 function endpoint(e) {
   return `${e.host}:${e.port}`;
 }
 
+/** @param {JobOverview} job */
 function drawMembers(job) {
   const box = h('section', { class: 'members', 'aria-label': `ServerSet members of ${job.key}` });
   const ss = job.serverset;
@@ -401,12 +484,15 @@ function drawMembers(job) {
   return box;
 }
 
+/** @param {string} text */
 async function copy(text) {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
     // Without the async clipboard (no permission): copy through a selected, hidden text field.
-    const ta = h('textarea', { class: 'sr-only', readonly: true });
+    const ta = /** @type {HTMLTextAreaElement} */ (
+      h('textarea', { class: 'sr-only', readonly: true })
+    );
     ta.value = text;
     document.body.append(ta);
     ta.select();
@@ -418,6 +504,7 @@ async function copy(text) {
 
 // ---- kill / restart -------------------------------------------------------------------------
 
+/** @type {Record<ActionKind, { title: string, verb: string, text: (key: string, i: InstanceOverview) => string }>} */
 const ACTIONS = {
   restart: {
     title: 'Restart instance',
@@ -435,10 +522,19 @@ const ACTIONS = {
   },
 };
 
-/** Asks first (a modal <dialog>: Esc or Cancel does nothing), then calls the jobs API. */
+/**
+ * Asks first (a modal <dialog>: Esc or Cancel does nothing), then calls the jobs API.
+ * @param {ActionKind} kind
+ * @param {string} key
+ * @param {InstanceOverview} inst
+ * @param {string} [error] why the last try failed (asks for the token when it says so)
+ */
 function confirmAction(kind, key, inst, error) {
   const a = ACTIONS[kind];
+  /** @type {HTMLDialogElement} */
   const dlg = $('confirm');
+  /** @type {HTMLInputElement} */
+  const tokenInput = $('token');
   $('confirm-title').textContent = `${a.title} ${inst.instance}`;
   $('confirm-text').textContent = a.text(key, inst);
   $('confirm-ok').textContent = `${a.verb} instance ${inst.instance}`;
@@ -446,24 +542,28 @@ function confirmAction(kind, key, inst, error) {
   $('confirm-error').textContent = error ?? '';
   const needToken = error !== undefined && /token/i.test(error);
   $('token-row').hidden = !needToken && !sessionStorage.getItem(TOKEN_KEY);
-  $('token').value = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  tokenInput.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
   dlg.returnValue = '';
   dlg.onclose = () => {
     // The row may have been redrawn meanwhile: give focus back to the same button, not to <body>.
-    document
-      .querySelector(`[data-focus-key="${CSS.escape(`${key}#${inst.instance}#${kind}`)}"]`)
-      ?.focus();
+    focusOn(document, `${key}#${inst.instance}#${kind}`);
     if (dlg.returnValue !== 'ok') return;
-    const token = $('token').value.trim();
+    const token = tokenInput.value.trim();
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
     void send(kind, key, inst);
   };
   dlg.showModal();
-  if (needToken) $('token').focus();
+  if (needToken) tokenInput.focus();
 }
 
+/**
+ * @param {ActionKind} kind
+ * @param {string} key
+ * @param {InstanceOverview} inst
+ */
 async function send(kind, key, inst) {
   const path = key.split('/').map(encodeURIComponent).join('/');
+  /** @type {Record<string, string>} */
   const headers = { 'content-type': 'application/json' };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.authorization = `Bearer ${token}`;
@@ -474,40 +574,68 @@ async function send(kind, key, inst) {
       body: JSON.stringify({ instances: [inst.instance] }),
     });
     if (res.status === 401) {
-      const body = await res.json().catch(() => ({}));
+      const body = await errorBody(res);
       sessionStorage.removeItem(TOKEN_KEY);
       confirmAction(kind, key, inst, body.error ?? 'This master needs its API token.');
       return;
     }
     if (!res.ok) {
-      const body = await res.json().catch(() => ({}));
+      const body = await errorBody(res);
       throw new Error(body.error ?? `HTTP ${res.status}`);
     }
     toast(`${ACTIONS[kind].verb} of instance ${inst.instance} of ${key} sent`);
     void refresh();
   } catch (e) {
-    toast(`${ACTIONS[kind].verb} failed: ${e.message}`);
+    toast(`${ACTIONS[kind].verb} failed: ${message(e)}`);
   }
+}
+
+/**
+ * The jobs API's error body, or `{}` when the reply is not JSON.
+ * @param {Response} res
+ * @returns {Promise<ErrorBody>}
+ */
+function errorBody(res) {
+  return res.json().catch(() => ({}));
 }
 
 // ---- event feed -----------------------------------------------------------------------------
 
+/** The feed's kind checkboxes. */
+function kindBoxes() {
+  return /** @type {HTMLInputElement[]} */ ([...document.querySelectorAll('input[name="kind"]')]);
+}
+
 function kindsShown() {
-  return new Set([...document.querySelectorAll('input[name="kind"]:checked')].map((i) => i.value));
+  return new Set(
+    kindBoxes()
+      .filter((i) => i.checked)
+      .map((i) => i.value),
+  );
 }
 
 function applyFilter() {
   const shown = kindsShown();
-  for (const li of $('events').children) li.hidden = !shown.has(li.dataset.kind);
+  for (const li of $('events').children) {
+    const item = /** @type {HTMLElement} */ (li);
+    item.hidden = !shown.has(item.dataset.kind ?? '');
+  }
 }
 
-function feedItem(kind, e) {
-  const when = new Date(e.at);
+/**
+ * The parts of one feed entry.
+ * @param {FeedEntry} entry
+ * @returns {Leaf[]}
+ */
+function feedItem(entry) {
+  const { kind } = entry;
+  const when = new Date(entry.data.at);
   const head = [
     h('time', { datetime: when.toISOString() }, timeFmt.format(when)),
     h('span', { class: 'tag' }, kind === 'serverset' ? 'ServerSet' : kind),
   ];
-  if (kind === 'task') {
+  if (entry.kind === 'task') {
+    const e = entry.data;
     const health = e.healthy === undefined ? '' : e.healthy ? ' (healthy)' : ' (unhealthy)';
     return [
       ...head,
@@ -518,7 +646,9 @@ function feedItem(kind, e) {
       h('div', { class: 'muted small' }, h('code', {}, e.taskId)),
     ];
   }
-  if (kind === 'serverset') {
+  if (entry.kind === 'serverset') {
+    const e = entry.data;
+    /** @type {(m: MemberView, sign: string, cls: string) => HTMLElement} */
     const line = (m, sign, cls) =>
       h(
         'li',
@@ -540,6 +670,7 @@ function feedItem(kind, e) {
       ),
     ];
   }
+  const e = entry.data;
   if (e.counts) {
     return [
       ...head,
@@ -566,18 +697,22 @@ function feedItem(kind, e) {
   return [...head, `${e.changes.length} names changed`, list, more];
 }
 
-function addEvent(kind, e) {
+/** @param {FeedEntry} entry */
+function addEvent(entry) {
   const list = $('events');
-  const li = h('li', { dataset: { kind }, class: `ev ev-${kind}` }, feedItem(kind, e));
+  const { kind } = entry;
+  const li = h('li', { dataset: { kind }, class: `ev ev-${kind}` }, feedItem(entry));
   li.hidden = !kindsShown().has(kind);
   list.prepend(li);
-  while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
+  while (list.children.length > MAX_EVENTS) list.lastElementChild?.remove();
 }
 
 // ---- chart ----------------------------------------------------------------------------------
 
+/** @type {MetricsSample[]} */
 let samples = [];
 
+/** @param {number} v */
 function niceMax(v) {
   if (v <= 1) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
@@ -586,6 +721,7 @@ function niceMax(v) {
 }
 
 function drawChart() {
+  /** @type {SVGSVGElement} */
   const svg = $('chart');
   const title = $('chart-title');
   svg.replaceChildren(title);
@@ -595,6 +731,7 @@ function drawChart() {
   const R = 28;
   const T = 8;
   const B = 16;
+  /** @type {(tag: string, attrs: Record<string, string | number>, text?: string) => Element} */
   const el = (tag, attrs, text) => {
     const e = document.createElementNS(SVG, tag);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -607,7 +744,9 @@ function drawChart() {
   const span = Math.min(300_000, Math.max(60_000, now - (samples[0]?.at ?? now)));
   const qMax = niceMax(Math.max(0, ...samples.map((s) => s.qps)));
   const aMax = niceMax(Math.max(0, ...samples.map((s) => s.stateAge ?? 0)));
+  /** @param {number} at */
   const x = (at) => L + ((W - L - R) * (span - (now - at))) / span;
+  /** @type {(v: number, max: number) => number} */
   const y = (v, max) => T + (H - T - B) * (1 - v / max);
   for (const f of [0, 0.5, 1]) {
     el('line', { class: 'grid', x1: L, x2: W - R, y1: y(f, 1), y2: y(f, 1) });
@@ -616,10 +755,15 @@ function drawChart() {
   }
   el('text', { class: 'axis', x: L, y: H - 3 }, `−${Math.round(span / 60_000)} min`);
   el('text', { class: 'axis', x: W - R, y: H - 3, 'text-anchor': 'end' }, 'now');
+  /** @type {(f: (s: MetricsSample) => number | null, max: number) => string} */
   const pts = (f, max) =>
     samples
-      .filter((s) => f(s) !== null && now - s.at <= span)
-      .map((s) => `${x(s.at).toFixed(1)},${y(f(s), max).toFixed(1)}`)
+      .flatMap((s) => {
+        const v = f(s);
+        return v === null || now - s.at > span
+          ? []
+          : [`${x(s.at).toFixed(1)},${y(v, max).toFixed(1)}`];
+      })
       .join(' ');
   el('polyline', { class: 'qps', points: pts((s) => s.qps, qMax) });
   el('polyline', { class: 'age', points: pts((s) => s.stateAge, aMax) });
@@ -637,12 +781,14 @@ function drawChart() {
   }
 }
 
+/** @param {number} n */
 function fmt(n) {
   return n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
 }
 
 async function loadMetrics() {
   const res = await fetch('/dashboard/api/metrics', { cache: 'no-store' });
+  /** @type {MetricsReply} */
   const m = await res.json();
   if (!m.dns) {
     $('chart-now').textContent = 'DNS is off in this devcluster (--no-dns).';
@@ -666,21 +812,20 @@ function connect() {
     conn.textContent = 'reconnecting…';
     conn.className = 'conn down';
   };
-  for (const kind of ['task', 'serverset', 'dns']) {
+  for (const kind of /** @type {const} */ (['task', 'serverset', 'dns'])) {
     es.addEventListener(kind, (m) => {
-      addEvent(kind, JSON.parse(m.data));
+      addEvent(/** @type {FeedEntry} */ ({ kind, data: JSON.parse(m.data) }));
       void refresh();
     });
   }
   es.addEventListener('metrics', (m) => {
-    samples.push(JSON.parse(m.data));
+    samples.push(/** @type {MetricsSample} */ (JSON.parse(m.data)));
     if (samples.length > 300) samples.shift();
     drawChart();
   });
 }
 
-for (const box of document.querySelectorAll('input[name="kind"]'))
-  box.addEventListener('change', applyFilter);
+for (const box of kindBoxes()) box.addEventListener('change', applyFilter);
 drawChart();
 void refresh();
 void loadMetrics().catch(() => undefined);
