@@ -3,7 +3,8 @@
 // SUBSCRIBE records which tasks are TASK_RUNNING at SUBSCRIBED and every later task state change,
 // each stamped with the moment it arrived here (performance.now(), the clock of the probe's
 // answers). The master writes an event to every subscriber in the same tick, so it reaches this
-// process no later than a DNS answer that depends on it; a sampler, by contrast, lags by its
+// process before a DNS answer that depends on it can (up to the order in which this process reads
+// two ready sockets); a sampler, by contrast, lags by its
 // period plus a request's time, which under CPU load outgrows the allowance. What a task's address
 // is (A: host, SRV: host:port) still comes from the jobs API, so it is the scheduler's view, not
 // the DNS's reading of DiscoveryInfo.
@@ -46,7 +47,15 @@ export class StreamTruth {
     });
     this.req.on('response', (res) => {
       if (res.statusCode !== 200) this.end(`SUBSCRIBE answered HTTP ${res.statusCode}`);
-      res.on('data', (c: Buffer) => this.onData(c));
+      res.on('data', (c: Buffer) => {
+        try {
+          this.onData(c);
+        } catch (e) {
+          // An unreadable stream ends the truth (and fails the test through `lost`).
+          this.end(`unreadable stream: ${(e as Error).message}`);
+          this.req.destroy();
+        }
+      });
       res.on('end', () => this.end('the master ended the stream'));
       res.on('error', (e) => this.end(e.message));
     });
