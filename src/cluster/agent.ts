@@ -10,10 +10,15 @@ import { logger } from '../log.js';
 import type { Coordination } from '../zk/types.js';
 import { Executor, sandboxDir, type AnnounceSettings } from './executor.js';
 import { closeServer, listen } from './listen.js';
-import type { Master } from './master.js';
 import type { Usage } from './resources.js';
 import { agentStateJson } from './state-json.js';
-import { isTerminal, type AgentInfo, type ClusterTask, type MesosTaskState } from './types.js';
+import {
+  isTerminal,
+  type AgentInfo,
+  type ClusterTask,
+  type MasterView,
+  type MesosTaskState,
+} from './types.js';
 
 const log = logger('agent');
 
@@ -21,7 +26,7 @@ const STATE_PATHS = new Set(['/state', '/state.json', '/slave(1)/state', '/slave
 
 export interface AgentOptions {
   info: AgentInfo;
-  master: Master;
+  master: MasterView;
   workDir: string;
   /** Announcing settings without the session; the agent owns its session. */
   announce?: Omit<AnnounceSettings, 'session'> & { openSession: () => Coordination };

@@ -11,6 +11,9 @@ import {
   isTerminal,
   type AgentInfo,
   type ClusterTask,
+  type FrameworkInfo,
+  type MasterOptions,
+  type MasterView,
   type MesosTaskState,
   type TaskStatusRecord,
 } from './types.js';
@@ -25,30 +28,9 @@ export interface MasterEvents {
   frameworkAdded: [];
 }
 
-export interface MasterOptions {
-  /** Address the master serves on (its pid). */
-  ip: string;
-  port: number;
-  hostname: string;
-  frameworkName: string;
-  /** Framework id to keep (recovered from the data dir); a new one otherwise. */
-  frameworkId?: string;
-  /** The cluster name (Aurora's `--cluster_name`). */
-  cluster: string;
-  /** How many terminal tasks to keep for completed_tasks. Default 1000. */
-  completedLimit?: number;
-}
+export type { FrameworkInfo, MasterOptions } from './types.js';
 
-export interface FrameworkInfo {
-  id: string;
-  name: string;
-  hostname: string;
-  pid: string;
-  registeredAt: number;
-  webuiUrl: string;
-}
-
-export class Master extends EventEmitter<MasterEvents> {
+export class Master extends EventEmitter<MasterEvents> implements MasterView {
   readonly id: string;
   readonly startedAt = Date.now() / 1000;
   readonly options: MasterOptions;

@@ -1,9 +1,7 @@
 // Renders the master's and the agents' state as Mesos's v0 JSON (`/master/state`, agent `/state`)
 // in the exact shape of spec/mesos-state.md, so an unmodified Mesos-DNS can read it.
-import type { Agent } from './agent.js';
-import type { Master } from './master.js';
 import { formatRanges } from './resources.js';
-import type { AgentInfo, ClusterTask, TaskStatusRecord } from './types.js';
+import type { AgentInfo, AgentView, ClusterTask, MasterView, TaskStatusRecord } from './types.js';
 
 export const MESOS_VERSION = '1.11.0';
 
@@ -83,7 +81,7 @@ function slaveJson(a: AgentInfo, tasks: ClusterTask[]): Json {
 }
 
 /** `/master/state` (also `/state`, `/state.json`, `/master/state.json`). */
-export function masterStateJson(master: Master): Json {
+export function masterStateJson(master: MasterView): Json {
   const o = master.options;
   const agents = master.agents();
   const ipOf = (agentId: string) => master.agent(agentId)?.info.ip;
@@ -155,7 +153,7 @@ export function masterStateJson(master: Master): Json {
 }
 
 /** An agent's own `/state` (also `/slave(1)/state`): its frameworks, executors and tasks. */
-export function agentStateJson(agent: Agent, master: Master): Json {
+export function agentStateJson(agent: AgentView, master: MasterView): Json {
   const a = agent.info;
   const fw = master.framework;
   const tasks = agent.tasks();

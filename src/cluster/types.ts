@@ -101,3 +101,49 @@ export interface ClusterTask {
   statuses: TaskStatusRecord[];
   config: JobConfig;
 }
+
+export interface MasterOptions {
+  /** Address the master serves on (its pid). */
+  ip: string;
+  port: number;
+  hostname: string;
+  frameworkName: string;
+  /** Framework id to keep (recovered from the data dir); a new one otherwise. */
+  frameworkId?: string;
+  /** The cluster name (Aurora's `--cluster_name`). */
+  cluster: string;
+  /** How many terminal tasks to keep for completed_tasks. Default 1000. */
+  completedLimit?: number;
+}
+
+export interface FrameworkInfo {
+  id: string;
+  name: string;
+  hostname: string;
+  pid: string;
+  registeredAt: number;
+  webuiUrl: string;
+}
+
+/** What an agent keeps of its own tasks, as the state documents read it (Agent implements it). */
+export interface AgentView {
+  readonly info: AgentInfo;
+  tasks(): ClusterTask[];
+  completedTasks(): ClusterTask[];
+  sandbox(taskId: string): string;
+}
+
+/** What agents and the state documents need of the master (Master implements it). Declared here
+ *  so agent.ts and state-json.ts do not import master.ts, which imports them. */
+export interface MasterView {
+  readonly id: string;
+  readonly pid: string;
+  readonly startedAt: number;
+  readonly options: MasterOptions;
+  readonly framework: FrameworkInfo | undefined;
+  agents(): AgentView[];
+  agent(id: string): AgentView | undefined;
+  activeTasks(): ClusterTask[];
+  completedTasks(): ClusterTask[];
+  removeAgent(agentId: string, reason: string): void;
+}
