@@ -27,6 +27,10 @@ export interface InstanceOverview {
   throttledUntil: number | null;
   /** This instance's own DNS names (what the job's SRV records point at). */
   dnsNames: string[];
+  /** Left out of the job's DNS names as unhealthy (Beacon's healthFilter: its latest health check
+   *  failed while another running instance of the job is not unhealthy — with every instance
+   *  unhealthy, DNS fails open and answers with all of them). Its own names still answer. */
+  leftOutOfDns: boolean;
 }
 
 export interface JobOverview {
@@ -97,8 +101,12 @@ export function buildOverview(i: OverviewInputs): Overview {
         message: v.message ?? null,
         throttledUntil: v.throttledUntil ?? null,
         dnsNames: (v.taskId && names?.get(summary.key)?.byTask[v.taskId]) || [],
+        leftOutOfDns: false,
       };
     });
+    const running = instances.filter((x) => x.status === 'RUNNING');
+    if (running.some((x) => x.health !== 'unhealthy'))
+      for (const x of running) x.leftOutOfDns = x.health === 'unhealthy';
     const n = names?.get(summary.key);
     return {
       key: summary.key,

@@ -277,7 +277,11 @@ function drawInstance(job, i) {
           )
         : '—',
     ),
-    h('td', { class: 'health' }, i.health),
+    h(
+      'td',
+      { class: i.leftOutOfDns ? 'health left-out' : 'health' },
+      i.leftOutOfDns ? `${i.health} · left out of DNS` : i.health,
+    ),
     h('td', { class: 'restarts' }, String(i.restarts)),
     h('td', { class: 'message' }, i.message ?? ''),
     h(
