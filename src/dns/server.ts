@@ -67,6 +67,9 @@ export interface DnsServerOptions {
   externalOn?: boolean;
   /** Upstream resolvers, `ip`, `ip:port` or `[v6]:port` (Mesos-DNS `resolvers`). Default []. */
   resolvers?: readonly string[];
+  /** Zones forwarded to their own resolvers instead of `resolvers` (Mesos-DNS `zoneResolvers`):
+   *  zone (no trailing dot) → resolvers in the same forms. The longest matching zone wins. */
+  zoneResolvers?: Readonly<Record<string, readonly string[]>>;
   /** `sequential` (in order of health, default) or `parallel` (all at once, first good answer). */
   forwardMode?: ForwardMode;
   /** Timeout of one upstream attempt, ms (Mesos-DNS `timeout` × 1000). Default 5000. */
@@ -134,6 +137,7 @@ class Server implements DnsServer {
       | 'onRateLimited'
       | 'logger'
       | 'forwardAllowedNetworks'
+      | 'zoneResolvers'
       | 'rrlResponsesPerSecond'
       | 'rrlSlip'
       | 'rrlExemptNetworks'
@@ -154,6 +158,8 @@ class Server implements DnsServer {
   private clientExempt = false;
   private readonly log: Logger;
   private readonly forwarder: Forwarder;
+  /** `zoneResolvers`: `.zone.` suffix → its forwarder, longest suffix first. */
+  private readonly zoneForwarders: [string, Forwarder][];
   private forwardsInFlight = 0;
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
@@ -199,10 +205,14 @@ class Server implements DnsServer {
           })
         : undefined;
     this.log = opts.logger ?? logger('dns');
-    this.forwarder = new Forwarder(this.o.resolvers, {
-      mode: this.o.forwardMode,
-      timeoutMs: this.o.forwardTimeoutMs,
-    });
+    const fwdOpts = { mode: this.o.forwardMode, timeoutMs: this.o.forwardTimeoutMs };
+    this.forwarder = new Forwarder(this.o.resolvers, fwdOpts);
+    this.zoneForwarders = Object.entries(opts.zoneResolvers ?? {})
+      .map(([zone, rs]): [string, Forwarder] => [
+        `.${zone.toLowerCase().replace(/\.+$/, '')}.`,
+        new Forwarder(rs, fwdOpts),
+      ])
+      .sort((a, b) => b[0].length - a[0].length);
     if (opts.records) this.setRecords(opts.records);
   }
 
@@ -354,7 +364,8 @@ class Server implements DnsServer {
         this.log.debug({ name: q.name, qtype: q.qtype, rcode: plan.rcode }, 'query');
       return out;
     }
-    if (!this.o.externalOn || this.forwarder.size === 0) return fail(RCODE.REFUSED);
+    const forwarder = this.forwarderFor(q.name);
+    if (!this.o.externalOn || forwarder.size === 0) return fail(RCODE.REFUSED);
     // Not an open resolver: recursion is for the networks we serve.
     this.see(client);
     if (!this.clientAllowed) {
@@ -364,7 +375,7 @@ class Server implements DnsServer {
     }
     if (this.forwardsInFlight >= this.o.maxForwardsInFlight) return fail(RCODE.SERVFAIL);
     this.forwardsInFlight++;
-    return this.forwarder.forward(msg, q.questionEnd, transport === 'tcp').then(
+    return forwarder.forward(msg, q.questionEnd, transport === 'tcp').then(
       (reply) => {
         this.forwardsInFlight--;
         if (!reply) return fail(RCODE.SERVFAIL);
@@ -380,6 +391,15 @@ class Server implements DnsServer {
         return fail(RCODE.SERVFAIL);
       },
     );
+  }
+
+  /** The forwarder of the longest `zoneResolvers` zone holding `name` (`a.b.` form), else the
+   *  default one. */
+  private forwarderFor(name: string): Forwarder {
+    for (const [suffix, f] of this.zoneForwarders) {
+      if (name === suffix.slice(1) || name.endsWith(suffix)) return f;
+    }
+    return this.forwarder;
   }
 
   // ---- sockets --------------------------------------------------------------------------------
@@ -493,6 +513,7 @@ class Server implements DnsServer {
 
   async close(): Promise<void> {
     this.forwarder.close();
+    for (const [, f] of this.zoneForwarders) f.close();
     const udp = this.udp;
     const tcp = this.tcp;
     this.udp = undefined;

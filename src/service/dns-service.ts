@@ -131,6 +131,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         recurse: c.recurseon,
         externalOn: c.externalon,
         resolvers: c.resolvers,
+        zoneResolvers: c.zoneResolvers,
         forwardMode: c.forwardMode,
         forwardTimeoutMs: c.timeout * 1000,
         ednsMaxUdp: c.ednsMaxUdp,
