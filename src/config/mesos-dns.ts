@@ -31,7 +31,8 @@ const domainName = z
  *  of at most 63 bytes, not starting or ending in `-`; at most 253 bytes). */
 function isDomainName(s: string): boolean {
   return (
-    s.length <= 253 && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(s)
+    s.length <= 253 &&
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(s)
   );
 }
 
@@ -43,7 +44,9 @@ function checkMasters(masters: readonly string[], where: string): void {
     const at = `${where}[${i}]`;
     const a = parseMasterAddress(m, at);
     if (!hasExplicitPort(m))
-      throw new ConfigError(`${at}: "${m}" has no port (expected "host:port", e.g. "10.0.0.1:5050")`);
+      throw new ConfigError(
+        `${at}: "${m}" has no port (expected "host:port", e.g. "10.0.0.1:5050")`,
+      );
     const key = `${normalizeIp(a.host) ?? a.host.toLowerCase()}|${a.port}`;
     const prev = seen.get(key);
     if (prev !== undefined)
@@ -54,7 +57,10 @@ function checkMasters(masters: readonly string[], where: string): void {
 
 /** True when a masters entry ends in `:PORT` (after an optional scheme and a bracketed IPv6). */
 function hasExplicitPort(m: string): boolean {
-  const rest = m.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+  const rest = m
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/+$/, '');
   if (rest.startsWith('[')) return /^\[[^\]]+\]:\d+$/.test(rest);
   return rest.split(':').length === 2;
 }
@@ -104,8 +110,7 @@ function checkZoneResolvers(
         `${at}: "${zone}" is the served domain ("domain": "${domain}"); its names are Beacon's own`,
       );
     const prev = names.get(z);
-    if (prev !== undefined)
-      throw new ConfigError(`${at}: "${zone}" is the same zone as "${prev}"`);
+    if (prev !== undefined) throw new ConfigError(`${at}: "${zone}" is the same zone as "${prev}"`);
     names.set(z, zone);
   }
   const all: [string, string][] = [...names].map(([z, raw]) => [z, `zone "${raw}"`]);

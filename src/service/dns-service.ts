@@ -11,6 +11,7 @@ import { createHttpServer, type HttpServer } from '../http/server.js';
 import { OverlayRecordSet } from '../records/overlay.js';
 import type { RecordSet } from '../records/types.js';
 import { ServersetSource } from '../sources/serversets.js';
+import { FrameworkHosts } from '../sources/framework-hosts.js';
 import { logger } from '../log.js';
 import type { MesosState } from '../model/mesos-state.js';
 import { generateRecords, MemRecordSet } from '../records/index.js';
@@ -88,6 +89,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** With `serversets` configured: ServerSet records laid over the state's, and their source. */
   private overlay: OverlayRecordSet | undefined;
   private serversets: ServersetSource | undefined;
+  /** Addresses of frameworks without a pid, looked up off the query path (sources/framework-hosts). */
+  private readonly frameworkHosts = new FrameworkHosts();
   private lastFailure: { message: string; at: number } | undefined;
   private consecutiveFailures = 0;
   private serial = 0;
@@ -165,6 +168,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       await this.serversets.start(c.zkDetectionTimeout > 0 ? c.zkDetectionTimeout * 1000 : 30000);
     }
     const source = this.source;
+    this.frameworkHosts.on('resolved', (host, ips) => {
+      if (this.served?.rs.setFrameworkHostIps(host, ips))
+        this.dns?.setRecords(this.answering(this.served.rs));
+    });
     source.on('snapshot', (snap) => this.onSnapshot(snap));
     source.on('failure', (f) => this.onFailure(f));
     if (source instanceof StreamStateSource) {
@@ -252,6 +259,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.frameworkHosts.close();
     // Stop the source first so no new record set arrives while the servers shut down.
     await this.source
       ?.close()
@@ -266,6 +274,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     try {
       // Mesos-DNS's serial is the generation time; kept strictly increasing across refreshes.
       this.serial = Math.max(this.serial + 1, Math.floor(snap.fetchedAt / 1000));
+      this.frameworkHosts.annotate(snap.state);
       rs = generateRecords(snap.state, { ...this.recCfg, serial: this.serial });
     } catch (e) {
       this.onFailure({
@@ -304,6 +313,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     const served = this.served;
     if (this.closed || !served) return;
     try {
+      if (change.type === 'framework') this.frameworkHosts.annotateFramework(change.framework);
       applyStateChange(served.rs, change);
     } catch (e) {
       // The set may be inconsistent now: count it, and let the next snapshot (resubscription or

@@ -165,3 +165,34 @@ describe('zoneResolvers: each zone to its own resolvers', () => {
     assert.equal(await r.exited, 0);
   });
 });
+
+// Mesos-DNS generator.go frameworkRecords + hostToIPs: a framework without a pid is served at the
+// addresses of its hostname. `localhost` resolves from /etc/hosts, so no network is needed.
+describe('a framework without a pid: its hostname looked up off the query path', () => {
+  it("dig finds the framework name at the hostname's address", async () => {
+    const doc = sampleState();
+    (doc.frameworks as unknown[]).push({
+      id: 'http-fw-0001',
+      name: 'HttpSched',
+      hostname: 'localhost',
+      active: true,
+      tasks: [],
+    });
+    const path = join(dir, 'state-http-fw.json');
+    writeFileSync(path, JSON.stringify(doc));
+    const r = run('http-fw', { externalon: false }, ['--state', path]);
+    const port = await dnsPort(r);
+    const answers = await waitFor('the framework A or AAAA record', async () => {
+      const a = (await dig(port, ['httpsched.mesos', 'A'])).answer;
+      const aaaa = (await dig(port, ['httpsched.mesos', 'AAAA'])).answer;
+      const all = [...a, ...aaaa].map((x) => x.at(-1));
+      return all.length > 0 ? all : undefined;
+    });
+    assert.ok(
+      answers.every((ip) => ip === '127.0.0.1' || ip === '::1'),
+      String(answers),
+    );
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exited, 0);
+  });
+});
