@@ -5,6 +5,7 @@
 // consistent view per query, since every change is a synchronous swap.
 import type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
 import type { ServersetRecord } from './serverset-records.js';
+import { srvWeight } from '../serverset/weights.js';
 
 interface Extra {
   a: Set<string>;
@@ -52,7 +53,8 @@ export class OverlayRecordSet implements RecordSet {
         else
           e.srv.set(`${r.value}:${r.port}`, {
             priority: 0,
-            weight: this.srvWeight,
+            // A Finagle weight scales the configured SRV weight (weight 2 → twice as much).
+            weight: srvWeight(r.weight ?? 1, this.srvWeight),
             port: r.port,
             target: r.value,
           });
