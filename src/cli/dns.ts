@@ -57,8 +57,6 @@ export async function runDns(flags: DnsFlags): Promise<void> {
   if (config.stateSource === 'stream' && config.zk && !flags.state) {
     warn('"stateSource": "stream" is not available with "zk" yet; polling the detected leader');
   }
-  if (!config.dnson && !config.httpon)
-    warn('both "dnson" and "httpon" are false: nothing will be served');
 
   const service = await DnsService.start({ config, statePath: flags.state, reloadOnSighup: true });
   const dns = service.dnsAddress();

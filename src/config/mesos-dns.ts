@@ -393,6 +393,11 @@ export function parseConfig(obj: unknown, source = 'config.json'): ConfigResult 
   const config = parsed.data;
   const where = (key: ConfigKey) => `${source}: "${given.get(key)?.raw ?? key}"`;
   for (const key of KEYS) check(key, config, where(key));
+  // Mesos-DNS validateEnabledServices: a server that serves nothing is a mistake.
+  if (!config.dnson && !config.httpon)
+    throw new ConfigError(
+      `${where('dnson')} and ${where('httpon')} are both false: nothing would be served (set one to true)`,
+    );
   if (config.externalon) checkResolvers(config.resolvers, where('resolvers'), true);
   checkZoneResolvers(config.zoneResolvers, config.domain, where('zoneResolvers'));
   if (config.MesosAuthentication === 'basic' && config.MesosCredentials.Principal === '') {

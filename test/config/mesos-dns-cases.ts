@@ -105,6 +105,13 @@ export const REFUSED: Refused[] = [
     key: 'domain',
     value: 'dc..mesos',
   },
+  // validateEnabledServices (config.go SetConfig)
+  {
+    why: 'neither DNS nor HTTP on',
+    config: { dnson: false, httpon: false },
+    key: 'dnson',
+    value: 'false',
+  },
   // TestValidateZoneResolvers (domain dc.mesos)
   {
     why: 'empty zone name',
