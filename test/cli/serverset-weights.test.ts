@@ -153,4 +153,33 @@ describe('weight vectors and pretty-printed members (real ZooKeeper)', () => {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
   });
+
+  test('serverset watch: a vector_ node added later drains a member (a leave line)', async () => {
+    const name = `zk2!${zk.connectString}!${PATH}`;
+    const proc = spawn(process.execPath, [BIN, 'serverset', 'watch', '--json', name], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
+    kids.push(proc);
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const events = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { event: string; member?: { name: string; weight: number } });
+    await waitFor('the initial members', () => events().length >= 2, 20000);
+    await session.create(
+      `${PATH}/vector_0000000002`,
+      Buffer.from(JSON.stringify({ vector: [{ select: 'inet=10.0.0.2:8080', weight: -1 }] })),
+    );
+    const leave = await waitFor(
+      'a leave for the drained member',
+      () => events().find((e) => e.event === 'leave' && e.member?.name === 'member_0000000001'),
+      20000,
+    );
+    assert.equal(leave.member!.weight, 1);
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  });
 });
