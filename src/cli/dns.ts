@@ -57,10 +57,6 @@ export async function runDns(flags: DnsFlags): Promise<void> {
   if (config.stateSource === 'stream' && config.zk && !flags.state) {
     warn('"stateSource": "stream" is not available with "zk" yet; polling the detected leader');
   }
-  if (Object.keys(config.zoneResolvers).length > 0)
-    warn('"zoneResolvers" is not supported yet; those zones go to "resolvers"');
-  if (!config.dnson && !config.httpon)
-    warn('both "dnson" and "httpon" are false: nothing will be served');
 
   // SIGHUP is the CLI's: it re-reads --config and asks the service to apply it (the service
   // re-reads --state itself when the config did not change).

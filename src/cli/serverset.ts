@@ -108,6 +108,7 @@ function memberJson(m: ResolvedMember) {
     serviceEndpoint: m.instance.serviceEndpoint,
     additionalEndpoints: m.instance.additionalEndpoints,
     status: m.instance.status,
+    weight: m.weight,
     ...(m.instance.shard !== undefined ? { shard: m.instance.shard } : {}),
     ...(m.instance.metadata ? { metadata: m.instance.metadata } : {}),
   };
@@ -119,7 +120,9 @@ function memberLine(m: ResolvedMember): string {
     .map(([k, e]) => `${k}=${e.host}:${e.port}`)
     .join(' ');
   const shard = m.instance.shard !== undefined ? ` shard=${m.instance.shard}` : '';
-  return `${m.name}\t${m.endpoint.host}:${m.endpoint.port}${shard}${extra ? `\t${extra}` : ''}`;
+  // Finagle weight from `vector_*` nodes; shown when a vector gives one other than 1.
+  const weight = m.weight !== 1 ? ` weight=${m.weight}` : '';
+  return `${m.name}\t${m.endpoint.host}:${m.endpoint.port}${shard}${weight}${extra ? `\t${extra}` : ''}`;
 }
 
 function sessionOptions(flags: { auth: string[] }) {

@@ -9,8 +9,9 @@ import { LOOPBACK_NETWORKS, PRIVATE_NETWORKS, parseCidr } from '../dns/acl.js';
 import { parseResolver } from '../dns/forward.js';
 import { ConfigError } from '../errors.js';
 import { scrubSecrets } from '../log.js';
-import type { IpSource, RecordsConfig } from '../records/config.js';
-import type { ServersetSourceConfig } from '../sources/serversets.js';
+import { normalizeIp } from '../model/mesos-addr.js';
+import type { RecordsConfig } from '../records/config.js';
+import { parseMasterAddress } from '../sources/master-address.js';
 
 const posInt = z.number().int().positive();
 const port = z.number().int().min(0).max(65535);
@@ -25,220 +26,300 @@ const domainName = z
       /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(s),
   );
 
-/** One field: schema, default and the "expected form" text used in error messages; `check`
- *  validates further with its own message (it receives the key as the user spelled it). */
-interface Field {
-  schema: z.ZodType;
-  def: unknown;
-  expect: string;
-  check?: (value: unknown, where: string) => void;
-}
-const f = (schema: z.ZodType, def: unknown, expect: string, check?: Field['check']): Field => ({
-  schema,
-  def,
-  expect,
-  check,
-});
-
-/** A list of CIDRs: each entry parsed, so a bad one is named with its index and the reason. */
-const networks = (def: readonly string[]): Field =>
-  f(
-    z.array(z.string()),
-    [...def],
-    'a list of networks such as ["10.0.0.0/8", "fc00::/7"]',
-    (v, where) => (v as string[]).forEach((s, i) => parseCidr(s, `${where}[${i}]`)),
+/** A domain name as Mesos-DNS's validateDomainName accepts it (labels of letters, digits and
+ *  `-` joined by single dots: no empty label, no trailing dot, no `_`), within DNS limits (labels
+ *  of at most 63 bytes, not starting or ending in `-`; at most 253 bytes). */
+function isDomainName(s: string): boolean {
+  return (
+    s.length <= 253 &&
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(s)
   );
+}
 
-/** Every key, with Mesos-DNS's spelling and default; Beacon's keys at the end. */
-const FIELDS = {
+/** Mesos-DNS's validateMasters: every entry `host:port` with a port 1-65535 (Beacon also allows
+ *  an `http://` or `https://` prefix), and no master twice (IP hosts compared in canonical form). */
+function checkMasters(masters: readonly string[], where: string): void {
+  const seen = new Map<string, string>();
+  masters.forEach((m, i) => {
+    const at = `${where}[${i}]`;
+    const a = parseMasterAddress(m, at);
+    if (!hasExplicitPort(m))
+      throw new ConfigError(
+        `${at}: "${m}" has no port (expected "host:port", e.g. "10.0.0.1:5050")`,
+      );
+    const key = `${normalizeIp(a.host) ?? a.host.toLowerCase()}|${a.port}`;
+    const prev = seen.get(key);
+    if (prev !== undefined)
+      throw new ConfigError(`${at}: "${m}" is the same master as "${prev}" (each master once)`);
+    seen.set(key, m);
+  });
+}
+
+/** True when a masters entry ends in `:PORT` (after an optional scheme and a bracketed IPv6). */
+function hasExplicitPort(m: string): boolean {
+  const rest = m
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/+$/, '');
+  if (rest.startsWith('[')) return /^\[[^\]]+\]:\d+$/.test(rest);
+  return rest.split(':').length === 2;
+}
+
+/** Mesos-DNS's validateResolvers: each an IP with an optional port 1-65535; with `unique`, no
+ *  resolver twice (IP and port compared in canonical form, port 53 when absent). */
+function checkResolvers(resolvers: readonly string[], where: string, unique: boolean): void {
+  const seen = new Map<string, string>();
+  resolvers.forEach((r, i) => {
+    let a: { host: string; port: number };
+    try {
+      a = parseResolver(r);
+    } catch {
+      throw new ConfigError(
+        `${where}[${i}]: "${r}" is not an IP address with an optional port (e.g. "8.8.8.8" or "10.0.0.2:5353")`,
+      );
+    }
+    const key = `${normalizeIp(a.host) ?? a.host}|${a.port}`;
+    const prev = seen.get(key);
+    if (unique && prev !== undefined)
+      throw new ConfigError(`${where}[${i}]: "${r}" is the same resolver as "${prev}" (each once)`);
+    seen.set(key, r);
+  });
+}
+
+/** Mesos-DNS's validateZoneResolvers: each zone a valid domain name with a non-empty list of
+ *  valid, distinct resolvers; no zone equal to the served domain, and no zone inside another zone
+ *  or the domain (or holding it): one would mask the other. */
+function checkZoneResolvers(
+  zones: Readonly<Record<string, readonly string[]>>,
+  domain: string,
+  where: string,
+): void {
+  const names = new Map<string, string>();
+  for (const [zone, list] of Object.entries(zones)) {
+    const at = `${where}."${zone}"`;
+    const z = zone.toLowerCase();
+    if (!isDomainName(z))
+      throw new ConfigError(
+        `${at}: "${zone}" is not a zone name (expected a domain name such as "corp.example", no trailing dot)`,
+      );
+    if (list.length === 0)
+      throw new ConfigError(`${at}: the resolver list is empty (expected at least one IP address)`);
+    checkResolvers(list, at, true);
+    if (z === domain)
+      throw new ConfigError(
+        `${at}: "${zone}" is the served domain ("domain": "${domain}"); its names are Beacon's own`,
+      );
+    const prev = names.get(z);
+    if (prev !== undefined) throw new ConfigError(`${at}: "${zone}" is the same zone as "${prev}"`);
+    names.set(z, zone);
+  }
+  const all: [string, string][] = [...names].map(([z, raw]) => [z, `zone "${raw}"`]);
+  all.push([domain, `the served domain "${domain}"`]);
+  for (const [a, aText] of all) {
+    for (const [b, bText] of all) {
+      if (a !== b && a.endsWith(`.${b}`))
+        throw new ConfigError(
+          `${where}: ${aText} is inside ${bText}; one would mask the other (zones must not nest)`,
+        );
+    }
+  }
+}
+
+// Every key, with Mesos-DNS's spelling: one zod schema for the whole file, so `Config` is
+// derived from it (z.output) and nothing restates it. Per key, `META` adds the default, the
+// "expected form" used in error messages and an optional further check.
+const CONFIG_SCHEMA = z.object({
   // Where state comes from (Mesos-DNS).
-  zk: f(
-    z.string().refine((s) => s === '' || s.startsWith('zk://')),
-    '',
-    'a zk:// URL such as "zk://10.0.0.1:2181/mesos", or ""',
-  ),
-  masters: f(z.array(z.string().min(1)), [], 'a list of "host:port" strings'),
-  refreshSeconds: f(posInt, 60, 'a positive integer (seconds)'),
-  stateTimeoutSeconds: f(posInt, 300, 'a positive integer (seconds)'),
-  zkDetectionTimeout: f(z.number().int().min(0), 30, 'a non-negative integer (seconds)'),
+  zk: z.string().refine((s) => s === '' || s.startsWith('zk://')),
+  masters: z.array(z.string().min(1)),
+  refreshSeconds: posInt,
+  stateTimeoutSeconds: posInt,
+  zkDetectionTimeout: z.number().int().min(0),
   // Records.
-  ttl: f(posInt, 60, 'a positive integer (seconds)'),
-  srvRecordDefaultWeight: f(port, 1, 'an integer 0-65535'),
-  domain: f(
-    domainName.refine((s) => s !== ''),
-    'mesos',
-    'a domain name such as "mesos"',
-  ),
-  IPSources: f(
-    z.array(z.enum(['netinfo', 'mesos', 'docker', 'host'])).min(1),
-    ['netinfo', 'mesos', 'host'],
-    'a non-empty list of "netinfo", "mesos", "docker", "host"',
-  ),
-  EnforceRFC952: f(z.boolean(), false, 'true or false'),
+  ttl: posInt,
+  srvRecordDefaultWeight: port,
+  domain: z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .refine((s) => s !== '' && isDomainName(s)),
+  IPSources: z.array(z.enum(['netinfo', 'mesos', 'docker', 'host'])).min(1),
+  EnforceRFC952: z.boolean(),
   // DNS server.
-  port: f(port, 53, 'a port number 0-65535'),
-  listener: f(ip, '0.0.0.0', 'an IP address'),
-  dnson: f(z.boolean(), true, 'true or false'),
-  externalon: f(z.boolean(), true, 'true or false'),
-  recurseon: f(z.boolean(), true, 'true or false'),
-  resolvers: f(
-    z.array(z.string()),
-    ['8.8.8.8'],
-    'a list of IP addresses with optional ports, e.g. ["8.8.8.8", "10.0.0.2:5353"]',
-    (v, where) =>
-      (v as string[]).forEach((r, i) => {
-        try {
-          parseResolver(r);
-        } catch {
-          throw new ConfigError(
-            `${where}[${i}]: "${r}" is not an IP address with an optional port (e.g. "8.8.8.8" or "10.0.0.2:5353")`,
-          );
-        }
-      }),
-  ),
-  zoneResolvers: f(
-    z.record(z.string(), z.array(ip)),
-    {},
-    'an object mapping a zone to a list of IP addresses',
-  ),
-  timeout: f(posInt, 5, 'a positive integer (seconds)'),
-  SOAMname: f(
-    domainName.refine((s) => s !== ''),
-    'ns1.mesos',
-    'a domain name',
-  ),
-  SOARname: f(
-    domainName.refine((s) => s !== ''),
-    'root.ns1.mesos',
-    'a domain name (the mailbox, "root.ns1.mesos")',
-  ),
-  SOARefresh: f(posInt, 60, 'a positive integer (seconds)'),
-  SOARetry: f(posInt, 600, 'a positive integer (seconds)'),
-  SOAExpire: f(posInt, 86400, 'a positive integer (seconds)'),
-  SOAMinttl: f(z.number().int().min(0), 60, 'a non-negative integer (seconds)'),
-  SetTruncateBit: f(z.boolean(), true, 'true or false'),
+  port,
+  listener: ip,
+  dnson: z.boolean(),
+  externalon: z.boolean(),
+  recurseon: z.boolean(),
+  resolvers: z.array(z.string()),
+  zoneResolvers: z.record(z.string(), z.array(z.string())),
+  timeout: posInt,
+  SOAMname: domainName.refine((s) => s !== ''),
+  SOARname: domainName.refine((s) => s !== ''),
+  SOARefresh: posInt,
+  SOARetry: posInt,
+  SOAExpire: posInt,
+  SOAMinttl: z.number().int().min(0),
+  SetTruncateBit: z.boolean(),
   // HTTP API.
-  HTTPListener: f(ip, '0.0.0.0', 'an IP address'),
-  httpport: f(port, 8123, 'a port number 0-65535'),
-  httpon: f(z.boolean(), true, 'true or false'),
-  EnumerationOn: f(z.boolean(), true, 'true or false'),
+  HTTPListener: ip,
+  httpport: port,
+  httpon: z.boolean(),
+  EnumerationOn: z.boolean(),
   // Talking to masters.
-  MesosHTTPSOn: f(z.boolean(), false, 'true or false'),
-  CACertFile: f(str, '', 'a file path or ""'),
-  CertFile: f(str, '', 'a file path or ""'),
-  KeyFile: f(str, '', 'a file path or ""'),
-  MesosAuthentication: f(z.enum(['', 'basic']), '', '"" or "basic"'),
-  MesosCredentials: f(
-    z.object({ Principal: str, Secret: str }),
-    { Principal: '', Secret: '' },
-    'an object {"Principal": "...", "Secret": "..."}',
-  ),
+  MesosHTTPSOn: z.boolean(),
+  CACertFile: str,
+  CertFile: str,
+  KeyFile: str,
+  MesosAuthentication: z.enum(['', 'basic']),
+  MesosCredentials: z.object({ Principal: str, Secret: str }),
   // Beacon's own keys.
   /** "poll" GETs /master/state every refreshSeconds; "stream" follows the v1 operator event stream. */
-  stateSource: f(z.enum(['poll', 'stream']), 'poll', '"poll" or "stream"'),
+  stateSource: z.enum(['poll', 'stream']),
   /** /healthz reports degraded when the last good state is older than this. Default 3 × refreshSeconds. */
-  maxStateAgeSeconds: f(posInt, undefined, 'a positive integer (seconds)'),
+  maxStateAgeSeconds: posInt,
   /** Largest UDP answer, whatever EDNS0 buffer a client offers. */
-  ednsMaxUdp: f(z.number().int().min(512).max(65535), 1232, 'an integer 512-65535 (bytes)'),
+  ednsMaxUdp: z.number().int().min(512).max(65535),
   /** Out-of-domain forwarding: "sequential" tries resolvers in turn (Mesos-DNS), "parallel" asks all. */
-  forwardMode: f(z.enum(['sequential', 'parallel']), 'sequential', '"sequential" or "parallel"'),
+  forwardMode: z.enum(['sequential', 'parallel']),
   /** true: HTTP API misses answer 200 with Mesos-DNS's empty entry instead of 404. */
-  compat404: f(z.boolean(), false, 'true or false'),
+  compat404: z.boolean(),
   /** Generate PTR records for task and agent IPs. */
-  ptr: f(z.boolean(), true, 'true or false'),
-  healthFilter: f(z.boolean(), true, 'true or false'),
-  healthFailOpen: f(z.boolean(), true, 'true or false'),
-  lameduckSeconds: f(z.number().min(0).max(3600), 0, 'seconds from 0 to 3600'),
+  ptr: z.boolean(),
+  /** Leave tasks whose latest health check failed out of the job-level names. */
+  healthFilter: z.boolean(),
+  /** When every task behind a name is unhealthy, answer with all of them. */
+  healthFailOpen: z.boolean(),
+  /** On SIGTERM/SIGINT: /readyz fails at once, DNS and HTTP answer this long, then exit. */
+  lameduckSeconds: z.number().min(0).max(3600),
   /** Clients whose out-of-zone queries are forwarded; others get REFUSED (not an open resolver). */
-  forwardAllowedNetworks: networks(PRIVATE_NETWORKS),
+  forwardAllowedNetworks: z.array(z.string()),
   /** UDP responses per second per client /24 (IPv4) or /56 (IPv6); 0 turns the limiter off. */
-  rrlResponsesPerSecond: f(
-    z.number().int().min(0).max(1_000_000),
-    100,
-    'an integer 0-1000000 (responses per second; 0 = off)',
-  ),
+  rrlResponsesPerSecond: z.number().int().min(0).max(1_000_000),
   /** Every Nth rate-limited UDP response is a TC=1 "slip" instead of a drop; 0 = never. */
-  rrlSlip: f(z.number().int().min(0).max(10), 2, 'an integer 0-10'),
+  rrlSlip: z.number().int().min(0).max(10),
   /** Clients never rate-limited. */
-  rrlExemptNetworks: networks(LOOPBACK_NETWORKS),
+  rrlExemptNetworks: z.array(z.string()),
   /** ServerSets to serve as records too: every ServerSet under each root, named like
    *  DiscoveryInfo records (`/aurora/role/env/job` → `job.env.role.aurora.<domain>`). */
-  serversets: f(
-    z.array(
-      z
-        .object({
-          zk: z.string().min(1),
-          root: z.string().startsWith('/'),
-          framework: z.string().optional(),
-          nameTemplate: z.string().optional(),
-          removalGraceSeconds: z.number().min(0).optional(),
-          auth: z
-            .string()
-            .regex(/^digest:[^:]+:.+$/)
-            .optional(),
-        })
-        .strict(),
-    ),
-    [],
-    'a list of {"zk": "host:port,…", "root": "/aurora"} objects (optional "framework", "nameTemplate", "removalGraceSeconds", "auth": "digest:USER:PASSWORD")',
+  serversets: z.array(
+    z
+      .object({
+        zk: z.string().min(1),
+        root: z.string().startsWith('/'),
+        framework: z.string().optional(),
+        nameTemplate: z.string().optional(),
+        removalGraceSeconds: z.number().min(0).optional(),
+        auth: z
+          .string()
+          .regex(/^digest:[^:]+:.+$/)
+          .optional(),
+      })
+      .strict(),
   ),
-} satisfies Record<string, Field>;
+});
 
-type Fields = typeof FIELDS;
-export type ConfigKey = keyof Fields;
+/** The effective configuration (Mesos-DNS key spelling), as the schema gives it. */
+export type Config = z.output<typeof CONFIG_SCHEMA>;
+export type ConfigKey = keyof Config;
 
-/** The effective configuration (Mesos-DNS key spelling). */
-export interface Config {
-  zk: string;
-  masters: string[];
-  refreshSeconds: number;
-  stateTimeoutSeconds: number;
-  zkDetectionTimeout: number;
-  ttl: number;
-  srvRecordDefaultWeight: number;
-  domain: string;
-  IPSources: IpSource[];
-  EnforceRFC952: boolean;
-  port: number;
-  listener: string;
-  dnson: boolean;
-  externalon: boolean;
-  recurseon: boolean;
-  resolvers: string[];
-  zoneResolvers: Record<string, string[]>;
-  timeout: number;
-  SOAMname: string;
-  SOARname: string;
-  SOARefresh: number;
-  SOARetry: number;
-  SOAExpire: number;
-  SOAMinttl: number;
-  SetTruncateBit: boolean;
-  HTTPListener: string;
-  httpport: number;
-  httpon: boolean;
-  EnumerationOn: boolean;
-  MesosHTTPSOn: boolean;
-  CACertFile: string;
-  CertFile: string;
-  KeyFile: string;
-  MesosAuthentication: '' | 'basic';
-  MesosCredentials: { Principal: string; Secret: string };
-  stateSource: 'poll' | 'stream';
-  maxStateAgeSeconds: number;
-  ednsMaxUdp: number;
-  forwardMode: 'sequential' | 'parallel';
-  compat404: boolean;
-  ptr: boolean;
-  healthFilter: boolean;
-  healthFailOpen: boolean;
-  lameduckSeconds: number;
-  forwardAllowedNetworks: string[];
-  rrlResponsesPerSecond: number;
-  rrlSlip: number;
-  rrlExemptNetworks: string[];
-  serversets: ServersetSourceConfig[];
+/** What a key adds to its schema: the default (undefined: computed from other keys), the
+ *  "expected form" of error messages, and a further check with its own message (it receives the
+ *  key as the user spelled it). */
+interface Meta<T> {
+  def: T | undefined;
+  expect: string;
+  check?: (value: T, where: string) => void;
 }
+
+/** A list of CIDRs: each entry parsed, so a bad one is named with its index and the reason. */
+const networks = (def: readonly string[]): Meta<string[]> => ({
+  def: [...def],
+  expect: 'a list of networks such as ["10.0.0.0/8", "fc00::/7"]',
+  check: (v, where) => v.forEach((s, i) => parseCidr(s, `${where}[${i}]`)),
+});
+
+const BOOL = 'true or false';
+const SECONDS = 'a positive integer (seconds)';
+
+const META: { [K in ConfigKey]: Meta<Config[K]> } = {
+  zk: { def: '', expect: 'a zk:// URL such as "zk://10.0.0.1:2181/mesos", or ""' },
+  masters: {
+    def: [],
+    expect: 'a list of "host:port" strings',
+    check: (v, where) => checkMasters(v, where),
+  },
+  refreshSeconds: { def: 60, expect: SECONDS },
+  stateTimeoutSeconds: { def: 300, expect: SECONDS },
+  zkDetectionTimeout: { def: 30, expect: 'a non-negative integer (seconds)' },
+  ttl: { def: 60, expect: SECONDS },
+  srvRecordDefaultWeight: { def: 1, expect: 'an integer 0-65535' },
+  domain: {
+    def: 'mesos',
+    expect:
+      'a domain name such as "mesos" (labels of letters, digits and "-", separated by single dots, no trailing dot)',
+  },
+  IPSources: {
+    def: ['netinfo', 'mesos', 'host'],
+    expect: 'a non-empty list of "netinfo", "mesos", "docker", "host"',
+  },
+  EnforceRFC952: { def: false, expect: BOOL },
+  port: { def: 53, expect: 'a port number 0-65535' },
+  listener: { def: '0.0.0.0', expect: 'an IP address' },
+  dnson: { def: true, expect: BOOL },
+  externalon: { def: true, expect: BOOL },
+  recurseon: { def: true, expect: BOOL },
+  resolvers: {
+    def: ['8.8.8.8'],
+    expect: 'a list of IP addresses with optional ports, e.g. ["8.8.8.8", "10.0.0.2:5353"]',
+    check: (v, where) => checkResolvers(v, where, false),
+  },
+  zoneResolvers: {
+    def: {},
+    expect: 'an object mapping a zone to a list of resolvers, e.g. {"corp.example": ["10.1.0.2"]}',
+  },
+  timeout: { def: 5, expect: SECONDS },
+  SOAMname: { def: 'ns1.mesos', expect: 'a domain name' },
+  SOARname: { def: 'root.ns1.mesos', expect: 'a domain name (the mailbox, "root.ns1.mesos")' },
+  SOARefresh: { def: 60, expect: SECONDS },
+  SOARetry: { def: 600, expect: SECONDS },
+  SOAExpire: { def: 86400, expect: SECONDS },
+  SOAMinttl: { def: 60, expect: 'a non-negative integer (seconds)' },
+  SetTruncateBit: { def: true, expect: BOOL },
+  HTTPListener: { def: '0.0.0.0', expect: 'an IP address' },
+  httpport: { def: 8123, expect: 'a port number 0-65535' },
+  httpon: { def: true, expect: BOOL },
+  EnumerationOn: { def: true, expect: BOOL },
+  MesosHTTPSOn: { def: false, expect: BOOL },
+  CACertFile: { def: '', expect: 'a file path or ""' },
+  CertFile: { def: '', expect: 'a file path or ""' },
+  KeyFile: { def: '', expect: 'a file path or ""' },
+  MesosAuthentication: { def: '', expect: '"" or "basic"' },
+  MesosCredentials: {
+    def: { Principal: '', Secret: '' },
+    expect: 'an object {"Principal": "...", "Secret": "..."}',
+  },
+  stateSource: { def: 'poll', expect: '"poll" or "stream"' },
+  maxStateAgeSeconds: { def: undefined, expect: SECONDS },
+  ednsMaxUdp: { def: 1232, expect: 'an integer 512-65535 (bytes)' },
+  forwardMode: { def: 'sequential', expect: '"sequential" or "parallel"' },
+  compat404: { def: false, expect: BOOL },
+  ptr: { def: true, expect: BOOL },
+  healthFilter: { def: true, expect: BOOL },
+  healthFailOpen: { def: true, expect: BOOL },
+  lameduckSeconds: { def: 0, expect: 'seconds from 0 to 3600' },
+  forwardAllowedNetworks: networks(PRIVATE_NETWORKS),
+  rrlResponsesPerSecond: {
+    def: 100,
+    expect: 'an integer 0-1000000 (responses per second; 0 = off)',
+  },
+  rrlSlip: { def: 2, expect: 'an integer 0-10' },
+  rrlExemptNetworks: networks(LOOPBACK_NETWORKS),
+  serversets: {
+    def: [],
+    expect:
+      'a list of {"zk": "host:port,…", "root": "/aurora"} objects (optional "framework", "nameTemplate", "removalGraceSeconds", "auth": "digest:USER:PASSWORD")',
+  },
+};
 
 export interface ConfigResult {
   config: Config;
@@ -246,9 +327,14 @@ export interface ConfigResult {
   warnings: string[];
 }
 
-const BY_LOWER = new Map<string, ConfigKey>(
-  Object.keys(FIELDS).map((k) => [k.toLowerCase(), k as ConfigKey]),
-);
+const KEYS: readonly ConfigKey[] = CONFIG_SCHEMA.keyof().options;
+const BY_LOWER = new Map<string, ConfigKey>(KEYS.map((k) => [k.toLowerCase(), k]));
+
+/** Runs a key's further check on its parsed value. */
+function check<K extends ConfigKey>(key: K, config: Config, where: string): void {
+  const meta: Meta<Config[K]> = META[key];
+  meta.check?.(config[key], where);
+}
 
 function show(v: unknown): string {
   let s: string | undefined;
@@ -292,23 +378,37 @@ export function parseConfig(obj: unknown, source = 'config.json'): ConfigResult 
     });
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(FIELDS) as ConfigKey[]) {
-    const field: Field = FIELDS[key];
+  for (const key of KEYS) {
+    const meta = META[key];
     const g = given.get(key);
-    if (!g || (g.value === undefined && field.def === undefined)) {
-      out[key] = structuredClone(field.def);
+    if (!g || (g.value === undefined && meta.def === undefined)) {
+      out[key] = structuredClone(meta.def);
       continue;
     }
-    const r = field.schema.safeParse(g.value);
+    const schema: z.ZodType = CONFIG_SCHEMA.shape[key];
+    const r = schema.safeParse(g.value);
     if (!r.success)
       throw new ConfigError(
-        `${source}: "${g.raw}" must be ${field.expect}, got ${show(hideSecrets(key, g.value))}`,
+        `${source}: "${g.raw}" must be ${meta.expect}, got ${show(hideSecrets(key, g.value))}`,
       );
-    field.check?.(r.data, `${source}: "${g.raw}"`);
     out[key] = r.data;
   }
-  const config = out as unknown as Config;
-  config.maxStateAgeSeconds ??= 3 * config.refreshSeconds;
+  if (out.maxStateAgeSeconds === undefined && typeof out.refreshSeconds === 'number')
+    out.maxStateAgeSeconds = 3 * out.refreshSeconds;
+  // Every value passed its own schema: the whole-file schema gives the typed Config.
+  const parsed = CONFIG_SCHEMA.safeParse(out);
+  if (!parsed.success)
+    throw new ConfigError(`${source}: invalid settings (${parsed.error.issues[0]?.message})`);
+  const config = parsed.data;
+  const where = (key: ConfigKey) => `${source}: "${given.get(key)?.raw ?? key}"`;
+  for (const key of KEYS) check(key, config, where(key));
+  // Mesos-DNS validateEnabledServices: a server that serves nothing is a mistake.
+  if (!config.dnson && !config.httpon)
+    throw new ConfigError(
+      `${where('dnson')} and ${where('httpon')} are both false: nothing would be served (set one to true)`,
+    );
+  if (config.externalon) checkResolvers(config.resolvers, where('resolvers'), true);
+  checkZoneResolvers(config.zoneResolvers, config.domain, where('zoneResolvers'));
   if (config.MesosAuthentication === 'basic' && config.MesosCredentials.Principal === '') {
     throw new ConfigError(
       `${source}: "MesosAuthentication" is "basic" but "MesosCredentials".Principal is empty`,

@@ -67,6 +67,9 @@ export interface DnsServerOptions {
   externalOn?: boolean;
   /** Upstream resolvers, `ip`, `ip:port` or `[v6]:port` (Mesos-DNS `resolvers`). Default []. */
   resolvers?: readonly string[];
+  /** Zones forwarded to their own resolvers instead of `resolvers` (Mesos-DNS `zoneResolvers`):
+   *  zone (no trailing dot) → resolvers in the same forms. The longest matching zone wins. */
+  zoneResolvers?: Readonly<Record<string, readonly string[]>>;
   /** `sequential` (in order of health, default) or `parallel` (all at once, first good answer). */
   forwardMode?: ForwardMode;
   /** Timeout of one upstream attempt, ms (Mesos-DNS `timeout` × 1000). Default 5000. */
@@ -138,6 +141,7 @@ class Server implements DnsServer {
       | 'onRateLimited'
       | 'logger'
       | 'forwardAllowedNetworks'
+      | 'zoneResolvers'
       | 'rrlResponsesPerSecond'
       | 'rrlSlip'
       | 'rrlExemptNetworks'
@@ -158,6 +162,9 @@ class Server implements DnsServer {
   private clientExempt = false;
   private readonly log: Logger;
   private forwarder: Forwarder;
+  /** `zoneResolvers`: `.zone.` suffix → its forwarder, longest suffix first. */
+  private zoneForwarders: [string, Forwarder][];
+  private zonesKey = '{}';
   private forwardsInFlight = 0;
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
@@ -177,7 +184,20 @@ class Server implements DnsServer {
       mode: this.o.forwardMode,
       timeoutMs: this.o.forwardTimeoutMs,
     });
+    this.zoneForwarders = Server.zoneForwarders(opts, this.o);
+    this.zonesKey = JSON.stringify(opts.zoneResolvers ?? {});
     if (opts.records) this.setRecords(opts.records);
+  }
+
+  /** One forwarder per `zoneResolvers` zone, longest zone first (the most specific wins). */
+  private static zoneForwarders(opts: DnsServerOptions, o: Server['o']): [string, Forwarder][] {
+    const fwdOpts = { mode: o.forwardMode, timeoutMs: o.forwardTimeoutMs };
+    return Object.entries(opts.zoneResolvers ?? {})
+      .map(([zone, rs]): [string, Forwarder] => [
+        `.${zone.toLowerCase().replace(/\.+$/, '')}.`,
+        new Forwarder(rs, fwdOpts),
+      ])
+      .sort((a, b) => b[0].length - a[0].length);
   }
 
   reconfigure(opts: DnsServerOptions): void {
@@ -190,17 +210,20 @@ class Server implements DnsServer {
     this.rrlExempt = c.rrlExempt;
     this.rrl = c.rrl;
     this.clientText = undefined; // the cached verdicts were made under the old lists
+    const zones = JSON.stringify(opts.zoneResolvers ?? {});
     if (
-      JSON.stringify([prev.resolvers, prev.forwardMode, prev.forwardTimeoutMs]) !==
-      JSON.stringify([next.resolvers, next.forwardMode, next.forwardTimeoutMs])
+      JSON.stringify([prev.resolvers, prev.forwardMode, prev.forwardTimeoutMs, this.zonesKey]) !==
+      JSON.stringify([next.resolvers, next.forwardMode, next.forwardTimeoutMs, zones])
     ) {
-      const old = this.forwarder;
+      const old = [this.forwarder, ...this.zoneForwarders.map((z) => z[1])];
       this.forwarder = new Forwarder(next.resolvers, {
         mode: next.forwardMode,
         timeoutMs: next.forwardTimeoutMs,
       });
-      // Forwards in flight on the old one get their answer first.
-      setTimeout(() => old.close(), prev.forwardTimeoutMs * 2).unref();
+      this.zoneForwarders = Server.zoneForwarders(opts, next);
+      this.zonesKey = zones;
+      // Forwards in flight on the old ones get their answer first.
+      setTimeout(() => old.forEach((f) => f.close()), prev.forwardTimeoutMs * 2).unref();
     }
     if (this.answerer && prev.answerCacheSize !== next.answerCacheSize)
       this.answerer = new Answerer(this.answerer.records, next.answerCacheSize);
@@ -400,7 +423,8 @@ class Server implements DnsServer {
         this.log.debug({ name: q.name, qtype: q.qtype, rcode: plan.rcode }, 'query');
       return out;
     }
-    if (!this.o.externalOn || this.forwarder.size === 0) return fail(RCODE.REFUSED);
+    const forwarder = this.forwarderFor(q.name);
+    if (!this.o.externalOn || forwarder.size === 0) return fail(RCODE.REFUSED);
     // Not an open resolver: recursion is for the networks we serve.
     this.see(client);
     if (!this.clientAllowed) {
@@ -410,7 +434,7 @@ class Server implements DnsServer {
     }
     if (this.forwardsInFlight >= this.o.maxForwardsInFlight) return fail(RCODE.SERVFAIL);
     this.forwardsInFlight++;
-    return this.forwarder.forward(msg, q.questionEnd, transport === 'tcp').then(
+    return forwarder.forward(msg, q.questionEnd, transport === 'tcp').then(
       (reply) => {
         this.forwardsInFlight--;
         if (!reply) return fail(RCODE.SERVFAIL);
@@ -426,6 +450,15 @@ class Server implements DnsServer {
         return fail(RCODE.SERVFAIL);
       },
     );
+  }
+
+  /** The forwarder of the longest `zoneResolvers` zone holding `name` (`a.b.` form), else the
+   *  default one. */
+  private forwarderFor(name: string): Forwarder {
+    for (const [suffix, f] of this.zoneForwarders) {
+      if (name === suffix.slice(1) || name.endsWith(suffix)) return f;
+    }
+    return this.forwarder;
   }
 
   // ---- sockets --------------------------------------------------------------------------------
@@ -539,6 +572,7 @@ class Server implements DnsServer {
 
   async close(): Promise<void> {
     this.forwarder.close();
+    for (const [, f] of this.zoneForwarders) f.close();
     const udp = this.udp;
     const tcp = this.tcp;
     this.udp = undefined;

@@ -71,6 +71,9 @@ export interface MesosFramework {
   hostname: string;
   /** Scheduler pid; absent for HTTP-API frameworks. */
   pid?: HostPort;
+  /** The addresses of `hostname` when there is no pid and the hostname is a name: looked up by
+   *  the source layer (sources/framework-hosts.ts), bounded and cached; never by records/. */
+  hostIps?: readonly string[];
   tasks: MesosTask[];
 }
 

@@ -17,10 +17,15 @@ export function emitFramework(f: MesosFramework, namer: Namer, sink: Sink): void
   const fname = namer.fw(f.name);
   if (fname === '') return;
   // Scheduler address from the pid; without one (HTTP-API frameworks) Mesos-DNS resolves the
-  // hostname. Beacon stays pure: an IP-literal hostname is used, a name is not looked up.
-  const ip = normalizeIp(f.pid ? f.pid.host : f.hostname);
-  if (ip === undefined) return;
+  // hostname (generator.go frameworkRecords + hostToIPs: every address). Records stay pure: an
+  // IP-literal hostname is used as it is, a name's addresses come in as `hostIps` (looked up by
+  // the source layer).
   const a = `${fname}${namer.tail}`;
+  const ip = normalizeIp(f.pid ? f.pid.host : f.hostname);
+  if (ip === undefined) {
+    if (!f.pid) for (const h of f.hostIps ?? []) sink.put(a, kindOf(h), h, 0);
+    return;
+  }
   sink.put(a, kindOf(ip), ip, 0);
   if (f.pid) sink.put(`_framework._tcp.${a}`, SRV, a, f.pid.port);
 }

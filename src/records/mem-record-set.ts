@@ -234,6 +234,20 @@ export class MemRecordSet implements RecordSet {
     this.bump();
   }
 
+  /** Gives every framework without a pid whose `hostname` is `hostname` these addresses (the
+   *  looked-up `hostIps`); true when any framework's records changed. */
+  setFrameworkHostIps(hostname: string, ips: readonly string[]): boolean {
+    let changed = false;
+    for (const fw of [...this.frameworks.values()]) {
+      if (fw.pid || fw.hostname.toLowerCase() !== hostname.toLowerCase()) continue;
+      const old = fw.hostIps ?? [];
+      if (old.length === ips.length && old.every((ip, i) => ip === ips[i])) continue;
+      this.applyFramework({ ...fw, hostIps: ips });
+      changed = true;
+    }
+    return changed;
+  }
+
   /** Removes a framework and all its tasks' records. */
   removeFramework(frameworkId: string): void {
     const old = this.frameworks.get(frameworkId);
@@ -325,6 +339,7 @@ export class MemRecordSet implements RecordSet {
       tasks: [],
     };
     if (f.pid) fw.pid = { host: this.own.get(f.pid.host), port: f.pid.port };
+    else if (f.hostIps && f.hostIps.length > 0) fw.hostIps = this.own.all(f.hostIps);
     return fw;
   }
 

@@ -6,6 +6,7 @@
 import type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
 import { addCounts, type RecordCounts } from './record-types.js';
 import type { ServersetRecord } from './serverset-records.js';
+import { srvWeight } from '../serverset/weights.js';
 
 interface Extra {
   a: Set<string>;
@@ -60,7 +61,8 @@ export class OverlayRecordSet implements RecordSet {
         else
           e.srv.set(`${r.value}:${r.port}`, {
             priority: 0,
-            weight: this.srvWeight,
+            // A Finagle weight scales the configured SRV weight (weight 2 → twice as much).
+            weight: srvWeight(r.weight ?? 1, this.srvWeight),
             port: r.port,
             target: r.value,
           });

@@ -4,6 +4,7 @@
 // users already know — with portmap aliases, static ports and non-Aurora announcers included.
 // Pure: members (with their hosts already resolved to IPs) in, records out.
 import type { Member } from '../serverset/watcher.js';
+import { DRAIN_WEIGHT, weightOf } from '../serverset/weights.js';
 import { taskHash } from './hash.js';
 import type { RecordTypeName } from './record-types.js';
 import { domainFrag, fitLabel, legacyLabels, MAX_LABEL, rfc1123 } from './labels.js';
@@ -24,6 +25,8 @@ export interface ServersetRecord {
   /** An IP for A/AAAA; the target FQDN for SRV. */
   value: string;
   port: number;
+  /** SRV: the endpoint's Finagle weight (`vector_*` nodes), 1 when unweighted. */
+  weight?: number;
 }
 
 /** The service name labels for a ServerSet path, or undefined when it cannot be a DNS name. */
@@ -45,7 +48,8 @@ export function serversetServiceName(path: string, naming: ServersetNaming): str
 /**
  * Records of one ServerSet: `<name>.<fw>.<D>` A/AAAA (each member's service host),
  * `_<name>._tcp.<fw>.<D>` SRV (every port of every member), `_<endpoint>._<name>._tcp.<fw>.<D>`
- * SRV (each named endpoint, aliases included). SRV targets are per member:
+ * SRV (each named endpoint, aliases included), each SRV with the endpoint's Finagle weight; an
+ * endpoint of weight -1 (drained) gets no SRV record. SRV targets are per member:
  * `<name>-<hash of the member path>-ss.<fw>.<D>` with the member's address.
  * `ips(host)` gives the addresses of a host (an IP literal gives itself).
  */
@@ -86,10 +90,23 @@ export function serversetRecords(
     const endpoints = [['', serviceEndpoint] as const, ...Object.entries(additionalEndpoints)];
     for (const [endpoint, e] of endpoints) {
       if (ips(e.host).length === 0) continue;
+      const weight = weightOf(m.vectors, {
+        member: m.name,
+        host: e.host,
+        port: e.port,
+        shard: m.instance.shard,
+      });
+      if (weight === DRAIN_WEIGHT) continue;
       const t = target(e.host);
       if (!ports.has(`${t}:${e.port}`)) {
         ports.add(`${t}:${e.port}`);
-        out.push({ name: `${srvName}._tcp.${suffix}`, type: 'SRV', value: t, port: e.port });
+        out.push({
+          name: `${srvName}._tcp.${suffix}`,
+          type: 'SRV',
+          value: t,
+          port: e.port,
+          weight,
+        });
       }
       const label = endpoint && rfc1123(endpoint);
       if (label) {
@@ -99,6 +116,7 @@ export function serversetRecords(
           type: 'SRV',
           value: t,
           port: e.port,
+          weight,
         });
       }
     }

@@ -26,7 +26,7 @@ export interface Sink {
 
 /** Everything one task's records depend on, kept per task so removal regenerates the same set.
  *  Compact on purpose (a 100,000-task set keeps 100,000 of them): ids are the agent's and
- *  framework's own strings, and only the reduced IP candidates of the task's status are kept. */
+ *  framework's own strings, and only the IPs of the first populated sources are kept. */
 export interface TaskSpec {
   /** Identity in a record set: framework and task id (model/mesos-events.ts taskKey). */
   key: string;
@@ -37,9 +37,10 @@ export interface TaskSpec {
   agentId: string;
   /** The agent's IPs (shared with the agent entry): the `host` IP source and `.slave` records. */
   agentIps: readonly string[];
-  /** First IPv4/IPv6 of the IP sources before `host` in IPSources (all of them without `host`). */
+  /** The IPs of the first populated IP source before `host` in IPSources (all of them without
+   *  `host`). */
   ipsBefore: readonly string[];
-  /** First IPv4/IPv6 of the IP sources after `host`. */
+  /** The IPs of the first populated IP source after `host`. */
   ipsAfter: readonly string[];
   ports: readonly number[];
   /** Set when the task's latest health check failed: its job-level records are withheld. */
@@ -85,24 +86,23 @@ function labelValues(s: MesosStatus | undefined, key: string): string[] {
   return out;
 }
 
-// The first IPv4 and first IPv6 of lists of candidates, in order (Mesos-DNS ipsTo4And6).
-function first4And6(lists: readonly (readonly string[])[], normalize: boolean): string[] {
-  let v4: string | undefined;
-  let v6: string | undefined;
+// Every address of the first IP source that yields any, in the order that source lists them,
+// normalised and without repeats (the maintained Mesos-DNS: `Task.IPs` returns "only the IPs from
+// the first populated source", and the generator names each of them, A or AAAA by family).
+function firstPopulated(lists: readonly (readonly string[])[], normalize: boolean): string[] {
   for (const cands of lists) {
+    const out: string[] = [];
     for (const c of cands) {
       const ip = normalize ? normalizeIp(c) : c;
-      if (ip === undefined) continue;
-      if (ip.includes(':')) v6 ??= ip;
-      else v4 ??= ip;
+      if (ip !== undefined && !out.includes(ip)) out.push(ip);
     }
-    if (v4 !== undefined && v6 !== undefined) break;
+    if (out.length > 0) return out;
   }
-  if (v4 !== undefined) return v6 !== undefined ? [v4, v6] : [v4];
-  return v6 !== undefined ? [v6] : [];
+  return [];
 }
 
-/** Candidate IPs of the task's own sources, split around `host`, each reduced to ≤1 v4 + ≤1 v6. */
+/** The IPs of the task's own sources: of the first populated source before `host` in IPSources,
+ *  and of the first populated one after it. */
 function ownIps(
   running: MesosStatus | undefined,
   sources: RecordsConfig['ipSources'],
@@ -119,13 +119,14 @@ function ownIps(
           : labelValues(running, src === 'mesos' ? MESOS_IP_LABEL : DOCKER_IP_LABEL),
       );
   }
-  return [first4And6(before, true), first4And6(after, true)];
+  return [firstPopulated(before, true), firstPopulated(after, true)];
 }
 
-/** Task IPs the way Mesos-DNS computes them: the candidates of every configured source, in
- *  source order, reduced to the first IPv4 and the first IPv6 (Task.IPs + ipsTo4And6). */
-export function specIps(t: TaskSpec, usesHost: boolean): string[] {
-  return first4And6(usesHost ? [t.ipsBefore, t.agentIps, t.ipsAfter] : [t.ipsBefore], false);
+/** Task IPs the way Mesos-DNS computes them: every address of the first configured source that
+ *  yields any (Task.IPs), `host` being the agent's IPs. */
+export function specIps(t: TaskSpec, usesHost: boolean): readonly string[] {
+  if (t.ipsBefore.length > 0 || !usesHost) return t.ipsBefore;
+  return t.agentIps.length > 0 ? t.agentIps : t.ipsAfter;
 }
 
 /** True when Mesos-DNS would give the task records: TASK_RUNNING on a known agent. */

@@ -1,5 +1,5 @@
-// The one entry point readers and writers use for member data: picks JSON or Thrift from the first
-// bytes as the commons Java reader does, and never throws for bad bytes (readers skip and count).
+// The one entry point readers and writers use for member data: picks JSON (any JSON object) or
+// Thrift from the first bytes, and never throws for bad bytes (readers skip and count).
 import { isAlive } from '../model/service-instance.js';
 import { looksLikeJson, tryDecodeJson } from './json.js';
 import { TType, tryDecodeThrift } from './thrift.js';
@@ -17,9 +17,10 @@ function preview(buf: Uint8Array): string {
 }
 
 /**
- * Decodes one member node's data. `{"` → JSON, 0x0C (a Thrift struct's first field) → Thrift,
- * anything else is refused — including JSON behind a BOM or whitespace, which the Java reader
- * would send to its Thrift decoder and fail on. The result is `ok: false` with a reason for
+ * Decodes one member node's data. A JSON object (`{` after optional JSON whitespace, so
+ * pretty-printed members too, as the Python commons reader and Finagle's zk2 resolver read them)
+ * → JSON; 0x0C (a Thrift struct's first field) → Thrift; anything else, a byte-order mark
+ * included, is refused. The result is `ok: false` with a reason for
  * anything unusable; an instance that decodes may still be non-ALIVE (check `isAlive`).
  */
 export function decodeMember(buf: Uint8Array): DecodeResult {
@@ -29,7 +30,7 @@ export function decodeMember(buf: Uint8Array): DecodeResult {
     if (buf[0] === TType.STRUCT) return tryDecodeThrift(buf);
     return {
       ok: false,
-      reason: `member data is neither JSON (starting {") nor Thrift (starting 0c): ${preview(buf)}`,
+      reason: `member data is neither a JSON object (starting {) nor Thrift (starting 0c): ${preview(buf)}`,
     };
   } catch (e) {
     // Last line of defence: the decoders only throw DecodeError internally and turn it into a

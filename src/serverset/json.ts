@@ -1,5 +1,7 @@
 // The JSON member encoding (spec/serverset.md): the one Beacon writes and every reader understands.
-// Compact, UTF-8, starting with exactly `{"` — the Java reader picks its codec from those bytes.
+// Written compact, UTF-8, starting with exactly `{"` — the Java reader picks its codec from those
+// bytes. Read leniently: any JSON object (whitespace around and inside it), as the Python commons
+// reader and Finagle's zk2 resolver read it.
 import { DecodeError } from '../errors.js';
 import type { Endpoint, ServiceInstance } from '../model/service-instance.js';
 import { assertWritable, toServiceInstance, type DecodeResult } from './validate.js';
@@ -34,18 +36,25 @@ export function encodeJson(instance: ServiceInstance): Buffer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** True when the bytes start with `{"`, the test the Java reader uses to pick JSON. */
+// JSON's insignificant whitespace (RFC 8259): space, tab, LF, CR. None of them is 0x0C, the first
+// byte of a Thrift member, so the choice of codec stays unambiguous.
+function isJsonSpace(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
+
+/** True when the first byte after any JSON whitespace is `{`: a JSON object, compact (`{"`, what
+ *  the Java reader requires) or pretty-printed (what the Python and Finagle readers accept too).
+ *  A byte-order mark is not whitespace: such data is refused. */
 export function looksLikeJson(buf: Uint8Array): boolean {
-  return buf.length >= 2 && buf[0] === 0x7b && buf[1] === 0x22;
+  let i = 0;
+  while (i < buf.length && isJsonSpace(buf[i])) i++;
+  return buf[i] === 0x7b;
 }
 
 /** Reads a JSON member; never throws for bad bytes. */
 export function tryDecodeJson(buf: Uint8Array): DecodeResult {
   if (!looksLikeJson(buf)) {
-    return {
-      ok: false,
-      reason: 'JSON member must start with {" (compact JSON, no BOM or whitespace)',
-    };
+    return { ok: false, reason: 'JSON member must be a JSON object (starting with {)' };
   }
   let text: string;
   try {

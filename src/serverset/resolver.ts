@@ -87,8 +87,12 @@ export class ServersetResolver extends EventEmitter<ResolverEvents> {
 
   private publish(): void {
     const next = new Map(this.members().map((m) => [`${m.ensemble}!${m.name}`, m]));
-    const joined = [...next].filter(([k]) => !this.last.has(k)).map(([, m]) => m);
-    const left = [...this.last].filter(([k]) => !next.has(k)).map(([, m]) => m);
+    // A member whose weight changed (a `vector_*` node came or went) leaves and joins again.
+    const same = (k: string, m: ResolvedMember) => this.last.get(k)?.weight === m.weight;
+    const joined = [...next].filter(([k, m]) => !same(k, m)).map(([, m]) => m);
+    const left = [...this.last]
+      .filter(([k, m]) => next.get(k)?.weight !== m.weight)
+      .map(([, m]) => m);
     this.last = next;
     if (joined.length || left.length) this.emit('change', [...next.values()], joined, left);
   }

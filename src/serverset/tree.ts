@@ -98,7 +98,8 @@ export class ServersetTree extends EventEmitter<TreeEvents> {
     const hasMembers = children.some((c) => c.startsWith('member_'));
     if (hasMembers && !this.sets.has(path)) await this.watchSet(path);
     if (depth >= this.maxDepth) return;
-    const sub = children.filter((c) => !c.startsWith('member_'));
+    // Members and Finagle weight vectors (`vector_*`, read by the set's watcher) are leaves.
+    const sub = children.filter((c) => !c.startsWith('member_') && !c.startsWith('vector_'));
     await Promise.all(
       sub.map((c) => {
         const p = joinPath(path, c);

@@ -1,6 +1,7 @@
 // The ServerSet watcher/resolver, with Finagle zk2's rules: a child watch on the ServerSet path,
 // each `member_*` node read once (members are immutable), poison members skipped and counted,
-// only ALIVE members kept, endpoint-by-name and shard selection. The last known set is kept (and
+// only ALIVE members kept, endpoint-by-name and shard selection, and Finagle's weight vectors
+// (`vector_*` nodes: each member's weight; weight -1 drains it). The last known set is kept (and
 // marked stale) while ZooKeeper is unreachable — never an empty set because the connection was
 // lost — and a full resync follows every reconnect and session renewal.
 import { EventEmitter } from 'node:events';
@@ -10,6 +11,7 @@ import type { Endpoint, ServiceInstance } from '../model/service-instance.js';
 import { joinPath, normalizePath } from '../zk/paths.js';
 import type { Coordination } from '../zk/types.js';
 import { decodeMember } from './codec.js';
+import { DRAIN_WEIGHT, parseWeightVector, weightOf, type WeightVector } from './weights.js';
 
 export interface Member {
   /** Node name, e.g. `member_0000000007`. */
@@ -17,6 +19,11 @@ export interface Member {
   instance: ServiceInstance;
   /** The selected endpoint: `serviceEndpoint`, or `additionalEndpoints[endpoint]`. */
   endpoint: Endpoint;
+  /** The selected endpoint's Finagle weight (1 without `vector_*` nodes); never -1 (drained
+   *  members are left out). */
+  weight: number;
+  /** The ServerSet's weight vectors (shared by its members), for the weights of other endpoints. */
+  vectors: readonly WeightVector[];
 }
 
 export interface MemberSetChange {
@@ -73,6 +80,9 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
   private firstSync: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   /** Decoded member data by node name (members are immutable, so each is read once). */
   private readonly cache = new Map<string, Read>();
+  /** Parsed `vector_*` nodes by name (undefined: unusable, skipped). */
+  private readonly vectorCache = new Map<string, WeightVector | undefined>();
+  private lastVectors: string[] = [];
   private current = new Map<string, Member>();
   private _stale = true;
   private synced = false;
@@ -215,8 +225,17 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
       const seq = Number(n.slice(7));
       if (Number.isSafeInteger(seq) && seq > this.maxSeq) this.maxSeq = seq;
     }
+    const vectorNames = children.filter((c) => c.startsWith('vector_')).sort();
     const present = new Set(names);
     for (const name of this.cache.keys()) if (!present.has(name)) this.cache.delete(name);
+    for (const name of this.vectorCache.keys())
+      if (!vectorNames.includes(name)) this.vectorCache.delete(name);
+    for (const name of vectorNames) {
+      if (this.vectorCache.has(name)) continue;
+      const v = await this.readVector(name);
+      if (v !== 'gone') this.vectorCache.set(name, v);
+    }
+    this.lastVectors = vectorNames;
     if (speculative && guess !== undefined && present.has(guess)) {
       const r = await speculative;
       if (r && 'ok' in r && r.ok) {
@@ -259,7 +278,30 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     }
   }
 
-  private select(name: string, instance: ServiceInstance): Member | undefined {
+  /** A weight vector node's data, parsed; an unusable one is skipped (counted, reported). */
+  private async readVector(name: string): Promise<WeightVector | undefined | 'gone'> {
+    this.stats.reads++;
+    try {
+      const { data } = await this.session.getData(joinPath(this.path, name));
+      const v = parseWeightVector(data);
+      if (!v) {
+        const reason = 'weight vector is not a JSON object';
+        this.stats.skipped++;
+        log.warn({ path: this.path, node: name, reason }, 'skipping weight vector');
+        this.emit('skipped', name, reason);
+      }
+      return v;
+    } catch (e) {
+      if (e instanceof ZkError && e.reason === 'noNode') return 'gone';
+      throw e;
+    }
+  }
+
+  private select(
+    name: string,
+    instance: ServiceInstance,
+    vectors: readonly WeightVector[],
+  ): Member | undefined {
     if (instance.status !== 'ALIVE') return undefined;
     if (this.shard !== undefined && instance.shard !== this.shard) return undefined;
     const endpoint =
@@ -267,16 +309,28 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
         ? instance.serviceEndpoint
         : instance.additionalEndpoints[this.endpoint];
     if (!endpoint) return undefined;
-    return { name, instance, endpoint };
+    const weight = weightOf(vectors, {
+      member: name,
+      host: endpoint.host,
+      port: endpoint.port,
+      shard: instance.shard,
+    });
+    if (weight === DRAIN_WEIGHT) return undefined;
+    return { name, instance, endpoint, weight, vectors };
   }
 
   private publish(names: string[]): void {
     this.lastNames = names;
+    const vectors: WeightVector[] = [];
+    for (const n of this.lastVectors) {
+      const v = this.vectorCache.get(n);
+      if (v) vectors.push(v);
+    }
     const fresh = new Map<string, Member>();
     for (const name of names) {
       const r = this.cache.get(name);
       if (!r || !('ok' in r) || !r.ok) continue;
-      const m = this.select(name, r.instance);
+      const m = this.select(name, r.instance, vectors);
       if (m) fresh.set(name, m);
     }
     const next = new Map(fresh);
@@ -298,7 +352,7 @@ export class ServersetWatcher extends EventEmitter<WatcherEvents> {
     const newKeys = new Set([...next.values()].map(identity));
     const joined = [...next.values()].filter((m) => !oldKeys.has(identity(m)));
     const left = [...this.current.values()].filter((m) => !newKeys.has(identity(m)));
-    const replaced = [...next.keys()].some((k) => !this.current.has(k));
+    const replaced = [...next].some(([k, m]) => this.current.get(k)?.weight !== m.weight);
     const first = !this.synced;
     this.current = next;
     this.synced = true;

@@ -16,6 +16,7 @@ import type { MesosState } from '../model/mesos-state.js';
 import type { RecordChange } from '../records/changes.js';
 import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
+import { FrameworkHosts } from '../sources/framework-hosts.js';
 import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
 import { makeStateSource, type SourceChoice } from './make-source.js';
@@ -121,6 +122,7 @@ function dnsOptions(c: Config, metrics: ServiceMetrics): DnsServerOptions {
     recurse: c.recurseon,
     externalOn: c.externalon,
     resolvers: c.resolvers,
+    zoneResolvers: c.zoneResolvers,
     forwardMode: c.forwardMode,
     forwardTimeoutMs: c.timeout * 1000,
     ednsMaxUdp: c.ednsMaxUdp,
@@ -146,6 +148,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** True from the moment shutdown begins (/readyz fails while DNS keeps answering). */
   private draining = false;
   private reloading: Promise<ReloadResult> | undefined;
+  /** Addresses of frameworks without a pid, looked up off the query path (sources/framework-hosts). */
+  private readonly frameworkHosts = new FrameworkHosts();
 
   private constructor(opts: DnsServiceOptions) {
     super();
@@ -160,6 +164,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       },
       { processMetrics: opts.processMetrics },
     );
+    this.frameworkHosts.on('resolved', (host, ips) => {
+      if (this.gen.store.state?.setFrameworkHostIps(host, ips)) this.published();
+    });
   }
 
   /** The config in force (the last one a reload applied). */
@@ -412,6 +419,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     if (this.closed) return;
     this.closed = true;
     this.draining = true;
+    this.frameworkHosts.close();
     // Stop the sources first so no new record set arrives while the servers shut down.
     await this.closeGeneration(this.gen);
     await Promise.all([this.http?.close(), this.dns?.close()]);
@@ -420,6 +428,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private loadState(g: Generation, snap: StateSnapshot<MesosState>): void {
     let rs: MemRecordSet;
     try {
+      this.frameworkHosts.annotate(snap.state);
       rs = g.store.loadState(snap.state, snap.fetchedAt);
     } catch (e) {
       const failure = {
@@ -470,6 +479,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private onChange(g: Generation, change: RecordChange, meta: ChangeMeta): void {
     if (this.closed) return;
     try {
+      if (change.type === 'framework') this.frameworkHosts.annotateFramework(change.framework);
       g.store.apply(change);
     } catch (e) {
       // The set may be inconsistent now: count it, and let the next snapshot (resubscription or

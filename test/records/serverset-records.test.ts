@@ -9,6 +9,8 @@ const naming = { root: '/aurora', framework: 'aurora' };
 const member = (port: number): Member => ({
   name: 'member_0000000001',
   endpoint: { host: '10.0.0.1', port },
+  weight: 1,
+  vectors: [],
   instance: {
     serviceEndpoint: { host: '10.0.0.1', port },
     additionalEndpoints: { http: { host: '10.0.0.1', port } },

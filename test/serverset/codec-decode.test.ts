@@ -2,7 +2,13 @@
 // must give `ok: false` (or a non-ALIVE instance) and never throw.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJson, decodeMember, encodeThrift, isAlive } from '../../src/serverset/codec.js';
+import {
+  decodeJson,
+  decodeMember,
+  encodeJson,
+  encodeThrift,
+  isAlive,
+} from '../../src/serverset/codec.js';
 import { DecodeError } from '../../src/errors.js';
 
 const ok = (text: string) => {
@@ -20,10 +26,10 @@ const bad = (buf: Uint8Array, mention: string) => {
 test('poison members are refused with a reason', () => {
   const cases: [string | Buffer, string][] = [
     [Buffer.alloc(0), 'empty'],
-    ['garbage', 'neither JSON'],
-    ['\ufeff{"serviceEndpoint":{"host":"h","port":1}}', 'neither JSON'],
-    [' {"serviceEndpoint":{"host":"h","port":1}}', 'neither JSON'],
-    ['{\n  "serviceEndpoint": {"host":"h","port":1}}', 'neither JSON'],
+    ['garbage', 'neither a JSON object'],
+    ['\ufeff{"serviceEndpoint":{"host":"h","port":1}}', 'neither a JSON object'],
+    [' \n\t', 'neither a JSON object'],
+    ['[{"serviceEndpoint":{"host":"h","port":1}}]', 'neither a JSON object'],
     ['{"serviceEndpoint":{"host":"h","port":1}', 'does not parse'],
     ['{"', 'does not parse'],
     [Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), 'UTF-8'],
@@ -44,6 +50,35 @@ test('poison members are refused with a reason', () => {
   for (const [input, mention] of cases) {
     bad(typeof input === 'string' ? Buffer.from(input, 'utf8') : input, mention);
   }
+});
+
+// The Python commons reader (json.loads) and Finagle's zk2 resolver (Jackson, serverset2
+// EntryTest's exampleJson has spaces after every colon and comma) read any JSON object; only the
+// Java commons reader requires the first two bytes to be `{"`. Pretty-printed members are read.
+test('pretty-printed and whitespace-led JSON members are read (Python reader, Finagle zk2)', () => {
+  const pretty = [
+    '{',
+    '  "serviceEndpoint": {"host": "10.0.0.3", "port": 31781},',
+    '  "additionalEndpoints": {',
+    '    "aurora": {"host": "10.0.0.1", "port": 31781},',
+    '    "http": {"host": "10.0.0.2", "port": 31781}',
+    '  },',
+    '  "status": "ALIVE",',
+    '  "shard": 0',
+    '}',
+  ].join('\n');
+  for (const text of [pretty, `\r\n\t ${pretty}\n`, pretty.replace(/\n/g, '\r\n')]) {
+    const r = ok(text);
+    assert.equal(r.instance.serviceEndpoint.host, '10.0.0.3');
+    assert.equal(r.instance.serviceEndpoint.port, 31781);
+    assert.deepEqual(Object.keys(r.instance.additionalEndpoints).sort(), ['aurora', 'http']);
+    assert.equal(r.instance.shard, 0);
+    assert.equal(isAlive(r.instance), true);
+  }
+  // What Beacon writes stays compact: exactly `{"` first.
+  const written = encodeJson(ok(pretty).instance);
+  assert.equal(written.subarray(0, 2).toString('latin1'), '{"');
+  assert.ok(!/\s/.test(written.toString('utf8')));
 });
 
 test('trailing data after the JSON object is refused', () => {

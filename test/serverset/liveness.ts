@@ -141,8 +141,9 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       await s.mkdirp(path);
       const poison = [
         Buffer.from('garbage'),
+        // A byte-order mark is not JSON whitespace (whitespace-led JSON is read; see codec tests).
         Buffer.from(
-          ' {"serviceEndpoint":{"host":"a","port":1},"additionalEndpoints":{},"status":"ALIVE"}',
+          '\ufeff{"serviceEndpoint":{"host":"a","port":1},"additionalEndpoints":{},"status":"ALIVE"}',
         ),
         Buffer.from('{"serviceEndpoint":{"host":"a"},"additionalEndpoints":{},"status":"ALIVE"}'),
         Buffer.from('{"serviceEndpoint":'),
