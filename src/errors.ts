@@ -19,6 +19,7 @@ export const ErrorCodes = {
   JOB: 'BEACON_E_JOB',
   CHILD: 'BEACON_E_CHILD',
   UNAUTHORIZED: 'BEACON_E_UNAUTHORIZED',
+  NO_MEMBERS: 'BEACON_E_NO_MEMBERS',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -155,6 +156,13 @@ export class ChildError extends BeaconError {
 export class UnauthorizedError extends BeaconError {
   constructor(message: string) {
     super(ErrorCodes.UNAUTHORIZED, message);
+  }
+}
+
+/** A client request found no ServerSet member to send to within its timeout. */
+export class NoMembersError extends BeaconError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.NO_MEMBERS, message, options);
   }
 }
 
