@@ -217,14 +217,15 @@ export class LogicalRequest {
     if (this.waiting || !this.attempt) {
       const why = this.ctx.membership.lastError;
       const members = this.ctx.membership.members().length;
+      const m = this.ctx.membership;
+      const detail = !m.synced
+        ? `the ServerSet has not been read from ZooKeeper yet${why ? `: ${why.message}` : ''}`
+        : members
+          ? 'every member is leaving'
+          : 'the ServerSet has no ALIVE members; check that the service is announced';
       this.terminate(
         new NoMembersError(
-          `no member of ServerSet ${this.ctx.label} to send to within ${ms} ms ` +
-            (why
-              ? `(ZooKeeper: ${why.message})`
-              : members
-                ? '(every member was left)'
-                : '(the ServerSet has no ALIVE members; check that the service is announced)'),
+          `no member of ServerSet ${this.ctx.label} to send to within ${ms} ms (${detail})`,
           why ? { cause: why } : undefined,
         ),
       );
