@@ -88,6 +88,8 @@ export class LogicalRequest {
   /** Headers were passed on: from here on nothing is retried. */
   responded = false;
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastError: Error | undefined;
   private waiting = false;
   /** A stream body is sent through a wrapper that notes whether any attempt started reading. */
   private readonly streamBody: AsyncIterable<unknown> | undefined;
@@ -169,10 +171,17 @@ export class LogicalRequest {
   attemptFailed(attempt: Attempt, err: Error): void {
     if (this.done || attempt !== this.attempt) return;
     this.attempt = undefined;
+    this.lastError = err;
     if (!this.responded && this.mayRetry(attempt, err)) {
       if (this.ctx.budget.tryWithdraw()) {
         this.ctx.metrics.retry();
-        this.next();
+        if (this.freshMemberLeft()) this.next();
+        else {
+          // Only members this request already failed on are left (one member restarting, all
+          // dead): back off a little instead of spinning through the attempts in a millisecond.
+          const ms = Math.min(1000, 25 * 2 ** Math.min(this.attempts, 6)) * (0.5 + Math.random() / 2);
+          this.retryTimer = setTimeout(this.onMembers, ms);
+        }
         return;
       }
       this.ctx.metrics.budgetExhausted();
@@ -180,6 +189,12 @@ export class LogicalRequest {
     this.finish();
     this.ctx.metrics.failure();
     this.handler.onError?.(err);
+  }
+
+  private freshMemberLeft(): boolean {
+    return this.ctx.membership
+      .members()
+      .some((m) => !m.draining && !this.tried.has(m) && m.accrual.available());
   }
 
   private mayRetry(attempt: Attempt, err: Error): boolean {
@@ -199,6 +214,7 @@ export class LogicalRequest {
   private finish(): void {
     this.done = true;
     clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     if (this.waiting) this.ctx.membership.off('change', this.onMembers);
   }
 
@@ -214,7 +230,7 @@ export class LogicalRequest {
   private expire(): void {
     if (this.done) return;
     const ms = this.ctx.options.requestTimeoutMs;
-    if (this.waiting || !this.attempt) {
+    if (this.waiting) {
       const why = this.ctx.membership.lastError;
       const members = this.ctx.membership.members().length;
       const m = this.ctx.membership;
@@ -231,11 +247,12 @@ export class LogicalRequest {
       );
       return;
     }
-    this.terminate(
-      new TimeoutError(
-        `request to ServerSet ${this.ctx.label} did not complete within ${ms} ms (requestTimeoutMs, retries included)`,
-      ),
+    const last = this.lastError ? `; last attempt: ${this.lastError.message}` : '';
+    const err = new TimeoutError(
+      `request to ServerSet ${this.ctx.label} did not complete within ${ms} ms (requestTimeoutMs, retries included)${last}`,
     );
+    if (this.lastError) Object.defineProperty(err, 'cause', { value: this.lastError });
+    this.terminate(err);
   }
 
   /** Ends the request now with `err` (deadline, caller's abort); the attempt in flight, if any,
