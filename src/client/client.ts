@@ -116,6 +116,9 @@ export class BeaconClient {
  *  `zk2!HOSTS[#HOSTS…]!/path[!endpoint]` or `/$/com.twitter.serverset/HOSTS/path[:endpoint][#shard]`.
  *  Throws NameError for a bad name and ConfigError for a bad option; never for an unreachable
  *  ZooKeeper (requests wait for members up to their timeout instead). */
-export function createClient(name: string | ServersetName, options: ClientOptions = {}): BeaconClient {
+export function createClient(
+  name: string | ServersetName,
+  options: ClientOptions = {},
+): BeaconClient {
   return new BeaconClient(name, options);
 }

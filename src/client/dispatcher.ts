@@ -87,7 +87,10 @@ export class ServersetDispatcher extends Dispatcher {
     super();
   }
 
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  override dispatch(
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): boolean {
     const h: LegacyHandler =
       typeof handler.onRequestStart === 'function'
         ? toLegacy(handler as NewHandler)
@@ -128,10 +131,7 @@ export class ServersetDispatcher extends Dispatcher {
   override destroy(err: Error | null): Promise<void>;
   override destroy(callback: () => void): void;
   override destroy(err: Error | null, callback: () => void): void;
-  override destroy(
-    a?: Error | null | (() => void),
-    b?: () => void,
-  ): Promise<void> | void {
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
     const callback = typeof a === 'function' ? a : b;
     return callback ? this.close(callback) : this.close();
   }

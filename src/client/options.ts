@@ -72,7 +72,9 @@ export function resolveOptions(o: ClientOptions = {}): ResolvedOptions {
   }
   const scheme = o.scheme ?? 'http';
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new ConfigError(`createClient option scheme: ${JSON.stringify(scheme)} is not http or https`);
+    throw new ConfigError(
+      `createClient option scheme: ${JSON.stringify(scheme)} is not http or https`,
+    );
   }
   const auth = o.auth === undefined ? [] : Array.isArray(o.auth) ? o.auth : [o.auth];
   return {
@@ -96,9 +98,7 @@ export function resolveOptions(o: ClientOptions = {}): ResolvedOptions {
     decayMs: num('decayMs', o.decayMs, 10000, 1),
     auth,
     scheme,
-    connectionsPerMember: Math.round(
-      num('connectionsPerMember', o.connectionsPerMember, 64, 1),
-    ),
+    connectionsPerMember: Math.round(num('connectionsPerMember', o.connectionsPerMember, 64, 1)),
     connectTimeoutMs: num('connectTimeoutMs', o.connectTimeoutMs, 1000, 1),
     zkConnectTimeoutMs: num('zkConnectTimeoutMs', o.zkConnectTimeoutMs, 15000, 1),
     zkSessionTimeoutMs: num('zkSessionTimeoutMs', o.zkSessionTimeoutMs, 10000, 1),

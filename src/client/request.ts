@@ -60,7 +60,12 @@ const MEMBER_FAILURES = new Set([
 ]);
 /** The member's pool was closed under the attempt (the member left): retry, but no blame. */
 const POOL_GONE = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUTS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function errorCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; errors?: unknown[] } | null;
@@ -103,7 +108,9 @@ export class LogicalRequest {
   ) {
     const method = String(opts.method).toUpperCase();
     this.idempotent = IDEMPOTENT.has(method) || (opts.idempotent === true && method !== 'POST');
-    this.streamBody = reusable(opts.body) ? undefined : (opts.body as unknown as AsyncIterable<unknown>);
+    this.streamBody = reusable(opts.body)
+      ? undefined
+      : (opts.body as unknown as AsyncIterable<unknown>);
   }
 
   start(): void {
@@ -140,9 +147,11 @@ export class LogicalRequest {
   private body(): Body {
     if (!this.streamBody) return this.opts.body;
     const source = this.streamBody;
-    const self = this;
+    const touched = () => {
+      this.bodyTouched = true;
+    };
     return (async function* () {
-      self.bodyTouched = true;
+      touched();
       yield* source;
     })() as unknown as Body;
   }
@@ -179,7 +188,8 @@ export class LogicalRequest {
         else {
           // Only members this request already failed on are left (one member restarting, all
           // dead): back off a little instead of spinning through the attempts in a millisecond.
-          const ms = Math.min(1000, 25 * 2 ** Math.min(this.attempts, 6)) * (0.5 + Math.random() / 2);
+          const ms =
+            Math.min(1000, 25 * 2 ** Math.min(this.attempts, 6)) * (0.5 + Math.random() / 2);
           this.retryTimer = setTimeout(this.onMembers, ms);
         }
         return;

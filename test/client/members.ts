@@ -154,7 +154,10 @@ export async function waitForMembers(
   await waitFor(
     `client to know members ${want.join(',')}`,
     () => {
-      const have = client.members().map((m) => m.port).sort();
+      const have = client
+        .members()
+        .map((m) => m.port)
+        .sort();
       return have.length === want.length && have.every((p, i) => p === want[i]);
     },
     timeoutMs,

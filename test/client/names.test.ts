@@ -85,7 +85,10 @@ describe('client name forms (real ZooKeeper, sidecar-announced members with shar
           : undefined,
       );
       const ports = new Set(
-        members.flatMap((m) => m.hits).filter((h) => h.path === marker).map((h) => h.port),
+        members
+          .flatMap((m) => m.hits)
+          .filter((h) => h.path === marker)
+          .map((h) => h.port),
       );
       assert.deepEqual([...ports].sort(), want);
       await client.close();
