@@ -107,7 +107,8 @@ export class LogicalRequest {
     readonly handler: LegacyHandler,
   ) {
     const method = String(opts.method).toUpperCase();
-    this.idempotent = IDEMPOTENT.has(method) || (opts.idempotent === true && method !== 'POST');
+    // undici's `idempotent: true` is the caller saying so (e.g. a POST with an idempotency key).
+    this.idempotent = IDEMPOTENT.has(method) || opts.idempotent === true;
     this.streamBody = reusable(opts.body)
       ? undefined
       : (opts.body as unknown as AsyncIterable<unknown>);
