@@ -1,6 +1,6 @@
 // A ServerSet member for the client tests and bench, run as its own process: an HTTP server on
 // 127.0.0.1 that answers every request with its id (optionally after a delay, or by resetting the
-// connection mid-request), reports each request on stdout (`hit METHOD PATH PORT`), and — in
+// connection mid-request), reports each request on stdout (`hit METHOD PATH PORT EPOCH_MS`), and — in
 // announcer mode — announces itself with Beacon's Announcer once it listens. In sidecar mode the
 // `beacon serverset announce` sidecar runs it and announces it.
 import { createServer } from 'node:http';
@@ -28,7 +28,10 @@ const body = Buffer.from(config.id);
 
 function serve(port: number): Promise<void> {
   const server = createServer((req, res) => {
-    if (report) process.stdout.write(`hit ${req.method} ${req.url} ${port}\n`);
+    if (report)
+      process.stdout.write(
+        `hit ${req.method} ${req.url} ${port} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`,
+      );
     if (config.reset) {
       (req.socket as Socket).resetAndDestroy();
       return;

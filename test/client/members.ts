@@ -28,7 +28,15 @@ export interface MemberOptions {
 }
 
 export class Member {
-  readonly hits: Array<{ method: string; path: string; port: number; at: number }> = [];
+  /** Requests received: `at` when the line was read here (performance.now()), `epochMs` when
+   *  the member received it by its own clock (epoch ms, comparable across processes). */
+  readonly hits: Array<{
+    method: string;
+    path: string;
+    port: number;
+    at: number;
+    epochMs: number;
+  }> = [];
   out = '';
   err = '';
   announcedAt: number | undefined;
@@ -49,9 +57,16 @@ export class Member {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        const m = /^hit (\S+) (\S+) (\d+)$/.exec(line);
-        if (m) this.hits.push({ method: m[1]!, path: m[2]!, port: Number(m[3]), at });
-        else if (line.startsWith('announced ')) this.announcedAt ??= at;
+        const m = /^hit (\S+) (\S+) (\d+) ([\d.]+)$/.exec(line);
+        if (m) {
+          this.hits.push({
+            method: m[1]!,
+            path: m[2]!,
+            port: Number(m[3]),
+            at,
+            epochMs: Number(m[4]),
+          });
+        } else if (line.startsWith('announced ')) this.announcedAt ??= at;
       }
     });
     proc.stderr!.on('data', (d: Buffer) => {
