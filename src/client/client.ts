@@ -60,10 +60,11 @@ export class BeaconClient {
     return VIRTUAL_ORIGIN + (path.startsWith('/') ? path : `/${path}`);
   }
 
-  /** WHATWG fetch through the balancer; `input` is a path or a URL from `url()`. */
+  /** WHATWG fetch through the balancer; `input` is a path or a URL from `url()`. An
+   *  `init.dispatcher` replaces the client's (e.g. `client.dispatcher.compose(…)`). */
   fetch(input: string, init?: RequestInit): Promise<Response> {
     const target = input.startsWith(VIRTUAL_ORIGIN) ? input : this.url(input);
-    return undiciFetch(target, { ...init, dispatcher: this.dispatcher });
+    return undiciFetch(target, { ...init, dispatcher: init?.dispatcher ?? this.dispatcher });
   }
 
   /** The current members with their state, load and latency. */

@@ -4,7 +4,7 @@
 // and metrics APIs all work on the same client.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { createClient, type BeaconClient } from '../../src/client/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { ZkServer } from '../helpers/zookeeper.js';
@@ -76,6 +76,27 @@ describe('client balancing (real ZooKeeper, sidecar-announced members)', () => {
     assert.equal(r.errors.length, 0, describeErrors(r.errors));
     await waitFor('every hit reported', () => hitsSince(before).reduce((a, b) => a + b) === 900);
     assert.deepEqual(hitsSince(before), [300, 300, 300]);
+  });
+
+  test('the dispatcher composes with undici interceptors (controller-style handlers)', async () => {
+    const client = createClient(`zk2!${zk.connectString}!${path}`);
+    clients.push(client);
+    await waitForMembers(client, members);
+    let seen = 0;
+    const counting: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+      seen++;
+      return dispatch(opts, handler);
+    };
+    const composed = client.dispatcher.compose(counting);
+    for (let i = 0; i < 3; i++) {
+      const res = await request(client.url('/composed'), { dispatcher: composed });
+      assert.equal(res.statusCode, 200);
+      assert.match(await res.body.text(), /^m\d$/);
+    }
+    const res = await client.fetch('/composed-fetch', { dispatcher: composed });
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal(seen, 4);
   });
 
   test('the dispatcher refuses other origins instead of bypassing the balancer', async () => {
