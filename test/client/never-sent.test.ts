@@ -2,12 +2,14 @@
 // never reached it is retried on another member and succeeds; with the retry budget at zero the
 // refusal is returned instead and counted as budget exhausted.
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { createClient, type BeaconClient, type ClientOptions } from '../../src/client/index.js';
 import { encodeJson } from '../../src/serverset/codec.js';
 import { ZkSession } from '../../src/zk/session.js';
 import { freePort } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
 import { ZkServer } from '../helpers/zookeeper.js';
 import { startMember, waitForMembers, type Member } from './members.js';
 
@@ -18,6 +20,7 @@ describe('a member that refuses connections (real ZooKeeper)', () => {
   let good: Member;
   let ghostPort: number;
   const clients: BeaconClient[] = [];
+  let revived: Server | undefined;
 
   before(async () => {
     zk = await ZkServer.start();
@@ -36,6 +39,7 @@ describe('a member that refuses connections (real ZooKeeper)', () => {
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await session?.close();
+    if (revived) await new Promise((r) => revived!.close(r));
     await good?.stop();
     await zk?.stop();
   });
@@ -86,5 +90,53 @@ describe('a member that refuses connections (real ZooKeeper)', () => {
     const text = await c.registry.metrics();
     assert.match(text, /beacon_client_retry_budget_exhausted_total\{[^}]*\} 2/);
     assert.match(text, /beacon_client_retries_total\{[^}]*\} 0/);
+  });
+
+  test('failure accrual: marked dead, no traffic while dead, then one probe revives it', async () => {
+    const send = async (c: BeaconClient, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const res = await request(c.url('/accrual'), { dispatcher: c.dispatcher });
+        assert.equal(res.statusCode, 200);
+        await res.body.text();
+      }
+    };
+    const ghostOf = (c: BeaconClient) => c.members().find((m) => m.port === ghostPort)!;
+    // Dead for a minute: once ejected it gets nothing, whatever the test's speed.
+    const long = await client({
+      balancer: 'round-robin',
+      failureAccrual: { consecutiveFailures: 2, markDeadMs: 60000 },
+    });
+    await send(long, 6);
+    assert.equal(ghostOf(long).state, 'dead');
+    const attempts = ghostOf(long).requests;
+    assert.equal(attempts, 2);
+    await send(long, 20);
+    assert.equal(ghostOf(long).requests, attempts, 'no attempt while dead');
+
+    // Dead for 200 ms: after that one probe goes out; once the member answers it is alive again.
+    const short = await client({
+      balancer: 'round-robin',
+      failureAccrual: { consecutiveFailures: 2, markDeadMs: 200 },
+    });
+    await send(short, 6);
+    assert.equal(ghostOf(short).state, 'dead');
+    let hits = 0;
+    revived = createServer((_req, res) => {
+      hits++;
+      res.end('revived');
+    });
+    await new Promise<void>((r) => revived!.listen(ghostPort, '127.0.0.1', () => r()));
+    await waitFor(
+      'the revived member to take traffic again',
+      async () => {
+        await send(short, 2);
+        return ghostOf(short).state === 'alive' && hits >= 2;
+      },
+      30000,
+    );
+    assert.equal(ghostOf(short).consecutiveFailures, 0);
+    // The long-dead client has not probed yet: still dead, still no attempts.
+    assert.equal(ghostOf(long).state, 'dead');
+    assert.equal(ghostOf(long).requests, attempts);
   });
 });
