@@ -28,6 +28,7 @@ export const ErrorRegistry = {
   BODY_TOO_LARGE: { code: 'BEACON_E_BODY_TOO_LARGE', status: 413 },
   MEDIA_TYPE: { code: 'BEACON_E_MEDIA_TYPE', status: 415 },
   NOT_READY: { code: 'BEACON_E_NOT_READY', status: 503 },
+  NO_MEMBERS: { code: 'BEACON_E_NO_MEMBERS', status: 503 },
   INTERNAL: { code: 'BEACON_E_INTERNAL', status: 500 },
 } as const satisfies Record<string, { code: `BEACON_E_${string}`; status: number }>;
 
@@ -215,6 +216,11 @@ export class NotReadyError extends BeaconError {
   override readonly name = 'NotReadyError';
   readonly code = ErrorCodes.NOT_READY;
 }
+/** A client request found no ServerSet member to send to within its timeout. */
+export class NoMembersError extends BeaconError {
+  override readonly name = 'NoMembersError';
+  readonly code = ErrorCodes.NO_MEMBERS;
+}
 /** A failure that is a bug, not a user's mistake: HTTP replies say only this, the log has why. */
 export class InternalError extends BeaconError {
   override readonly name = 'InternalError';
@@ -247,6 +253,7 @@ const MAKERS: { readonly [C in ErrorCode]: Make } = {
   BEACON_E_BODY_TOO_LARGE: (m, o) => new BodyTooLargeError(m, o),
   BEACON_E_MEDIA_TYPE: (m, o) => new MediaTypeError(m, o),
   BEACON_E_NOT_READY: (m, o) => new NotReadyError(m, o),
+  BEACON_E_NO_MEMBERS: (m, o) => new NoMembersError(m, o),
   BEACON_E_INTERNAL: (m, o) => new InternalError(m, o),
 };
 
