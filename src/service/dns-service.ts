@@ -139,9 +139,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         rrlResponsesPerSecond: c.rrlResponsesPerSecond,
         rrlSlip: c.rrlSlip,
         rrlExemptNetworks: c.rrlExemptNetworks,
-        onQuery: this.metrics.observeQuery,
-        onRateLimited: this.metrics.observeRateLimited,
       });
+      // Counted by the server in plain integers, read by /metrics at scrape time.
+      this.metrics.attachDnsStats(this.dns.stats);
       await this.dns.listen();
     }
     if (c.httpon) {
