@@ -359,7 +359,14 @@ class Server implements DnsServer {
         const w1 = a.readUInt32BE(o + 8);
         const w2 = a.readUInt32BE(o + 12);
         const w3 = a.readUInt32BE(o + 16);
-        if (this.lastBytes && l[0] === fam && l[1] === w0 && l[2] === w1 && l[3] === w2 && l[4] === w3)
+        if (
+          this.lastBytes &&
+          l[0] === fam &&
+          l[1] === w0 &&
+          l[2] === w1 &&
+          l[3] === w2 &&
+          l[4] === w3
+        )
           return;
         l[2] = w1;
         l[3] = w2;

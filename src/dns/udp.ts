@@ -40,17 +40,22 @@ const loaded = new Map<string, { addon?: NativeUdp; why: string }>();
  * The native addon, or why not: another OS, not built (no compiler or headers at install), or it
  * fails to load (built for another Node ABI). Loaded once per file.
  */
-export function loadNativeUdp(
-  file = process.env.BEACON_DNS_ADDON || DEFAULT_ADDON,
-): { addon?: NativeUdp; why: string } {
+export function loadNativeUdp(file = process.env.BEACON_DNS_ADDON || DEFAULT_ADDON): {
+  addon?: NativeUdp;
+  why: string;
+} {
   let r = loaded.get(file);
   if (r) return r;
-  if (process.platform !== 'linux') r = { why: `recvmmsg/sendmmsg are Linux only (${process.platform})` };
+  if (process.platform !== 'linux')
+    r = { why: `recvmmsg/sendmmsg are Linux only (${process.platform})` };
   else if (!existsSync(file)) r = { why: `the native addon is not built (${file})` };
   else {
     try {
       const addon = createRequire(import.meta.url)(file) as NativeUdp;
-      r = typeof addon.open === 'function' ? { addon, why: file } : { why: `${file} is not the UDP addon` };
+      r =
+        typeof addon.open === 'function'
+          ? { addon, why: file }
+          : { why: `${file} is not the UDP addon` };
     } catch (e) {
       r = { why: `the native addon does not load: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -67,7 +72,8 @@ export function chooseUdpPath(requested: 'auto' | UdpPath = 'auto'): {
 } {
   const env = process.env.BEACON_DNS_UDP;
   if (requested === 'dgram') return { path: 'dgram', why: 'udpPath option' };
-  if (requested === 'auto' && env === 'dgram') return { path: 'dgram', why: 'BEACON_DNS_UDP=dgram' };
+  if (requested === 'auto' && env === 'dgram')
+    return { path: 'dgram', why: 'BEACON_DNS_UDP=dgram' };
   const n = loadNativeUdp();
   if (n.addon) return { path: 'batched', addon: n.addon, why: n.why };
   return { path: 'dgram', why: n.why };

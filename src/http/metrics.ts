@@ -99,7 +99,13 @@ class CollectedHistogram {
       values.push({ labels: { forwarded: f }, value: sum, metricName: `${this.name}_sum` });
       values.push({ labels: { forwarded: f }, value: count, metricName: `${this.name}_count` });
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
   }
 }
 

@@ -130,7 +130,8 @@ export function encodeResponse(msg: Buffer, q: Query, plan: AnswerPlan, o: Encod
   let off = HEADER_LEN;
   for (let i = HEADER_LEN; i < q.questionEnd; i++) out[off++] = msg[i];
   for (let k = 0; k < nAnswers; k++) off = put(out, plan.answers[idx[k]], off);
-  if (withAuthority) for (let k = 0; k < plan.authority.length; k++) off = put(out, plan.authority[k], off);
+  if (withAuthority)
+    for (let k = 0; k < plan.authority.length; k++) off = put(out, plan.authority[k], off);
   for (let k = 0; k < nGroups; k++) {
     const add = plan.additional[groups[k]];
     for (let j = 0; j < add.length; j++) off = put(out, add[j], off);
