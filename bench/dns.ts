@@ -96,7 +96,8 @@ async function serve(): Promise<void> {
     port,
     records: buildRecords(tasks),
     resolvers: [],
-    udpPath: arg('udp', 'auto') as 'auto' | 'batched' | 'dgram',
+    // node:cluster shares dgram sockets between workers, not the addon's own socket.
+    udpPath: cluster.isWorker ? 'dgram' : (arg('udp', 'auto') as 'auto' | 'batched' | 'dgram'),
   });
   await server.listen();
   process.stderr.write(`beacon (bench child ${process.pid}): UDP path ${server.udpPath()}\n`);
@@ -334,7 +335,7 @@ async function main(): Promise<void> {
   const sizes = arg('tasks', '1000,10000').split(',').map(Number);
   const seconds = Number(arg('seconds', '10'));
   const workers = Number(arg('workers', '1'));
-  const clients = Number(arg('clients', '4'));
+  const clients = Number(arg('clients', '8'));
   const outstanding = Number(arg('outstanding', '200'));
   const nsdServers = Number(arg('nsd-servers', '1'));
   const rounds = Math.max(1, Number(arg('rounds', '3')));
