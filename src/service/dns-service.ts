@@ -194,6 +194,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   dnsAddress(): { host: string; port: number } | undefined {
     return this.dns?.address();
   }
+  /** The DNS server's UDP path (`batched` native or `dgram`), when DNS is on. */
+  dnsUdpPath(): 'batched' | 'dgram' | undefined {
+    return this.dns?.udpPath();
+  }
   /** HTTP listen address, when the HTTP API is on. */
   httpAddress(): { host: string; port: number } | undefined {
     return this.http?.address();
