@@ -618,7 +618,10 @@ class Server implements DnsServer {
         }
         // After bind, errors are per-datagram send failures (e.g. an unreachable client): one
         // query lost, not worth more than a debug line each.
-        sock.on('error', (e) => this.log.debug({ err: e }, 'DNS UDP send failed'));
+        sock.on('error', (e) => {
+          this.stats.udpSendFailed++;
+          this.log.debug({ err: e }, 'DNS UDP send failed');
+        });
         resolve({
           port: sock.address().port,
           close: () => new Promise<void>((r) => sock.close(() => r())),

@@ -24,6 +24,8 @@ export interface DnsStatsSource {
   latencyOf(forwarded: boolean): { buckets: ArrayLike<number>; sum: number; count: number };
   readonly rrlDropped: number;
   readonly rrlSlipped: number;
+  /** UDP answers the kernel did not take (send buffer full, unreachable peer). */
+  readonly udpSendFailed?: number;
 }
 
 const LATENCY_BUCKETS = [
@@ -216,6 +218,15 @@ export class ServiceMetrics {
       collect() {
         this.reset();
         this.inc(sources.reduce((n, s) => n + s.rrlDropped, 0));
+      },
+    });
+    new Counter({
+      name: 'beacon_dns_udp_send_failed_total',
+      help: 'UDP answers the kernel did not accept (socket send buffer full or peer unreachable); lost like any UDP datagram',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.reduce((n, s) => n + (s.udpSendFailed ?? 0), 0));
       },
     });
     new Counter({
