@@ -1,17 +1,25 @@
 // DNS benchmark (`npm run bench -- dns [--tasks 1000,10000] [--seconds 10] [--rounds 3] [--workers N]`):
-// dnsperf on loopback against Beacon's DNS server and against NSD serving an equivalent zone, on
-// the same fixed A/SRV/NXDOMAIN query mix, in the same run. Prints qps for both, the ratio (goal
-// ≥ 0.6× NSD) and nproc, and checks that both give the same rcode and record sets on a sample.
+// dnsperf on loopback, in the same run and on the same fixed A/SRV/NXDOMAIN query mix, against
+// Beacon's DNS server on each UDP path (batched native recvmmsg/sendmmsg, and dgram), NSD serving
+// an equivalent zone, a bare node UDP echo server (the floor of node's own datagram path) and,
+// when MESOS_DNS_BIN names a Mesos-DNS binary, Mesos-DNS reading the same state from a local fake
+// master. Prints qps and server CPU per query (utime+stime from /proc) of each, the ratios to NSD
+// (goal ≥ 0.6×) and to Mesos-DNS (goal ≥ 1.3×), nproc and the load average, and checks that
+// Beacon and NSD give the same rcode and record sets on a sample.
 // `--serve` is the child mode: it builds the same records and runs Beacon's server (optionally as
-// N node:cluster workers sharing the UDP socket) so the bench process never competes with it.
+// N node:cluster workers sharing the UDP socket) so the bench process never competes with it;
+// `--echo` is the bare echo server's child mode.
 import { spawn, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
+import dgram from 'node:dgram';
+import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dnsPacket, { type Packet } from 'dns-packet';
 import { createDnsServer } from '../src/dns/index.js';
+import { loadNativeUdp } from '../src/dns/udp.js';
 import { Answerer } from '../src/dns/answer.js';
 import { decodeQuery } from '../src/dns/codec/query.js';
 import { encodeResponse } from '../src/dns/codec/response.js';
@@ -88,31 +96,42 @@ async function serve(): Promise<void> {
     port,
     records: buildRecords(tasks),
     resolvers: [],
+    // node:cluster shares dgram sockets between workers, not the addon's own socket.
+    udpPath: cluster.isWorker ? 'dgram' : (arg('udp', 'auto') as 'auto' | 'batched' | 'dgram'),
   });
   await server.listen();
+  process.stderr.write(`beacon (bench child ${process.pid}): UDP path ${server.udpPath()}\n`);
   if (cluster.isWorker) process.send?.('ready');
   else process.stdout.write('ready\n');
   process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
 }
 
-function startBeacon(tasks: number, port: number, workers: number): Promise<ChildProcess> {
+/** The bare echo server: every datagram straight back, dgram's fastest way (no send callback, no
+ *  lookup per send). What node's own UDP path costs before any DNS work. */
+function echo(): void {
+  const port = Number(arg('port', '0'));
+  const sock = dgram.createSocket({
+    type: 'udp4',
+    lookup: (host, _o, cb) => cb(null, host, 4),
+  });
+  sock.on('message', (msg, rinfo) => {
+    // Echo it as a response (QR bit) so dnsperf counts it as answered.
+    msg[2] |= 0x80;
+    sock.send(msg, rinfo.port, rinfo.address);
+  });
+  sock.bind(port, '127.0.0.1', () => {
+    sock.setRecvBufferSize(4 << 20);
+    sock.setSendBufferSize(4 << 20);
+    process.stdout.write('ready\n');
+  });
+  process.on('SIGTERM', () => sock.close(() => process.exit(0)));
+}
+
+function startChild(args: string[]): Promise<ChildProcess> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(
-    process.execPath,
-    [
-      self,
-      '--serve',
-      '--tasks',
-      String(tasks),
-      '--port',
-      String(port),
-      '--workers',
-      String(workers),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [self, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -120,9 +139,79 @@ function startBeacon(tasks: number, port: number, workers: number): Promise<Chil
       if (out.includes('ready')) resolve(child);
     });
     child.on('exit', (code) =>
-      reject(new Error(`beacon server exited (${code}) before it was ready`)),
+      reject(new Error(`bench child ${args.join(' ')} exited (${code}) before it was ready`)),
     );
   });
+}
+
+function startBeacon(
+  tasks: number,
+  port: number,
+  workers: number,
+  udp: 'batched' | 'dgram',
+): Promise<ChildProcess> {
+  const a = ['--serve', '--tasks', String(tasks), '--port', String(port)];
+  return startChild([...a, '--workers', String(workers), '--udp', udp]);
+}
+
+/**
+ * Mesos-DNS (MESOS_DNS_BIN) on `port`, reading the same synthetic state from a local HTTP server
+ * playing the leading master. Not exercised where no Mesos-DNS binary is present.
+ */
+async function startMesosDns(
+  bin: string,
+  tasks: number,
+  port: number,
+  dir: string,
+): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+  const masterPort = await freePort();
+  const pid = `master@127.0.0.1:${masterPort}`;
+  const doc = {
+    ...(syntheticState({
+      tasks,
+      agents: Math.max(10, Math.round(tasks / 20)),
+      discovery: true,
+    }) as Record<string, unknown>),
+    pid,
+    leader: pid,
+  };
+  const body = JSON.stringify(doc);
+  const master = http.createServer((req, res) => {
+    if (!/state(\.json)?$/.test(req.url?.split('?')[0] ?? '')) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((r) => master.listen(masterPort, '127.0.0.1', () => r()));
+  const config = join(dir, 'mesos-dns.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      masters: [`127.0.0.1:${masterPort}`],
+      refreshSeconds: 3600,
+      ttl: 60,
+      domain: 'mesos',
+      port,
+      listener: '127.0.0.1',
+      resolvers: ['127.0.0.1'],
+      externalon: false,
+      httpon: false,
+      dnson: true,
+      timeout: 5,
+      IPSources: ['netinfo', 'host'],
+      SOAMname: 'ns1.mesos',
+      SOARname: 'root.ns1.mesos',
+    }),
+  );
+  const child = spawn(bin, ['-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return {
+    child,
+    stop: async () => {
+      await stop(child);
+      await new Promise<void>((r) => master.close(() => r()));
+    },
+  };
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -246,7 +335,7 @@ async function main(): Promise<void> {
   const sizes = arg('tasks', '1000,10000').split(',').map(Number);
   const seconds = Number(arg('seconds', '10'));
   const workers = Number(arg('workers', '1'));
-  const clients = Number(arg('clients', '4'));
+  const clients = Number(arg('clients', '8'));
   const outstanding = Number(arg('outstanding', '200'));
   const nsdServers = Number(arg('nsd-servers', '1'));
   const rounds = Math.max(1, Number(arg('rounds', '3')));
@@ -258,9 +347,13 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(
         ' ',
-      )}; Beacon workers: ${workers}; NSD server-count: ${nsdServers}; ${rounds} alternating rounds`,
+      )}; Beacon workers: ${workers}; NSD server-count: ${nsdServers}; ${rounds} rounds, servers in turn`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'beacon-dnsbench-'));
+  const native = loadNativeUdp();
+  if (!native.addon)
+    console.log(`Beacon batched UDP path: not available (${native.why}); dgram only`);
+  const mesosDnsBin = process.env.MESOS_DNS_BIN;
   const rows: string[] = [];
   let failed = false;
   try {
@@ -273,80 +366,130 @@ async function main(): Promise<void> {
       const queries = queryMix(rs, 20_000);
       const qfile = join(dir, `queries-${tasks}.txt`);
       writeFileSync(qfile, queries.join('\n') + '\n');
-      const bPort = await freePort();
-      const nPort = await freePort();
-      const beacon = await startBeacon(tasks, bPort, workers);
-      const nsd = startNsd(rs, nPort, nsdServers);
+      const targets: Target[] = [];
       try {
-        await waitUp(bPort);
-        await waitUp(nPort);
-        const cmp = await compare(bPort, nPort, queries, 300);
+        if (native.addon) {
+          const port = await freePort();
+          const c = await startBeacon(tasks, port, workers, 'batched');
+          targets.push({ name: 'beacon batched', port, pid: c.pid!, stop: () => stop(c) });
+        }
+        {
+          const port = await freePort();
+          const c = await startBeacon(tasks, port, workers, 'dgram');
+          targets.push({ name: 'beacon dgram', port, pid: c.pid!, stop: () => stop(c) });
+        }
+        {
+          const port = await freePort();
+          const n = startNsd(rs, port, nsdServers);
+          targets.push({ name: 'nsd', port, pid: n.child.pid!, stop: () => n.stop() });
+        }
+        {
+          const port = await freePort();
+          const c = await startChild(['--echo', '--port', String(port)]);
+          targets.push({ name: 'node echo', port, pid: c.pid!, stop: () => stop(c), echo: true });
+        }
+        if (mesosDnsBin) {
+          const port = await freePort();
+          const m = await startMesosDns(mesosDnsBin, tasks, port, dir);
+          targets.push({ name: 'mesos-dns', port, pid: m.child.pid!, stop: () => m.stop() });
+        }
+        for (const t of targets) if (!t.echo) await waitUp(t.port);
+        const beacon = targets[0];
+        const nsd = targets.find((t) => t.name === 'nsd')!;
+        const cmp = await compare(beacon.port, nsd.port, queries, 300);
         const run = (port: number): Promise<DnsperfResult> =>
           dnsperf({ port, queryFile: qfile, seconds, clients, outstanding, threads: 1 });
-        // Alternate the two servers over several rounds and take medians: other work on the box
-        // shifts single runs by ±30%.
-        const bRuns: DnsperfResult[] = [];
-        const nRuns: DnsperfResult[] = [];
-        const ratios: number[] = [];
-        const cpu = { beacon: 0, nsd: 0, beaconQ: 0, nsdQ: 0 };
+        // Every server once per round, in turn, over several rounds; medians and per-round ratios:
+        // other work on the box shifts single runs by ±30%.
+        const res = new Map<string, { runs: DnsperfResult[]; cpu: number; q: number }>();
+        for (const t of targets) res.set(t.name, { runs: [], cpu: 0, q: 0 });
         for (let round = 0; round < rounds; round++) {
-          let c0 = treeCpuSeconds(nsd.child.pid!);
-          const nr = await run(nPort);
-          cpu.nsd += treeCpuSeconds(nsd.child.pid!) - c0;
-          cpu.nsdQ += nr.completed;
-          c0 = treeCpuSeconds(beacon.pid!);
-          const br = await run(bPort);
-          cpu.beacon += treeCpuSeconds(beacon.pid!) - c0;
-          cpu.beaconQ += br.completed;
-          nRuns.push(nr);
-          bRuns.push(br);
-          ratios.push(br.qps / nr.qps);
+          for (const t of targets) {
+            const r = res.get(t.name)!;
+            const c0 = treeCpuSeconds(t.pid);
+            const out = await run(t.port);
+            r.cpu += treeCpuSeconds(t.pid) - c0;
+            r.q += out.completed;
+            r.runs.push(out);
+          }
         }
-        const medianRatio = [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
-        const usPerQ = (sec: number, q: number) => ((sec * 1e6) / q).toFixed(1);
-        const mid = (rs: DnsperfResult[]) =>
-          [...rs].sort((x, y) => x.qps - y.qps)[Math.floor(rs.length / 2)];
-        const b = mid(bRuns);
-        const n = mid(nRuns);
-        const ratio = b.qps / n.qps;
+        const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+        const qps = (name: string) => median(res.get(name)!.runs.map((r) => r.qps));
+        const cpuUs = (name: string) => {
+          const r = res.get(name)!;
+          return (r.cpu * 1e6) / Math.max(1, r.q);
+        };
+        const perRound = (a: string, b: string) =>
+          median(res.get(a)!.runs.map((r, i) => r.qps / res.get(b)!.runs[i].qps));
         const counts = rs.counts();
         console.log(`\n${tasks} tasks (${counts.a} A, ${counts.srv} SRV records):`);
-        const all = (rs: DnsperfResult[]) => rs.map((r) => r.qps.toFixed(0)).join(', ');
+        for (const t of targets) {
+          const r = res.get(t.name)!;
+          const mid = [...r.runs].sort((x, y) => x.qps - y.qps)[Math.floor(r.runs.length / 2)];
+          console.log(
+            `  ${t.name.padEnd(15)} ${qps(t.name).toFixed(0).padStart(7)} qps median (runs: ${r.runs
+              .map((x) => x.qps.toFixed(0))
+              .join(
+                ', ',
+              )}; lost ${mid.lost}, avg latency ${mid.avgLatencyMs.toFixed(2)} ms), server CPU ${cpuUs(t.name).toFixed(1)} µs/query`,
+          );
+        }
+        const baseNames = ['nsd', ...(mesosDnsBin ? ['mesos-dns'] : [])];
+        for (const t of targets.filter((x) => x.name.startsWith('beacon'))) {
+          for (const base of baseNames) {
+            const goal = base === 'nsd' ? '≥ 0.60' : '≥ 1.30';
+            console.log(
+              `  ${t.name} / ${base}: qps ${(qps(t.name) / qps(base)).toFixed(2)} of medians, ${perRound(t.name, base).toFixed(2)} median per round (goal ${goal}); CPU per query ${(cpuUs(t.name) / cpuUs(base)).toFixed(2)}×`,
+            );
+          }
+          console.log(
+            `  ${t.name} CPU per query / node echo's: ${(cpuUs(t.name) / cpuUs('node echo')).toFixed(2)}×`,
+          );
+        }
         console.log(
-          `  beacon: ${b.qps.toFixed(0)} qps median (runs: ${all(bRuns)}; lost ${b.lost}, avg latency ${b.avgLatencyMs.toFixed(2)} ms)`,
-        );
-        console.log(
-          `  nsd:    ${n.qps.toFixed(0)} qps median (runs: ${all(nRuns)}; lost ${n.lost}, avg latency ${n.avgLatencyMs.toFixed(2)} ms)`,
-        );
-        console.log(
-          `  ratio beacon/nsd: ${ratio.toFixed(2)} of medians; median of per-round ratios ${medianRatio.toFixed(2)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}) (goal ≥ 0.60)`,
-        );
-        console.log(
-          `  server CPU per query: beacon ${usPerQ(cpu.beacon, cpu.beaconQ)} µs, nsd ${usPerQ(cpu.nsd, cpu.nsdQ)} µs (user+sys of the server processes)`,
-        );
-        console.log(
-          `  answers identical to NSD's (rcode + record set, over TCP): ${cmp.same}/${cmp.same + cmp.diff.length}`,
+          `  answers identical to NSD's (rcode + record set, over TCP, ${beacon.name}): ${cmp.same}/${cmp.same + cmp.diff.length}`,
         );
         for (const d of cmp.diff.slice(0, 5)) console.log(`  DIFF ${d}`);
         if (cmp.diff.length) failed = true;
-        rows.push(
-          `| ${tasks} | ${b.qps.toFixed(0)} | ${n.qps.toFixed(0)} | ${ratio.toFixed(2)} | ${medianRatio.toFixed(2)} | ${usPerQ(cpu.beacon, cpu.beaconQ)} / ${usPerQ(cpu.nsd, cpu.nsdQ)} | ${cmp.same}/${cmp.same + cmp.diff.length} |`,
-        );
+        for (const t of targets) {
+          const ratio = t.name === 'nsd' ? '1.00' : perRound(t.name, 'nsd').toFixed(2);
+          const md = mesosDnsBin
+            ? ` ${t.name === 'mesos-dns' ? '1.00' : perRound(t.name, 'mesos-dns').toFixed(2)} |`
+            : '';
+          rows.push(
+            `| ${tasks} | ${t.name} | ${qps(t.name).toFixed(0)} | ${cpuUs(t.name).toFixed(1)} | ${ratio} |${md}`,
+          );
+        }
       } finally {
-        await stop(beacon);
-        await nsd.stop();
+        for (const t of targets) await t.stop();
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const mh = mesosDnsBin ? ' qps / Mesos-DNS (per round) |' : '';
   console.log(
-    `\n| tasks | beacon qps | nsd qps | ratio | per-round ratio | CPU µs/query beacon / nsd | identical answers |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}`,
+    `\n| tasks | server | qps (median) | server CPU µs/query | qps / NSD (per round) |${mh}\n|---|---|---|---|---|${mesosDnsBin ? '---|' : ''}\n${rows.join('\n')}`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
   if (failed) process.exitCode = 1;
 }
 
-if (process.argv.includes('--serve') || cluster.isWorker) void serve();
+interface Target {
+  name: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+  /** Not a DNS server: no readiness query. */
+  echo?: boolean;
+}
+
+if (process.argv.includes('--echo')) echo();
+else if (process.argv.includes('--serve') || cluster.isWorker) void serve();
 else
   main().catch((e: unknown) => {
     console.error(e);

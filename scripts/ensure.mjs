@@ -78,7 +78,14 @@ function build() {
   }
 }
 
+/** The optional native UDP addon: npm ci builds it (the "install" script); an existing checkout
+ *  that predates it, or a changed source, gets it here. Never fails (dgram is the fallback). */
+function ensureNative() {
+  run(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--if-missing']);
+}
+
 ensureNodeModules();
+ensureNative();
 const groups = [];
 if (args.has('--system')) groups.push('test');
 if (args.has('--bench')) groups.push('test', 'bench');

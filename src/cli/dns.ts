@@ -64,7 +64,9 @@ export async function runDns(flags: DnsFlags): Promise<void> {
   const dns = service.dnsAddress();
   const http = service.httpAddress();
   const parts = [
-    dns ? `DNS on ${hostPort(dns)} (udp+tcp) for ${config.domain}.` : 'DNS off',
+    dns
+      ? `DNS on ${hostPort(dns)} (udp+tcp; UDP path ${service.dnsUdpPath()}) for ${config.domain}.`
+      : 'DNS off',
     http ? `HTTP on http://${hostPort(http)}` : 'HTTP off',
     `state from ${service.sourceDescription()}`,
   ];

@@ -4,8 +4,8 @@
 // the server swaps the whole Answerer on setRecords, and an in-place update (which bumps the SOA
 // serial) empties the cache, so a cached answer is never stale.
 import type { NameRecords, RecordSet } from '../records/types.js';
-import { QTYPE, RCODE } from './codec/constants.js';
-import type { Query } from './codec/query.js';
+import { HEADER_LEN, QTYPE, RCODE } from './codec/constants.js';
+import type { Query, QueryScratch } from './codec/query.js';
 import { makePlan, type AnswerPlan } from './codec/response.js';
 import { encodeRR, questionDict, type NameDict, type RData, type SoaFields } from './codec/rr.js';
 
@@ -29,6 +29,19 @@ export class Answerer {
   private readonly cache = new Map<string, Map<number, Lookup>>();
   private cached = 0;
   private readonly cacheSize: number;
+  /**
+   * The server's cache, keyed by the question's lowercase wire bytes, so a hit builds no string:
+   * open addressing over parallel arrays; a slot is live when its generation is the current one,
+   * so emptying the table is one increment. Grows by doubling up to twice cacheSize slots.
+   */
+  private wGen = new Uint32Array(1024);
+  private wHash = new Uint32Array(1024);
+  private wType = new Uint16Array(1024);
+  private wKey: (Buffer | undefined)[] = new Array<Buffer | undefined>(1024);
+  private wPlan: (Lookup | undefined)[] = new Array<Lookup | undefined>(1024);
+  private wMask = 1023;
+  private wCount = 0;
+  private gen = 1;
 
   constructor(records: RecordSet, cacheSize = 100_000) {
     this.records = records;
@@ -58,6 +71,8 @@ export class Answerer {
     this.ttl = z.ttl;
     this.cache.clear();
     this.cached = 0;
+    this.gen++;
+    this.wCount = 0;
   }
 
   inZone(name: string): boolean {
@@ -82,6 +97,71 @@ export class Answerer {
       this.cached++;
     }
     return hit;
+  }
+
+  /** lookup() for a query decoded in place (the server's path): no allocation on a cache hit. */
+  lookupWire(q: QueryScratch): Lookup {
+    this.checkSerial();
+    const msg = q.msg;
+    const h = q.hash;
+    const qtype = q.qtype;
+    const nameLen = q.qnameEnd - HEADER_LEN;
+    const gen = this.gen;
+    for (let i = h & this.wMask; this.wGen[i] === gen; i = (i + 1) & this.wMask) {
+      if (this.wHash[i] !== h || this.wType[i] !== qtype) continue;
+      const key = this.wKey[i]!;
+      if (key.length !== nameLen) continue;
+      let k = 0;
+      for (; k < nameLen; k++) {
+        let c = msg[HEADER_LEN + k];
+        if (c >= 0x41 && c <= 0x5a) c += 0x20;
+        if (c !== key[k]) break;
+      }
+      if (k === nameLen) return this.wPlan[i]!;
+    }
+    const plan = this.build(q.name, qtype);
+    // Bounded like the name cache: random names (NXDOMAIN floods) must not grow memory.
+    if (this.wCount >= this.cacheSize) {
+      this.gen++;
+      this.wCount = 0;
+    } else if (2 * (this.wCount + 1) > this.wGen.length && this.wGen.length < 2 * this.cacheSize) {
+      this.grow();
+    }
+    const key = Buffer.allocUnsafe(nameLen);
+    for (let k = 0; k < nameLen; k++) {
+      let c = msg[HEADER_LEN + k];
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      key[k] = c;
+    }
+    this.insert(h, qtype, key, plan);
+    return plan;
+  }
+
+  private insert(h: number, qtype: number, key: Buffer, plan: Lookup): void {
+    let i = h & this.wMask;
+    while (this.wGen[i] === this.gen) i = (i + 1) & this.wMask;
+    this.wGen[i] = this.gen;
+    this.wHash[i] = h;
+    this.wType[i] = qtype;
+    this.wKey[i] = key;
+    this.wPlan[i] = plan;
+    this.wCount++;
+  }
+
+  private grow(): void {
+    const { wGen, wHash, wType, wKey, wPlan, gen } = this;
+    const size = wGen.length * 2;
+    this.wGen = new Uint32Array(size);
+    this.wHash = new Uint32Array(size);
+    this.wType = new Uint16Array(size);
+    this.wKey = new Array<Buffer | undefined>(size);
+    this.wPlan = new Array<Lookup | undefined>(size);
+    this.wMask = size - 1;
+    this.wCount = 0;
+    this.gen = 1;
+    for (let i = 0; i < wGen.length; i++) {
+      if (wGen[i] === gen) this.insert(wHash[i], wType[i], wKey[i]!, wPlan[i]!);
+    }
   }
 
   private build(name: string, qtype: number): Lookup {

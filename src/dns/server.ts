@@ -4,6 +4,13 @@
 // a query is answered entirely from one RecordSet. Two client-address checks sit in front of
 // the pipeline: forwarding only for allowed networks (not an open resolver) and response-rate
 // limiting of UDP answers per netblock (not an amplifier); see acl.ts and rrl.ts.
+//
+// UDP has two paths (udp.ts): the batched native addon (recvmmsg/sendmmsg, a batch of datagrams
+// per wake-up) or node's dgram, chosen at listen() and logged once. Both feed the same handle():
+// the per-query path allocates only the response (the query is decoded into a reused object, the
+// encoded-answer cache is keyed by wire bytes, statistics are integers in DnsStats) and the client
+// address is parsed only when a rate-limit or forwarding verdict needs it, and then only when it
+// differs from the last client's.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
@@ -27,7 +34,7 @@ import {
   qtypeName,
   rcodeName,
 } from './codec/constants.js';
-import { decodeQuery, type Query } from './codec/query.js';
+import { DECODE, QueryScratch, decodeQueryInto, type Query } from './codec/query.js';
 import {
   encodeEmpty,
   encodeHeaderOnly,
@@ -36,6 +43,8 @@ import {
 } from './codec/response.js';
 import { Forwarder, type ForwardMode, type Upstream } from './forward.js';
 import { ResponseRateLimiter } from './rrl.js';
+import { DnsStats, QTYPE_NONE, TCP, UDP, type TransportIndex } from './stats.js';
+import { ADDR_LEN, chooseUdpPath, type NativeUdp, type UdpPath } from './udp.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -104,7 +113,18 @@ export interface DnsServerOptions {
   rrlTableSize?: number;
   /** The rate limiter's clock in ms (tests freeze it). Default Date.now. */
   rrlClock?: () => number;
-  /** Called once per answered query (not for dropped or rate-limited packets). */
+  /**
+   * UDP path: `auto` (default) uses the batched native addon when it is built and loads (Linux),
+   * else dgram; `dgram` forces dgram (so does the environment variable BEACON_DNS_UDP=dgram with
+   * `auto`); `batched` requires the addon (listen() rejects without it).
+   */
+  udpPath?: 'auto' | UdpPath;
+  /** Randomise the order of answers per query. Default true; false gives repeatable bytes (tests). */
+  shuffle?: boolean;
+  /**
+   * Called once per answered query (not for dropped or rate-limited packets). It costs an object
+   * per query: metrics read `stats` instead; this is for tests and debugging.
+   */
   onQuery?: (info: QueryInfo) => void;
   /** Called for each UDP response the rate limiter dropped or slipped (wire it to metrics). */
   onRateLimited?: (action: RateLimitAction) => void;
@@ -125,11 +145,27 @@ export interface DnsServer {
   address(): { host: string; port: number };
   /** Forwarding resolvers and their health, for /healthz or debugging. */
   upstreams(): readonly Readonly<Upstream>[];
+  /** The UDP path in use (after listen()): `batched` (native recvmmsg/sendmmsg) or `dgram`. */
+  udpPath(): UdpPath;
+  /** Query counts, latency and rate-limit totals in plain integers, read at scrape time. */
+  readonly stats: DnsStats;
+}
+
+/** A bound UDP socket of either path. */
+interface UdpEndpoint {
+  port: number;
+  close(): Promise<void>;
 }
 
 const MAX_TCP_WRITE_BUFFER = 1 << 20;
 const UDP_RECV_BUFFER = 4 << 20;
 const TCP_MAX_MESSAGE = 65535;
+/**
+ * Datagrams the batched path reads per recvmmsg (one batch per event-loop turn). 32 is what libuv
+ * reads from a dgram socket per turn: a burst of answers to a client in this process (tests) or a
+ * slow one elsewhere arrives no faster than it is read, within a default receive buffer.
+ */
+const BATCH = 32;
 
 class Server implements DnsServer {
   private answerer: Answerer | undefined;
@@ -147,8 +183,20 @@ class Server implements DnsServer {
       | 'rrlExemptNetworks'
       | 'rrlTableSize'
       | 'rrlClock'
+      | 'udpPath'
+      | 'shuffle'
     >
   >;
+  readonly stats = new DnsStats();
+  private readonly requestedUdp: 'auto' | UdpPath;
+  private path: UdpPath | undefined;
+  /** The query being handled, decoded in place. */
+  private readonly q = new QueryScratch();
+  private encUdp!: EncodeOptions;
+  private encUdpMax!: EncodeOptions;
+  private encUdpEdns!: EncodeOptions;
+  private encTcp!: EncodeOptions;
+  private readonly shuffle: boolean;
   private readonly onQuery: ((info: QueryInfo) => void) | undefined;
   private readonly onRateLimited: ((action: RateLimitAction) => void) | undefined;
   private forwardAllowed: NetworkSet;
@@ -158,21 +206,32 @@ class Server implements DnsServer {
    *  from one address at a time, so the verdicts are reused while it stays the same. */
   private readonly client = new ClientAddress();
   private clientText: string | undefined;
+  /** The last client given as addon address bytes (family, then words), valid when lastBytes. */
+  private lastBytes = false;
+  private readonly lastW = new Uint32Array(5);
   private clientAllowed = false;
   private clientExempt = false;
+  /** The current datagram's client, not parsed until a verdict needs it. */
+  private pendText: string | undefined;
+  private pendAddr: Buffer | undefined;
+  private pendOff = 0;
+  private seen = false;
   private readonly log: Logger;
   private forwarder: Forwarder;
   /** `zoneResolvers`: `.zone.` suffix → its forwarder, longest suffix first. */
   private zoneForwarders: [string, Forwarder][];
   private zonesKey = '{}';
   private forwardsInFlight = 0;
-  private udp: dgram.Socket | undefined;
+  private udp: UdpEndpoint | undefined;
   private tcp: net.Server | undefined;
   private readonly conns = new Set<net.Socket>();
   private bound: { host: string; port: number } | undefined;
 
   constructor(opts: DnsServerOptions) {
     this.o = Server.settings(opts);
+    this.requestedUdp = opts.udpPath ?? 'auto';
+    this.shuffle = opts.shuffle ?? true;
+    this.encodings();
     this.onQuery = opts.onQuery;
     this.onRateLimited = opts.onRateLimited;
     const c = Server.checks(opts);
@@ -200,16 +259,33 @@ class Server implements DnsServer {
       .sort((a, b) => b[0].length - a[0].length);
   }
 
+  /** The shared encoding options of each transport, from the current settings. */
+  private encodings(): void {
+    const enc = (limit: number, udp: boolean): EncodeOptions => ({
+      limit,
+      ra: this.o.recurse,
+      setTruncateBit: !udp || this.o.setTruncateBit,
+      ednsUdp: this.o.ednsMaxUdp,
+      shuffle: this.shuffle,
+    });
+    this.encUdp = enc(CLASSIC_UDP_MAX, true);
+    this.encUdpMax = enc(this.o.ednsMaxUdp, true);
+    this.encUdpEdns = enc(this.o.ednsMaxUdp, true);
+    this.encTcp = enc(TCP_MAX_MESSAGE, false);
+  }
+
   reconfigure(opts: DnsServerOptions): void {
     // Everything that can fail first, then the assignments: a bad list changes nothing.
     const c = Server.checks(opts);
     const next = { ...Server.settings(opts), host: this.o.host, port: this.o.port };
     const prev = this.o;
     this.o = next;
+    this.encodings();
     this.forwardAllowed = c.forwardAllowed;
     this.rrlExempt = c.rrlExempt;
     this.rrl = c.rrl;
     this.clientText = undefined; // the cached verdicts were made under the old lists
+    this.lastBytes = false;
     const zones = JSON.stringify(opts.zoneResolvers ?? {});
     if (
       JSON.stringify([prev.resolvers, prev.forwardMode, prev.forwardTimeoutMs, this.zonesKey]) !==
@@ -225,8 +301,8 @@ class Server implements DnsServer {
       // Forwards in flight on the old ones get their answer first.
       setTimeout(() => old.forEach((f) => f.close()), prev.forwardTimeoutMs * 2).unref();
     }
-    if (this.answerer && prev.answerCacheSize !== next.answerCacheSize)
-      this.answerer = new Answerer(this.answerer.records, next.answerCacheSize);
+    // Cached answers were encoded under the old settings (RA bit, sizes): start afresh.
+    if (this.answerer) this.answerer = new Answerer(this.answerer.records, next.answerCacheSize);
   }
 
   private static checks(opts: DnsServerOptions): {
@@ -289,87 +365,172 @@ class Server implements DnsServer {
     return this.forwarder.upstreams;
   }
 
-  // ---- query pipeline -------------------------------------------------------------------------
-
-  private encodeOptions(q: Query, transport: Transport): EncodeOptions {
-    let limit = TCP_MAX_MESSAGE;
-    if (transport === 'udp') {
-      limit = q.edns
-        ? Math.min(Math.max(q.edns.udpSize, CLASSIC_UDP_MAX), this.o.ednsMaxUdp)
-        : CLASSIC_UDP_MAX;
-    }
-    return {
-      limit,
-      ra: this.o.recurse,
-      setTruncateBit: transport === 'tcp' || this.o.setTruncateBit,
-      ednsUdp: this.o.ednsMaxUdp,
-      shuffle: true,
-    };
+  udpPath(): UdpPath {
+    if (!this.path) throw new Error('the DNS server is not listening');
+    return this.path;
   }
 
+  // ---- query pipeline -------------------------------------------------------------------------
+
+  /** Encoding options for `q`: shared objects, one mutated for an unusual EDNS size. */
+  private encodeOptions(q: Query, udp: boolean): EncodeOptions {
+    if (!udp) return this.encTcp;
+    if (!q.edns) return this.encUdp;
+    const limit = Math.min(Math.max(q.edns.udpSize, CLASSIC_UDP_MAX), this.o.ednsMaxUdp);
+    if (limit === this.o.ednsMaxUdp) return this.encUdpMax;
+    this.encUdpEdns.limit = limit;
+    return this.encUdpEdns;
+  }
+
+  /** Counts one answered query; builds a QueryInfo only when an onQuery observer is set. */
   private report(
-    qtype: string,
+    qtype: number,
     rcode: number,
-    transport: Transport,
+    transport: TransportIndex,
     forwarded: boolean,
-    t0: bigint,
+    t0: number,
   ): void {
+    this.stats.query(qtype, rcode, transport);
     if (!this.onQuery) return;
     try {
       this.onQuery({
-        qtype,
+        qtype: qtype === QTYPE_NONE ? 'NONE' : qtypeName(qtype),
         rcode: rcodeName(rcode),
-        transport,
+        transport: transport === UDP ? 'udp' : 'tcp',
         forwarded,
-        durationSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
+        durationSeconds: (performance.now() - t0) / 1000,
       });
     } catch (e) {
       this.log.warn({ err: e }, 'onQuery observer threw');
     }
   }
 
-  /** Parses `address` into this.client and works out its verdicts, unless it was the last one. */
-  private see(address: string): void {
-    if (address === this.clientText) return;
-    this.clientText = address;
-    this.client.parse(address);
+  /** The next message comes from this address (as node reports it). Parsed only if needed. */
+  private clientFromText(address: string): void {
+    this.pendText = address;
+    this.pendAddr = undefined;
+    this.seen = false;
+  }
+
+  /** The next message comes from the addon's address record at `addr[off]`. */
+  private clientFromBytes(addr: Buffer, off: number): void {
+    this.pendAddr = addr;
+    this.pendOff = off;
+    this.pendText = undefined;
+    this.seen = false;
+  }
+
+  /** Parses the current client into this.client with its verdicts, unless it was the last one. */
+  private see(): void {
+    if (this.seen) return;
+    this.seen = true;
+    const a = this.pendAddr;
+    if (a) {
+      const o = this.pendOff;
+      const fam = a[o];
+      const l = this.lastW;
+      const w0 = a.readUInt32BE(o + 4);
+      if (fam === 4) {
+        if (this.lastBytes && l[0] === 4 && l[1] === w0) return;
+      } else {
+        const w1 = a.readUInt32BE(o + 8);
+        const w2 = a.readUInt32BE(o + 12);
+        const w3 = a.readUInt32BE(o + 16);
+        if (
+          this.lastBytes &&
+          l[0] === fam &&
+          l[1] === w0 &&
+          l[2] === w1 &&
+          l[3] === w2 &&
+          l[4] === w3
+        )
+          return;
+        l[2] = w1;
+        l[3] = w2;
+        l[4] = w3;
+      }
+      l[0] = fam;
+      l[1] = w0;
+      this.lastBytes = true;
+      this.clientText = undefined;
+      const c = this.client;
+      if (fam === 4) {
+        c.family = 4;
+        c.w[0] = w0;
+      } else if (fam === 6) {
+        if (w0 === 0 && l[2] === 0 && l[3] === 0x0000ffff) {
+          // IPv4 on a dual-stack socket: the IPv4 address it carries.
+          c.family = 4;
+          c.w[0] = l[4];
+        } else {
+          c.family = 6;
+          c.w[0] = w0;
+          c.w[1] = l[2];
+          c.w[2] = l[3];
+          c.w[3] = l[4];
+        }
+      } else c.family = 0;
+    } else {
+      const address = this.pendText ?? '';
+      if (address === this.clientText) return;
+      this.clientText = address;
+      this.lastBytes = false;
+      this.client.parse(address);
+    }
     this.clientAllowed = this.forwardAllowed.has(this.client);
     this.clientExempt = this.client.family === 0 || this.rrlExempt.has(this.client);
   }
 
-  /** The rate limiter's verdict for a UDP response to `address` (reported when held back). */
-  private limit(address: string): 'send' | RateLimitAction {
+  /** The current client in text (messages only). */
+  private clientString(): string {
+    if (this.pendText !== undefined) return this.pendText;
+    const a = this.pendAddr;
+    if (!a) return '';
+    const o = this.pendOff;
+    if (a[o] === 4) return `${a[o + 4]}.${a[o + 5]}.${a[o + 6]}.${a[o + 7]}`;
+    const g: string[] = [];
+    for (let i = 0; i < 8; i++) g.push(a.readUInt16BE(o + 4 + 2 * i).toString(16));
+    return g.join(':');
+  }
+
+  /** The rate limiter's verdict for a UDP response to the current client (reported when held back). */
+  private limit(): 'send' | RateLimitAction {
     if (!this.rrl) return 'send';
-    this.see(address);
+    this.see();
     if (this.clientExempt) return 'send';
     const v = this.rrl.check(this.client);
-    if (v !== 'send' && this.onRateLimited) {
-      try {
-        this.onRateLimited(v);
-      } catch (e) {
-        this.log.warn({ err: e }, 'onRateLimited observer threw');
+    if (v !== 'send') {
+      if (v === 'drop') this.stats.rrlDropped++;
+      else this.stats.rrlSlipped++;
+      if (this.onRateLimited) {
+        try {
+          this.onRateLimited(v);
+        } catch (e) {
+          this.log.warn({ err: e }, 'onRateLimited observer threw');
+        }
       }
     }
     return v;
   }
 
   /**
-   * The reply to one message from `client` (the peer's IP address): bytes, nothing (drop), or a
-   * promise of either (forwarding).
+   * The reply to the message in `msg[0, len)` from the current client (clientFromText/Bytes):
+   * bytes, nothing (drop), or a promise of either (forwarding). `msg` may be reused once this
+   * returns: everything that outlives the call is copied.
    */
   handle(
     msg: Buffer,
-    transport: Transport,
-    client = '',
+    len: number,
+    transport: TransportIndex,
   ): Buffer | undefined | Promise<Buffer | undefined> {
-    const t0 = this.onQuery ? process.hrtime.bigint() : 0n;
+    const t0 = this.onQuery ? performance.now() : 0;
     try {
-      return this.answer(msg, transport, client, t0);
+      return this.answer(msg, len, transport, t0);
     } catch (e) {
       // A bug must cost one query, never the process.
       this.log.error({ err: e }, 'DNS query handling failed');
-      if (msg.length < 12) return undefined;
-      this.report('NONE', RCODE.SERVFAIL, transport, false, t0);
+      if (len < 12) return undefined;
+      this.report(QTYPE_NONE, RCODE.SERVFAIL, transport, false, t0);
       return encodeHeaderOnly(
         msg.readUInt16BE(0),
         msg.readUInt16BE(2),
@@ -379,75 +540,94 @@ class Server implements DnsServer {
     }
   }
 
+  private fail(
+    msg: Buffer,
+    q: Query,
+    rcode: number,
+    enc: EncodeOptions,
+    transport: TransportIndex,
+    t0: number,
+  ): Buffer {
+    this.report(q.qtype, rcode, transport, false, t0);
+    return encodeEmpty(msg, q, rcode, enc);
+  }
+
   private answer(
     msg: Buffer,
-    transport: Transport,
-    client: string,
-    t0: bigint,
+    len: number,
+    transport: TransportIndex,
+    t0: number,
   ): Buffer | undefined | Promise<Buffer | undefined> {
-    if (msg.length > this.o.maxMessageBytes) return undefined;
-    const d = decodeQuery(msg);
-    const udp = transport === 'udp';
-    if (!d.ok) {
-      if (d.kind === 'drop') return undefined;
+    if (len > this.o.maxMessageBytes) return undefined;
+    const q = this.q;
+    const d = decodeQueryInto(msg, len, q);
+    const udp = transport === UDP;
+    if (d !== DECODE.OK) {
+      if (d === DECODE.DROP) return undefined;
       // Header-only errors are small, but still reflected: limited like any UDP response.
-      if (udp && this.limit(client) !== 'send') return undefined;
-      const rcode = d.kind === 'notimp' ? RCODE.NOTIMP : RCODE.FORMERR;
-      this.report('NONE', rcode, transport, false, t0);
-      return encodeHeaderOnly(d.id, d.flags, rcode, this.o.recurse);
+      if (udp && this.limit() !== 'send') return undefined;
+      const rcode = d === DECODE.NOTIMP ? RCODE.NOTIMP : RCODE.FORMERR;
+      this.report(QTYPE_NONE, rcode, transport, false, t0);
+      return encodeHeaderOnly(q.id, q.flags, rcode, this.o.recurse);
     }
-    const q = d.query;
-    const enc = this.encodeOptions(q, transport);
+    const enc = this.encodeOptions(q, udp);
     if (udp) {
-      const v = this.limit(client);
+      const v = this.limit();
       if (v === 'drop') return undefined;
       if (v === 'slip') return truncated(msg, q, enc);
     }
-    const qtype = this.onQuery ? qtypeName(q.qtype) : '';
-    const fail = (rcode: number) => {
-      this.report(qtype, rcode, transport, false, t0);
-      return encodeEmpty(msg, q, rcode, enc);
-    };
-    if (q.edns && q.edns.version > 0) return fail(RCODE.BADVERS);
+    if (q.edns && q.edns.version > 0) return this.fail(msg, q, RCODE.BADVERS, enc, transport, t0);
     const ans = this.answerer;
     // Never serve before the first successful load.
-    if (!ans) return fail(RCODE.SERVFAIL);
-    if (q.qclass !== QCLASS.IN && q.qclass !== QCLASS.ANY) return fail(RCODE.REFUSED);
+    if (!ans) return this.fail(msg, q, RCODE.SERVFAIL, enc, transport, t0);
+    if (q.qclass !== QCLASS.IN && q.qclass !== QCLASS.ANY)
+      return this.fail(msg, q, RCODE.REFUSED, enc, transport, t0);
     if (q.qtype === QTYPE.AXFR || q.qtype === QTYPE.IXFR || q.qtype === QTYPE.OPT)
-      return fail(RCODE.REFUSED);
-    const plan = ans.lookup(q);
+      return this.fail(msg, q, RCODE.REFUSED, enc, transport, t0);
+    const plan = ans.lookupWire(q);
     if (plan !== 'forward') {
       const out = encodeResponse(msg, q, plan, enc);
-      this.report(qtype, plan.rcode, transport, false, t0);
+      this.report(q.qtype, plan.rcode, transport, false, t0);
       if (this.log.isLevelEnabled('debug'))
         this.log.debug({ name: q.name, qtype: q.qtype, rcode: plan.rcode }, 'query');
       return out;
     }
     const forwarder = this.forwarderFor(q.name);
-    if (!this.o.externalOn || forwarder.size === 0) return fail(RCODE.REFUSED);
+    if (!this.o.externalOn || forwarder.size === 0)
+      return this.fail(msg, q, RCODE.REFUSED, enc, transport, t0);
     // Not an open resolver: recursion is for the networks we serve.
-    this.see(client);
+    this.see();
     if (!this.clientAllowed) {
       if (this.log.isLevelEnabled('debug'))
-        this.log.debug({ client, name: q.name }, 'forwarding refused: client not allowed');
-      return fail(RCODE.REFUSED);
+        this.log.debug(
+          { client: this.clientString(), name: q.name },
+          'forwarding refused: client not allowed',
+        );
+      return this.fail(msg, q, RCODE.REFUSED, enc, transport, t0);
     }
-    if (this.forwardsInFlight >= this.o.maxForwardsInFlight) return fail(RCODE.SERVFAIL);
+    if (this.forwardsInFlight >= this.o.maxForwardsInFlight)
+      return this.fail(msg, q, RCODE.SERVFAIL, enc, transport, t0);
     this.forwardsInFlight++;
-    return forwarder.forward(msg, q.questionEnd, transport === 'tcp').then(
+    // Past this point the work is asynchronous: copy what the caller will reuse.
+    const m = Buffer.from(msg.subarray(0, len));
+    const fq = q.clone();
+    const fenc = { ...enc };
+    const f0 = performance.now();
+    return forwarder.forward(m, fq.questionEnd, transport === TCP).then(
       (reply) => {
         this.forwardsInFlight--;
-        if (!reply) return fail(RCODE.SERVFAIL);
-        this.report(qtype, reply[3] & 0xf, transport, true, t0);
+        if (!reply) return this.fail(m, fq, RCODE.SERVFAIL, fenc, transport, t0);
+        this.report(fq.qtype, reply[3] & 0xf, transport, true, t0);
+        this.stats.latency(true, (performance.now() - f0) / 1000);
         // An upstream may answer with more than this client may get over UDP (it saw the client's
         // buffer size, not our ednsMaxUdp cap; or it ignores it): never relay more than the limit.
-        if (udp && reply.length > enc.limit) return truncated(msg, q, enc);
+        if (udp && reply.length > fenc.limit) return truncated(m, fq, fenc);
         return reply;
       },
       (e: unknown) => {
         this.forwardsInFlight--;
         this.log.warn({ err: e }, 'forwarding failed');
-        return fail(RCODE.SERVFAIL);
+        return this.fail(m, fq, RCODE.SERVFAIL, fenc, transport, t0);
       },
     );
   }
@@ -465,24 +645,35 @@ class Server implements DnsServer {
 
   async listen(): Promise<void> {
     const { host, port } = this.o;
+    const choice = chooseUdpPath(this.requestedUdp);
+    if (this.requestedUdp === 'batched' && !choice.addon)
+      throw new Error(`the batched UDP path is not available: ${choice.why}`);
     // With port 0 the kernel picks a UDP port that may be taken for TCP: retry a bounded number of times.
     for (let attempt = 0; ; attempt++) {
-      const udp = await this.bindUdp(host, port);
-      const udpPort = udp.address().port;
+      const udp = choice.addon
+        ? await this.bindBatched(choice.addon, host, port)
+        : await this.bindUdp(host, port);
+      const udpPort = udp.port;
       try {
         this.tcp = await this.bindTcp(host, udpPort);
         this.udp = udp;
+        this.path = choice.path;
         this.bound = { host, port: udpPort };
-        this.log.info({ host, port: udpPort }, 'DNS server listening (udp+tcp)');
+        this.log.info(
+          { host, port: udpPort, udpPath: choice.path, why: choice.why },
+          choice.path === 'batched'
+            ? 'DNS server listening (udp+tcp); UDP path: batched (native recvmmsg/sendmmsg)'
+            : 'DNS server listening (udp+tcp); UDP path: dgram',
+        );
         return;
       } catch (e) {
-        udp.close();
+        await udp.close();
         if (port !== 0 || attempt >= 20 || !(e instanceof PortInUseError)) throw e;
       }
     }
   }
 
-  private bindUdp(host: string, port: number): Promise<dgram.Socket> {
+  private bindUdp(host: string, port: number): Promise<UdpEndpoint> {
     return new Promise((resolve, reject) => {
       const type = net.isIPv6(host) ? 'udp6' : 'udp4';
       const sock = dgram.createSocket({ type, lookup: literalLookup });
@@ -492,12 +683,16 @@ class Server implements DnsServer {
       };
       sock.once('error', onError);
       sock.on('message', (msg, rinfo) => {
-        const r = this.handle(msg, 'udp', rinfo.address);
+        const t0 = performance.now();
+        this.clientFromText(rinfo.address);
+        const r = this.handle(msg, msg.length, UDP);
         if (r === undefined) return;
         // No send callback: with one, node cannot use its synchronous try-send path and UDP
         // throughput halves (measured in bench/dns.ts). Send errors arrive as 'error' events.
-        if (!(r instanceof Promise)) sock.send(r, rinfo.port, rinfo.address);
-        else r.then((out) => out && sock.send(out, rinfo.port, rinfo.address), noop);
+        if (!(r instanceof Promise)) {
+          sock.send(r, rinfo.port, rinfo.address);
+          this.stats.latency(false, (performance.now() - t0) / 1000);
+        } else r.then((out) => out && sock.send(out, rinfo.port, rinfo.address), noop);
       });
       sock.bind(port, host, () => {
         sock.off('error', onError);
@@ -510,10 +705,80 @@ class Server implements DnsServer {
         }
         // After bind, errors are per-datagram send failures (e.g. an unreachable client): one
         // query lost, not worth more than a debug line each.
-        sock.on('error', (e) => this.log.debug({ err: e }, 'DNS UDP send failed'));
-        resolve(sock);
+        sock.on('error', (e) => {
+          this.stats.udpSendFailed++;
+          this.log.debug({ err: e }, 'DNS UDP send failed');
+        });
+        resolve({
+          port: sock.address().port,
+          close: () => new Promise<void>((r) => sock.close(() => r())),
+        });
       });
     });
+  }
+
+  /**
+   * The batched path: the addon reads up to BATCH datagrams per wake-up into fixed slots and calls
+   * back with their count; the answers go back in one sendmmsg. Same decisions as dgram's path.
+   */
+  private async bindBatched(addon: NativeUdp, host: string, port: number): Promise<UdpEndpoint> {
+    let ip = host;
+    if (net.isIP(host) === 0) {
+      // dgram resolves a host name with the socket's family (udp4 unless the host is IPv6).
+      ip = (await dns.promises.lookup(host, { family: 4 })).address;
+    }
+    let h: object;
+    try {
+      h = addon.open(ip, port, UDP_RECV_BUFFER, UDP_RECV_BUFFER);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new PortInUseError('DNS server (UDP)', host, port);
+      throw e;
+    }
+    // A datagram longer than maxMessageBytes fills its slot (slot = max + 1) and is dropped.
+    const slot = this.o.maxMessageBytes + 1;
+    const rx = Buffer.alloc(BATCH * slot);
+    const lens = new Int32Array(BATCH);
+    const addr = Buffer.alloc(BATCH * ADDR_LEN);
+    const views: Buffer[] = [];
+    for (let i = 0; i < BATCH; i++) views.push(rx.subarray(i * slot, (i + 1) * slot));
+    const outBufs: Buffer[] = new Array<Buffer>(BATCH);
+    const outSlots = new Int32Array(BATCH);
+    let closed = false;
+    const onBatch = (n: number): void => {
+      const t0 = performance.now();
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        this.clientFromBytes(addr, i * ADDR_LEN);
+        const r = this.handle(views[i], lens[i], UDP);
+        if (r === undefined) continue;
+        if (r instanceof Promise) {
+          const to = Buffer.from(addr.subarray(i * ADDR_LEN, (i + 1) * ADDR_LEN));
+          r.then((out) => {
+            if (out && !closed && addon.sendTo(h, out, to) === 0) this.stats.udpSendFailed++;
+          }, noop);
+          continue;
+        }
+        outBufs[k] = r;
+        outSlots[k++] = i;
+      }
+      if (k === 0) return;
+      const sent = addon.send(h, outBufs, outSlots, k);
+      if (sent < k) this.stats.udpSendFailed += k - sent;
+      // Every answer of the batch was read at t0 and written now.
+      this.stats.latency(false, (performance.now() - t0) / 1000, k);
+    };
+    addon.start(h, rx, lens, addr, slot, onBatch);
+    return {
+      port: addon.port(h),
+      close: () => {
+        if (!closed) {
+          closed = true;
+          addon.close(h);
+        }
+        return Promise.resolve();
+      },
+    };
   }
 
   private bindTcp(host: string, port: number): Promise<net.Server> {
@@ -562,9 +827,14 @@ class Server implements DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        const r = this.handle(msg, 'tcp', sock.remoteAddress ?? '');
+        const t0 = performance.now();
+        this.clientFromText(sock.remoteAddress ?? '');
+        const r = this.handle(msg, msg.length, TCP);
         if (r instanceof Promise) r.then(send, noop);
-        else send(r);
+        else if (r) {
+          send(r);
+          this.stats.latency(false, (performance.now() - t0) / 1000);
+        }
       }
       pending = buf.length ? buf : undefined;
     });
@@ -579,7 +849,7 @@ class Server implements DnsServer {
     this.tcp = undefined;
     for (const c of this.conns) c.destroy();
     await Promise.all([
-      udp ? new Promise<void>((r) => udp.close(() => r())) : undefined,
+      udp ? udp.close() : undefined,
       tcp ? new Promise<void>((r) => tcp.close(() => r())) : undefined,
     ]);
   }

@@ -1,7 +1,10 @@
 // Beacon DNS's Prometheus metrics (prom-client, one registry per service so several services can
-// run in one process, e.g. in tests): queries by type and rcode and their latency (fed by the DNS
-// server's onQuery observer), rate-limited responses (its onRateLimited observer), state refreshes, state age, record counts, skipped state items.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// run in one process, e.g. in tests): queries by type and rcode and their latency, rate-limited
+// responses, state refreshes, state age, record counts, skipped state items. The DNS figures are
+// counted by the DNS server in plain integers (dns/stats.ts) and read here at scrape time through
+// `collect` callbacks (attachDnsStats), so a query costs no prom-client work; the per-query
+// observers (observeQuery, observeRateLimited) remain for callers that report queries themselves.
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { RECORD_TYPES, type RecordCounts } from '../records/record-types.js';
 
 /** What the DNS server reports per query (structurally the same as dns/'s QueryInfo). */
@@ -11,6 +14,102 @@ export interface QueryObservation {
   transport: string;
   forwarded: boolean;
   durationSeconds: number;
+}
+
+/** The DNS server's integer statistics (structurally dns/stats.ts's DnsStats), read at scrape time. */
+export interface DnsStatsSource {
+  forEachQuery(visit: (qtype: string, rcode: string, transport: string, n: number) => void): void;
+  /** Upper bounds (s) of the latency buckets. */
+  readonly latencyBuckets: readonly number[];
+  /** Non-cumulative counts per bucket, then +Inf; sum of seconds; count. */
+  latencyOf(forwarded: boolean): { buckets: ArrayLike<number>; sum: number; count: number };
+  readonly rrlDropped: number;
+  readonly rrlSlipped: number;
+  /** UDP answers the kernel did not take (send buffer full, unreachable peer). */
+  readonly udpSendFailed?: number;
+}
+
+const LATENCY_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5,
+];
+
+/** Totals reported through the per-query observers, in the same shape as the DNS server's. */
+class ObservedTotals implements DnsStatsSource {
+  readonly counts = new Map<string, { q: string; r: string; t: string; n: number }>();
+  readonly latencyBuckets = LATENCY_BUCKETS;
+  readonly lat = [0, 1].map(() => ({
+    buckets: new Float64Array(LATENCY_BUCKETS.length + 1),
+    sum: 0,
+    count: 0,
+  }));
+  rrlDropped = 0;
+  rrlSlipped = 0;
+  forEachQuery(visit: (qtype: string, rcode: string, transport: string, n: number) => void): void {
+    for (const c of this.counts.values()) visit(c.q, c.r, c.t, c.n);
+  }
+  latencyOf(forwarded: boolean): { buckets: ArrayLike<number>; sum: number; count: number } {
+    return this.lat[forwarded ? 1 : 0];
+  }
+}
+
+/**
+ * A histogram whose bucket counts are read from integer sources at scrape time (prom-client's
+ * Histogram can only be fed one observation at a time). Registered as a prom-client metric.
+ */
+class CollectedHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly sources: readonly DnsStatsSource[],
+  ) {}
+  get(): {
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: { labels: Record<string, string | number>; value: number; metricName: string }[];
+  } {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] =
+      [];
+    for (const forwarded of [false, true]) {
+      const bounds = LATENCY_BUCKETS;
+      const counts = new Array<number>(bounds.length + 1).fill(0);
+      let sum = 0;
+      let count = 0;
+      for (const s of this.sources) {
+        const l = s.latencyOf(forwarded);
+        for (let i = 0; i <= bounds.length; i++) counts[i] += l.buckets[i] ?? 0;
+        sum += l.sum;
+        count += l.count;
+      }
+      const f = String(forwarded);
+      let acc = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        acc += counts[i];
+        values.push({
+          labels: { le: bounds[i], forwarded: f },
+          value: acc,
+          metricName: `${this.name}_bucket`,
+        });
+      }
+      values.push({
+        labels: { le: '+Inf', forwarded: f },
+        value: count,
+        metricName: `${this.name}_bucket`,
+      });
+      values.push({ labels: { forwarded: f }, value: sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { forwarded: f }, value: count, metricName: `${this.name}_count` });
+    }
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
+  }
 }
 
 /** Read at scrape time, so gauges are never stale between refreshes. */
@@ -29,31 +128,36 @@ export interface ServiceMetricsOptions {
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  private readonly queries: Counter<'qtype' | 'rcode' | 'transport'>;
-  private readonly latency: Histogram<'forwarded'>;
+  /** Where the DNS figures come from: the observers' totals, then attached DNS servers. */
+  private readonly observed = new ObservedTotals();
+  private readonly dnsSources: DnsStatsSource[] = [this.observed];
   private readonly refreshes: Counter<'result'>;
   private readonly skipped: Gauge;
   private readonly skippedTotal: Counter;
   private readonly changes: Counter<'event'>;
-  private readonly rrlDropped: Counter;
   private readonly reloads: Counter<'result'>;
-  private readonly rrlSlipped: Counter;
 
   constructor(source: MetricsSnapshotSource, options: ServiceMetricsOptions = {}) {
     const registers = [this.registry];
-    this.queries = new Counter({
+    const sources = this.dnsSources;
+    new Counter({
       name: 'beacon_dns_queries_total',
       help: 'DNS queries answered, by query type, response code and transport',
       labelNames: ['qtype', 'rcode', 'transport'],
       registers,
+      collect() {
+        this.reset();
+        for (const s of sources)
+          s.forEachQuery((qtype, rcode, transport, n) => this.inc({ qtype, rcode, transport }, n));
+      },
     });
-    this.latency = new Histogram({
-      name: 'beacon_dns_query_duration_seconds',
-      help: 'Time from receiving a query to sending its answer (forwarded: answered by an upstream resolver)',
-      labelNames: ['forwarded'],
-      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers,
-    });
+    this.registry.registerMetric(
+      new CollectedHistogram(
+        'beacon_dns_query_duration_seconds',
+        'Time from receiving a query to sending its answer (forwarded: answered by an upstream resolver)',
+        sources,
+      ) as unknown as Metric,
+    );
     this.refreshes = new Counter({
       name: 'beacon_state_refreshes_total',
       help: 'State loads by result (ok: records swapped in; failed: last good records kept)',
@@ -133,43 +237,65 @@ export class ServiceMetrics {
       labelNames: ['event'],
       registers,
     });
-    this.rrlDropped = new Counter({
+    new Counter({
       name: 'beacon_dns_rrl_dropped_total',
       help: 'UDP responses not sent because the client netblock was over rrlResponsesPerSecond',
       registers,
+      collect() {
+        this.reset();
+        this.inc(sources.reduce((n, s) => n + s.rrlDropped, 0));
+      },
     });
-    this.rrlSlipped = new Counter({
+    new Counter({
+      name: 'beacon_dns_udp_send_failed_total',
+      help: 'UDP answers the kernel did not accept (socket send buffer full or peer unreachable); lost like any UDP datagram',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.reduce((n, s) => n + (s.udpSendFailed ?? 0), 0));
+      },
+    });
+    new Counter({
       name: 'beacon_dns_rrl_slipped_total',
       help: 'Rate-limited UDP queries answered with an empty TC=1 response (rrlSlip) so real clients retry over TCP',
       registers,
+      collect() {
+        this.reset();
+        this.inc(sources.reduce((n, s) => n + s.rrlSlipped, 0));
+      },
     });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  // Label children cached per combination (qtype → rcode|transport): this runs once per DNS
-  // query, and resolving a label set (hashing the label object) costs more than the increment.
-  private readonly queryChildren = new Map<string, Map<string, { inc(): void }>>();
-  private latencyLocal: { observe(v: number): void } | undefined;
-  private latencyForwarded: { observe(v: number): void } | undefined;
+  /**
+   * Reads a DNS server's statistics at every scrape (the cheap way: the server counts integers).
+   * Do not also pass observeQuery/observeRateLimited to that server, or its queries count twice.
+   */
+  attachDnsStats(stats: DnsStatsSource): void {
+    if (stats.latencyBuckets.join() !== LATENCY_BUCKETS.join())
+      throw new Error('DNS latency buckets differ from the histogram buckets');
+    if (!this.dnsSources.includes(stats)) this.dnsSources.push(stats);
+  }
 
-  /** The DNS server's onQuery observer. */
+  /** A per-query observer (DnsServerOptions.onQuery shape), for callers without attachDnsStats. */
   observeQuery = (q: QueryObservation): void => {
-    let byType = this.queryChildren.get(q.qtype);
-    if (!byType) this.queryChildren.set(q.qtype, (byType = new Map()));
-    const key = q.transport === 'udp' ? q.rcode : `${q.rcode}/${q.transport}`;
-    let child = byType.get(key);
-    if (!child) byType.set(key, (child = this.queries.labels(q.qtype, q.rcode, q.transport)));
-    child.inc();
-    if (q.forwarded) {
-      (this.latencyForwarded ??= this.latency.labels('true')).observe(q.durationSeconds);
-    } else {
-      (this.latencyLocal ??= this.latency.labels('false')).observe(q.durationSeconds);
-    }
+    const o = this.observed;
+    const key = `${q.qtype}|${q.rcode}|${q.transport}`;
+    const c = o.counts.get(key);
+    if (c) c.n++;
+    else o.counts.set(key, { q: q.qtype, r: q.rcode, t: q.transport, n: 1 });
+    const l = o.lat[q.forwarded ? 1 : 0];
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && q.durationSeconds > LATENCY_BUCKETS[i]) i++;
+    l.buckets[i]++;
+    l.sum += q.durationSeconds;
+    l.count++;
   };
 
   /** The DNS server's onRateLimited observer: one UDP response dropped or slipped. */
   observeRateLimited = (action: 'drop' | 'slip'): void => {
-    (action === 'drop' ? this.rrlDropped : this.rrlSlipped).inc();
+    if (action === 'drop') this.observed.rrlDropped++;
+    else this.observed.rrlSlipped++;
   };
 
   refreshOk(skippedItems: number): void {

@@ -115,7 +115,7 @@ function sourcesKey(c: Config): string {
   return JSON.stringify(SOURCE_KEYS.map((k) => c[k]));
 }
 
-function dnsOptions(c: Config, metrics: ServiceMetrics): DnsServerOptions {
+function dnsOptions(c: Config): DnsServerOptions {
   return {
     host: c.listener,
     port: c.port,
@@ -131,8 +131,6 @@ function dnsOptions(c: Config, metrics: ServiceMetrics): DnsServerOptions {
     rrlResponsesPerSecond: c.rrlResponsesPerSecond,
     rrlSlip: c.rrlSlip,
     rrlExemptNetworks: c.rrlExemptNetworks,
-    onQuery: metrics.observeQuery,
-    onRateLimited: metrics.observeRateLimited,
   };
 }
 
@@ -190,7 +188,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private async init(): Promise<void> {
     const c = this.config;
     if (c.dnson) {
-      this.dns = createDnsServer(dnsOptions(c, this.metrics));
+      this.dns = createDnsServer(dnsOptions(c));
+      // Counted by the server in plain integers, read by /metrics at scrape time.
+      this.metrics.attachDnsStats(this.dns.stats);
       await this.dns.listen();
     }
     if (c.httpon) {
@@ -303,8 +303,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
       }
       if (this.dns && (next.listener !== cur.listener || next.port !== cur.port)) {
-        newDns = createDnsServer(dnsOptions(next, this.metrics));
+        newDns = createDnsServer(dnsOptions(next));
         await newDns.listen();
+        // The old server's counts stay attached (frozen), so the counters never go back.
+        this.metrics.attachDnsStats(newDns.stats);
         applied.push('dns listener');
       }
       if (this.http && (next.HTTPListener !== cur.HTTPListener || next.httpport !== cur.httpport)) {
@@ -332,7 +334,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       this.dns = newDns;
       await prev.close();
     } else if (this.dns) {
-      this.dns.reconfigure(dnsOptions(next, this.metrics));
+      this.dns.reconfigure(dnsOptions(next));
       applied.push('dns');
     }
     if (newHttp) {
@@ -358,6 +360,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** DNS listen address, when DNS is on. */
   dnsAddress(): { host: string; port: number } | undefined {
     return this.dns?.address();
+  }
+  /** The DNS server's UDP path (`batched` native or `dgram`), when DNS is on. */
+  dnsUdpPath(): 'batched' | 'dgram' | undefined {
+    return this.dns?.udpPath();
   }
   /** HTTP listen address, when the HTTP API is on. */
   httpAddress(): { host: string; port: number } | undefined {

@@ -53,8 +53,15 @@ export interface EncodeOptions {
   shuffle: boolean;
 }
 
-function order(n: number, shuffle: boolean): number[] {
-  const idx = new Array<number>(n);
+// Scratch arrays for one encode at a time (encodeResponse is synchronous and not re-entrant), so
+// a response costs its own Buffer and nothing else. Grown when a plan has more answers or groups.
+let idx = new Int32Array(64);
+let groups = new Int32Array(16);
+let used = new Uint8Array(16);
+
+/** idx[0, n) = 0..n-1, shuffled when asked (Fisher-Yates). */
+function order(n: number, shuffle: boolean): Int32Array {
+  if (idx.length < n) idx = new Int32Array(Math.max(n, idx.length * 2));
   for (let i = 0; i < n; i++) idx[i] = i;
   if (shuffle) {
     for (let i = n - 1; i > 0; i--) {
@@ -72,19 +79,25 @@ export function encodeResponse(msg: Buffer, q: Query, plan: AnswerPlan, o: Encod
   const qLen = q.questionEnd - HEADER_LEN;
   const optLen = q.edns ? OPT_RR_LEN : 0;
   let size = HEADER_LEN + qLen + optLen;
-  const idx = order(plan.answers.length, o.shuffle && plan.answers.length > 1);
+  const n = plan.answers.length;
+  const idx = order(n, o.shuffle && n > 1);
   let nAnswers = 0;
   let withAuthority = false;
   let truncated = false;
-  const groups: number[] = [];
+  let nGroups = 0;
   if (size + plan.answersLen + plan.authorityLen <= o.limit) {
-    nAnswers = idx.length;
+    nAnswers = n;
     withAuthority = true;
     size += plan.answersLen + plan.authorityLen;
-    if (plan.additional.length > 0) {
-      const used = new Uint8Array(plan.additional.length);
-      for (const i of idx) {
-        const g = plan.answerGroup[i];
+    const ng = plan.additional.length;
+    if (ng > 0) {
+      if (used.length < ng) {
+        used = new Uint8Array(Math.max(ng, used.length * 2));
+        groups = new Int32Array(used.length);
+      }
+      used.fill(0, 0, ng);
+      for (let k = 0; k < n; k++) {
+        const g = plan.answerGroup[idx[k]];
         if (g < 0 || used[g]) continue;
         used[g] = 1;
         let glen = 0;
@@ -92,20 +105,20 @@ export function encodeResponse(msg: Buffer, q: Query, plan: AnswerPlan, o: Encod
         // Additional is optional (RFC 2181 §9): leaving a group out is not truncation.
         if (size + glen > o.limit) continue;
         size += glen;
-        groups.push(g);
+        groups[nGroups++] = g;
       }
     }
   } else {
     truncated = true;
-    for (const i of idx) {
-      const len = plan.answers[i].length;
+    for (let k = 0; k < n; k++) {
+      const len = plan.answers[idx[k]].length;
       if (size + len > o.limit) break;
       size += len;
       nAnswers++;
     }
   }
   let nAdditional = q.edns ? 1 : 0;
-  for (const g of groups) nAdditional += plan.additional[g].length;
+  for (let k = 0; k < nGroups; k++) nAdditional += plan.additional[groups[k]].length;
   const out = Buffer.allocUnsafe(size);
   writeHeader(out, q.id, q.flags, plan.rcode, plan.aa, truncated && o.setTruncateBit, o.ra);
   out.writeUInt16BE(1, 4);
@@ -117,8 +130,12 @@ export function encodeResponse(msg: Buffer, q: Query, plan: AnswerPlan, o: Encod
   let off = HEADER_LEN;
   for (let i = HEADER_LEN; i < q.questionEnd; i++) out[off++] = msg[i];
   for (let k = 0; k < nAnswers; k++) off = put(out, plan.answers[idx[k]], off);
-  if (withAuthority) for (const b of plan.authority) off = put(out, b, off);
-  for (const g of groups) for (const b of plan.additional[g]) off = put(out, b, off);
+  if (withAuthority)
+    for (let k = 0; k < plan.authority.length; k++) off = put(out, plan.authority[k], off);
+  for (let k = 0; k < nGroups; k++) {
+    const add = plan.additional[groups[k]];
+    for (let j = 0; j < add.length; j++) off = put(out, add[j], off);
+  }
   if (q.edns) writeOpt(out, off, o.ednsUdp, plan.rcode, q.edns.dnssecOk);
   return out;
 }
@@ -168,7 +185,11 @@ export function encodeHeaderOnly(id: number, qflags: number, rcode: number, ra: 
   return out;
 }
 
+const emptyPlans = new Map<number, AnswerPlan>();
+
 /** A reply to a well-formed query with no records (SERVFAIL, REFUSED, BADVERS…). */
 export function encodeEmpty(msg: Buffer, q: Query, rcode: number, o: EncodeOptions): Buffer {
-  return encodeResponse(msg, q, makePlan(rcode, false), o);
+  let plan = emptyPlans.get(rcode);
+  if (!plan) emptyPlans.set(rcode, (plan = makePlan(rcode, false)));
+  return encodeResponse(msg, q, plan, o);
 }
