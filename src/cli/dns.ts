@@ -60,7 +60,19 @@ export async function runDns(flags: DnsFlags): Promise<void> {
 
   // SIGHUP is the CLI's: it re-reads --config and asks the service to apply it (the service
   // re-reads --state itself when the config did not change).
-  const service = await DnsService.start({ config, statePath: flags.state, reloadOnSighup: false });
+  // Taken before anything can print: SIGHUP's default action would end the process.
+  let onHup = (): void => {
+    process.stderr.write('beacon dns: SIGHUP before start-up finished; ignored\n');
+  };
+  const hup = () => onHup();
+  process.on('SIGHUP', hup);
+  let service: DnsService;
+  try {
+    service = await DnsService.start({ config, statePath: flags.state, reloadOnSighup: false });
+  } catch (e) {
+    process.off('SIGHUP', hup);
+    throw e;
+  }
   const dns = service.dnsAddress();
   const http = service.httpAddress();
   const parts = [
@@ -79,7 +91,7 @@ export async function runDns(flags: DnsFlags): Promise<void> {
     r.warnings.forEach(warn);
     return withOverrides(r.config, overrides);
   };
-  const onHup = () => {
+  onHup = () => {
     service.reload(nextConfig).then(
       (r) =>
         process.stderr.write(
@@ -91,7 +103,6 @@ export async function runDns(flags: DnsFlags): Promise<void> {
         ),
     );
   };
-  process.on('SIGHUP', onHup);
 
   await new Promise<void>((resolve) => {
     let lameduck: NodeJS.Timeout | undefined;
@@ -114,7 +125,7 @@ export async function runDns(flags: DnsFlags): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  process.off('SIGHUP', onHup);
+  process.off('SIGHUP', hup);
   await service.close();
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { sampleState } from '../helpers/fake-master.js';
-import { waitFor } from '../helpers/wait.js';
+import { dnsListening } from '../helpers/cli.js';
 import { startUpstream, type FakeUpstream } from '../dns/upstream.js';
 import { REFUSED, type Refused } from '../config/mesos-dns-cases.js';
 
@@ -58,20 +58,7 @@ export function run(name: string, config: Record<string, unknown>, extra: string
 
 /** The DNS port from the "where it listens" line (fails if the process exits first). */
 export async function dnsPort(r: Run): Promise<number> {
-  const line = await waitFor(
-    'the listening line',
-    () => {
-      if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
-      return r
-        .stdout()
-        .split('\n')
-        .find((l) => l.startsWith('beacon dns: DNS on'));
-    },
-    20000,
-  );
-  const m = /DNS on 127\.0\.0\.1:(\d+)/.exec(line);
-  assert.ok(m, line);
-  return Number(m[1]);
+  return (await dnsListening(r)).dnsPort;
 }
 
 /** Runs `f` over `items`, at most `n` at a time (the machine is shared). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { killStartedBeacons, startBeacon, type BeaconChild } from '../helpers/cli.js';
+import { dnsListening, killStartedBeacons, startBeacon, type BeaconChild } from '../helpers/cli.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { freePort } from '../helpers/net.js';
 import { startUpstream } from '../dns/upstream.js';
@@ -38,20 +38,9 @@ function writeConfig(name: string, obj: Record<string, unknown>): string {
 }
 
 async function listening(r: BeaconChild): Promise<{ dns: number; http: number }> {
-  const line = await waitFor(
-    'the listening line',
-    () => {
-      if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
-      return r
-        .stdout()
-        .split('\n')
-        .find((l) => l.startsWith('beacon dns: DNS on'));
-    },
-    15000,
-  );
-  const m = /DNS on 127\.0\.0\.1:(\d+) .* HTTP on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-  assert.ok(m, line);
-  return { dns: Number(m[1]), http: Number(m[2]) };
+  const l = await dnsListening(r, 15000);
+  assert.ok(l.httpPort !== undefined, l.line);
+  return { dns: l.dnsPort, http: l.httpPort };
 }
 
 /** One A query over UDP: the answer's TTL, or undefined after `timeoutMs` (a lost query). */

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { killStartedBeacons, startBeacon, type BeaconChild } from '../helpers/cli.js';
+import { dnsListening, killStartedBeacons, startBeacon, type BeaconChild } from '../helpers/cli.js';
 import { FakeMaster, sampleState } from '../helpers/fake-master.js';
 import { writeJson } from '../helpers/files.js';
 import { dig } from '../helpers/dig.js';
@@ -25,24 +25,13 @@ after(() => {
 
 const run = (args: string[]): BeaconChild => startBeacon(['dns', ...args]);
 
-/** Waits for the "where it listens" line and returns the DNS and HTTP ports from it. */
+/** Where it listens (the HTTP API is on in every test here). */
 async function listening(
   r: BeaconChild,
 ): Promise<{ dnsPort: number; httpPort: number; line: string }> {
-  const line = await waitFor(
-    'the listening line',
-    () => {
-      if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
-      return r
-        .stdout()
-        .split('\n')
-        .find((l) => l.startsWith('beacon dns: DNS on'));
-    },
-    15000,
-  );
-  const m = /DNS on 127\.0\.0\.1:(\d+) .* HTTP on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-  assert.ok(m, line);
-  return { dnsPort: Number(m[1]), httpPort: Number(m[2]), line };
+  const l = await dnsListening(r, 15000);
+  assert.ok(l.httpPort !== undefined, l.line);
+  return { ...l, httpPort: l.httpPort };
 }
 
 const config = (name: string, obj: Record<string, unknown>) => writeJson(dir, name, obj);

@@ -57,9 +57,7 @@ test('an instance failing its health check leaves DNS and comes back when it pas
   const port = service.dnsAddress()!.port;
   const http = `http://127.0.0.1:${service.httpAddress()!.port}`;
   const srvPorts = async () =>
-    (await dig(port, [NAMED, 'SRV'])).answer
-      .map((a) => Number(a[6]))
-      .sort((x, y) => x - y);
+    (await dig(port, [NAMED, 'SRV'])).answer.map((a) => Number(a[6])).sort((x, y) => x - y);
   const health = (host: string, p: number, what: 'fail' | 'pass') =>
     fetch(`http://${host}:${p}/health/${what}`).then((r) => r.text());
   try {

@@ -4,6 +4,7 @@
 // undefined value removes the variable). Children started here that are still running are killed
 // by `killStartedBeacons()` (each file that starts some calls it in `after`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -103,4 +104,27 @@ export function exitWhenFileExists(flag: string, code = 0): string[] {
     '-e',
     `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(flag)})){clearInterval(t);process.exit(${code})}},20);setTimeout(()=>process.exit(99),60000);`,
   ];
+}
+
+/** Waits for `beacon dns`'s "where it listens" line (fails if the process exits first): its DNS
+ *  port, and its HTTP port when the HTTP API is on. */
+export async function dnsListening(
+  r: Pick<BeaconChild, 'child' | 'stdout' | 'stderr'>,
+  timeoutMs = 20000,
+): Promise<{ dnsPort: number; httpPort: number | undefined; line: string }> {
+  const line = await waitFor(
+    'the listening line',
+    () => {
+      if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
+      return r
+        .stdout()
+        .split('\n')
+        .find((l) => l.startsWith('beacon dns: DNS on'));
+    },
+    timeoutMs,
+  );
+  const m = /DNS on 127\.0\.0\.1:(\d+)/.exec(line);
+  if (!m) throw new Error(`no DNS address in: ${line}`);
+  const h = /HTTP on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+  return { dnsPort: Number(m[1]), httpPort: h ? Number(h[1]) : undefined, line };
 }
