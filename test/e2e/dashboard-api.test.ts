@@ -182,9 +182,14 @@ function readEvents(
 test('the feed replays history and tells a restart: task states, member left and joined, DNS records', async () => {
   const before = await waitRunning(dc.masterUrl, 2);
   // History on connect: the instances reached TASK_RUNNING before this client came.
+  // Read until the replay holds each kind: under load the DNS feed's first event can follow the
+  // task events by seconds, and stopping at the task events raced it.
   const replay = await readEvents(
-    (es) => es.filter((e) => e.event === 'task' && e.data.state === 'TASK_RUNNING').length >= 2,
-    5000,
+    (es) =>
+      es.filter((e) => e.event === 'task' && e.data.state === 'TASK_RUNNING').length >= 2 &&
+      es.some((e) => e.event === 'serverset') &&
+      es.some((e) => e.event === 'dns'),
+    20000,
   );
   assert.ok(replay.some((e) => e.event === 'serverset'));
   assert.ok(replay.some((e) => e.event === 'dns'));

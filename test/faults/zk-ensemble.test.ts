@@ -143,7 +143,9 @@ describe('ZooKeeper ensemble faults', () => {
         'session moved to another server',
         async () =>
           s.state === 'connected' && Date.now() - t0 > 50 && (await s.exists(member)) !== null,
-        30000,
+        // When the frozen server is the leader the other two elect a new one first; on a loaded
+        // 2-core machine that and the move together have taken over 30 s (the report prints it).
+        60000,
         50,
       );
       const movedMs = Date.now() - t0;
