@@ -351,11 +351,17 @@ describe('devcluster faults under DNS load', () => {
       await probe.settle();
       await probe.stop();
       await truthPoll.stop();
-      const check = checkAnswers(probe.answers, truthPoll.truth, ALLOWANCE_MS);
+      // The truth here is the jobs API, another socket than the stream `beacon dns` follows: after
+      // the restart the jobs API can say RUNNING before the new master's TASK_RUNNING reaches the
+      // DNS (seen 250+ ms apart under CPU load), so DNS may trail it by the stream's lag.
+      const check = checkAnswers(probe.answers, truthPoll.truth, {
+        late: LAG_MS,
+        early: ALLOWANCE_MS,
+      });
       const lag = propagationMs(probe.answers, truthPoll.truth);
       report(
         `devcluster restarts: DNS answers ${check.checked} (A+SRV, through ${ROUNDS} restart${ROUNDS > 1 ? 's' : ''}), wrong ${check.wrong} (failed ${check.failed}, stale/unknown ${check.staleOrUnknown}, empty ${check.missing}; ` +
-          `allowance ${ALLOWANCE_MS} ms, propagation seen: removals ≤ ${lag.removed.toFixed(0)} ms, additions ≤ ${lag.added.toFixed(0)} ms)`,
+          `allowance ${ALLOWANCE_MS} ms ahead of the jobs API, ${LAG_MS} ms behind it, propagation seen: removals ≤ ${lag.removed.toFixed(0)} ms, additions ≤ ${lag.added.toFixed(0)} ms)`,
       );
       assert.equal(check.wrong, 0, check.examples.join('\n'));
     } finally {
