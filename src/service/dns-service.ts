@@ -336,7 +336,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       // Carry the served state's metadata over only when it is the same source's.
       this.gen = fresh;
     } else {
-      this.gen = { ...old, config: next };
+      // In place: the sources' handlers compare their generation with this.gen by identity, so a
+      // copy would make every later snapshot and change of these sources look stale.
+      old.config = next;
       old.source.refresh?.();
     }
     if (newDns) {
