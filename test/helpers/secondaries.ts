@@ -45,6 +45,8 @@ zone:
   zonefile: "${dir}/${zone}.zone"
   allow-notify: 127.0.0.1 NOKEY
   request-xfr: 127.0.0.1@${primaryPort} NOKEY
+  # Lets the benchmark take an AXFR from NSD too (its baseline).
+  provide-xfr: 127.0.0.0/8 NOKEY
 `;
 }
 
