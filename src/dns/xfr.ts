@@ -5,12 +5,25 @@
 // one journal snapshot: it is the content of exactly one serial, however long it streams.
 import type * as net from 'node:net';
 import type { Logger } from '../log.js';
-import type { ZoneJournal, ZoneSnapshot, ZoneStep } from '../records/journal.js';
-import type { ZoneInfo } from '../records/types.js';
+import {
+  recordsOf,
+  type ZoneJournal,
+  type ZoneSnapshot,
+  type ZoneStep,
+} from '../records/journal.js';
+import type { NameRecords, ZoneInfo } from '../records/types.js';
 import { ClientAddress, type NetworkSet } from './acl.js';
 import { FLAG, HEADER_LEN, QCLASS, QTYPE, RCODE } from './codec/constants.js';
 import { decodeQuery, type Query } from './codec/query.js';
-import { encodeRR, questionDict, type NameDict, type RData, type SoaFields } from './codec/rr.js';
+import {
+  encodeRR,
+  parseIPv4,
+  parseIPv6,
+  questionDict,
+  type NameDict,
+  type RData,
+  type SoaFields,
+} from './codec/rr.js';
 
 /** Largest transfer message we build (RFC 5936 allows up to 65535; leave room for the header). */
 export const MESSAGE_BYTES = 60_000;
@@ -119,11 +132,40 @@ function fqdn(n: string): string {
   return l.endsWith('.') ? l : `${l}.`;
 }
 
-/** Builds transfer messages and writes them to the socket, waiting for it to drain. */
+/** A name's wire form, uncompressed (`a.b.` → 1a1b0); undefined for names with escapes. */
+function nameWire(name: string, tail?: Buffer): Buffer | undefined {
+  if (name.includes('\\')) return undefined;
+  const ls = name.split('.').filter((l) => l !== '');
+  let len = tail ? tail.length : 1;
+  for (const l of ls) {
+    if (l.length === 0 || l.length > 63) return undefined;
+    len += l.length + 1;
+  }
+  const b = Buffer.allocUnsafe(len);
+  let o = 0;
+  for (const l of ls) {
+    b[o++] = l.length;
+    o += b.write(l, o, 'latin1');
+  }
+  if (tail) tail.copy(b, o);
+  else b[o] = 0;
+  return b;
+}
+
+const APEX_POINTER = Buffer.from([0xc0, HEADER_LEN]);
+
+/**
+ * Builds transfer messages straight into a frame buffer and writes each full one to the socket,
+ * waiting for it to drain. Owner names are written once per name, compressed against the question
+ * (the apex, at offset 12 of every message); SRV targets uncompressed (RFC 2782).
+ */
 class Stream {
-  private rrs: Buffer[] = [];
-  private size = 0;
+  private frame!: Buffer;
+  private off = 0;
+  private count = 0;
   private readonly head: Buffer;
+  private readonly apexLen: number;
+  private readonly targets = new Map<string, Buffer | undefined>();
   bytes = 0;
   messages = 0;
 
@@ -132,6 +174,7 @@ class Stream {
     req: Buffer,
     q: Query,
     readonly dict: NameDict,
+    private readonly apex: string,
   ) {
     // Every message repeats the question (RFC 5936 §2.2.1 allows it): owner names compress
     // against it, and a message's bytes do not depend on which message it is.
@@ -141,34 +184,110 @@ class Stream {
     this.head.writeUInt16BE(FLAG.QR | FLAG.AA | (q.flags & FLAG.RD), 2);
     this.head.writeUInt16BE(1, 4);
     question.copy(this.head, HEADER_LEN);
+    this.apexLen = apex.length;
+    this.fresh();
+  }
+
+  private fresh(): void {
+    this.frame = Buffer.allocUnsafe(2 + MESSAGE_BYTES);
+    this.head.copy(this.frame, 2);
+    this.off = 2 + this.head.length;
+    this.count = 0;
   }
 
   get closed(): boolean {
     return this.sock.destroyed || !this.sock.writable;
   }
 
+  private full(n: number): boolean {
+    return this.off + n > 2 + MESSAGE_BYTES && this.count > 0;
+  }
+
+  /** One pre-encoded record (SOA, NS, IXFR lines). */
   async add(rr: Buffer | undefined): Promise<void> {
     if (!rr) return;
-    if (this.size + rr.length + this.head.length > MESSAGE_BYTES && this.rrs.length > 0)
-      await this.flush();
-    this.rrs.push(rr);
-    this.size += rr.length;
+    if (this.full(rr.length)) await this.flush();
+    this.off += rr.copy(this.frame, this.off);
+    this.count++;
+  }
+
+  private owner(name: string): Buffer | undefined {
+    if (name === this.apex) return APEX_POINTER;
+    if (!name.endsWith(`.${this.apex}`)) return undefined;
+    return nameWire(name.slice(0, name.length - this.apexLen - 1), APEX_POINTER);
+  }
+
+  private target(t: string): Buffer | undefined {
+    let w = this.targets.get(t);
+    if (w === undefined && !this.targets.has(t)) {
+      if (this.targets.size >= 50_000) this.targets.clear();
+      w = nameWire(t.toLowerCase());
+      this.targets.set(t, w);
+    }
+    return w;
+  }
+
+  private fixed(owner: Buffer, type: number, ttl: number, rdlen: number): void {
+    const f = this.frame;
+    let o = this.off + owner.copy(f, this.off);
+    f.writeUInt16BE(type, o);
+    f.writeUInt16BE(QCLASS.IN, o + 2);
+    f.writeUInt32BE(ttl >>> 0, o + 4);
+    f.writeUInt16BE(rdlen, o + 8);
+    o += 10;
+    this.off = o;
+    this.count++;
+  }
+
+  /** Every A/AAAA/SRV record of one name (records that cannot be encoded are skipped, as in
+   *  answers). */
+  async records(name: string, r: NameRecords, ttl: number): Promise<void> {
+    const owner = this.owner(name);
+    if (!owner) {
+      // A name the fast path cannot write (escapes): the general encoder.
+      for (const ip of r.a) await this.add(encodeRR(name, ttl, { type: 'A', ip }, this.dict));
+      for (const ip of r.aaaa) await this.add(encodeRR(name, ttl, { type: 'AAAA', ip }, this.dict));
+      for (const v of r.srv) await this.add(encodeRR(name, ttl, { type: 'SRV', ...v }, this.dict));
+      return;
+    }
+    for (const ip of r.a) {
+      const b = parseIPv4(ip);
+      if (!b) continue;
+      if (this.full(owner.length + 14)) await this.flush();
+      this.fixed(owner, QTYPE.A, ttl, 4);
+      this.frame.set(b, this.off);
+      this.off += 4;
+    }
+    for (const ip of r.aaaa) {
+      const b = parseIPv6(ip);
+      if (!b) continue;
+      if (this.full(owner.length + 26)) await this.flush();
+      this.fixed(owner, QTYPE.AAAA, ttl, 16);
+      this.frame.set(b, this.off);
+      this.off += 16;
+    }
+    for (const v of r.srv) {
+      const t = this.target(v.target);
+      if (!t) continue;
+      if (this.full(owner.length + 16 + t.length)) await this.flush();
+      this.fixed(owner, QTYPE.SRV, ttl, 6 + t.length);
+      const f = this.frame;
+      f.writeUInt16BE(v.priority, this.off);
+      f.writeUInt16BE(v.weight, this.off + 2);
+      f.writeUInt16BE(v.port, this.off + 4);
+      this.off += 6 + t.copy(f, this.off + 6);
+    }
   }
 
   async flush(): Promise<void> {
-    if (this.rrs.length === 0) return;
+    if (this.count === 0) return;
     if (this.closed) throw new Error('the client closed the connection');
-    const len = this.head.length + this.size;
-    const frame = Buffer.allocUnsafe(2 + len);
-    frame.writeUInt16BE(len, 0);
-    this.head.copy(frame, 2);
-    frame.writeUInt16BE(this.rrs.length, 2 + 6);
-    let off = 2 + this.head.length;
-    for (const b of this.rrs) off += b.copy(frame, off);
-    this.rrs = [];
-    this.size = 0;
+    const frame = this.frame.subarray(0, this.off);
+    frame.writeUInt16BE(this.off - 2, 0);
+    frame.writeUInt16BE(this.count, 2 + 6);
     this.bytes += frame.length;
     this.messages++;
+    this.fresh();
     if (!this.sock.write(frame)) await drained(this.sock);
     // Let queries and other transfers run between messages even when the socket never backs up.
     else await new Promise<void>((r) => setImmediate(r));
@@ -244,7 +363,7 @@ async function serve(ctx: TransferContext, req: Buffer, sock: net.Socket): Promi
   const snap = steps ? undefined : journal.snapshot();
   const serial = snap ? snap.serial : journal.serial;
   const t0 = performance.now();
-  const out = new Stream(sock, req, q, questionDict(q.name));
+  const out = new Stream(sock, req, q, questionDict(q.name), q.name);
   const soaFields: SoaFields = {
     ...zone.soa,
     mname: fqdn(zone.soa.mname),
@@ -306,12 +425,8 @@ async function full(
   await out.add(soa);
   await out.add(encodeRR(apex, ttl, { type: 'NS', target: mname }, out.dict));
   for (const name of snap.names) {
-    const text = snap.text(name);
-    if (!text) continue;
-    for (const line of text.split('\n')) {
-      const rd = lineRData(line);
-      if (rd) await out.add(encodeRR(name, ttl, rd, out.dict));
-    }
+    const c = snap.get(name);
+    if (c !== undefined) await out.records(name, recordsOf(c), ttl);
   }
   await out.add(soa);
 }

@@ -8,10 +8,58 @@
 //
 // Only the forward zone is journalled (A, AAAA, SRV under `domain`); PTR records live in the
 // reverse zones, which Beacon does not transfer. The apex SOA and NS are made by the transfer.
-import type { NameRecords, RecordSet, ZoneInfo } from './types.js';
+import type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
 import { clockSerial, serialAdd, serialGt, SERIAL_UNIT_MS } from './serial.js';
 
-/** One serial's change: records removed and added, as [owner, rr line] (see rrLines). */
+/** The journal's copy of one name's records: the IP alone for the most common case (one A
+ *  record), else copies of the arrays (their elements are immutable strings and SrvData). */
+export type RecordsCopy =
+  string | { a: readonly string[]; aaaa: readonly string[]; srv: readonly SrvData[] };
+
+function copyOf(r: NameRecords): RecordsCopy | undefined {
+  if (r.a.length === 1 && r.aaaa.length === 0 && r.srv.length === 0) return r.a[0];
+  if (r.a.length === 0 && r.aaaa.length === 0 && r.srv.length === 0) return undefined;
+  return { a: r.a.slice(), aaaa: r.aaaa.slice(), srv: r.srv.slice() };
+}
+
+function sameStrings(x: readonly string[], y: readonly string[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** True when `r` holds exactly the records of `c`, in the same order (a reordering counts as a
+ *  change; its step is then empty and takes no serial). No allocation. */
+function same(c: RecordsCopy | undefined, r: NameRecords | undefined): boolean {
+  if (!r) return c === undefined;
+  if (typeof c === 'string')
+    return r.a.length === 1 && r.a[0] === c && r.aaaa.length === 0 && r.srv.length === 0;
+  if (c === undefined) return r.a.length === 0 && r.aaaa.length === 0 && r.srv.length === 0;
+  if (!sameStrings(c.a, r.a) || !sameStrings(c.aaaa, r.aaaa) || c.srv.length !== r.srv.length)
+    return false;
+  for (let i = 0; i < c.srv.length; i++) {
+    const x = c.srv[i];
+    const y = r.srv[i];
+    if (
+      x !== y &&
+      (x.port !== y.port ||
+        x.target !== y.target ||
+        x.weight !== y.weight ||
+        x.priority !== y.priority)
+    )
+      return false;
+  }
+  return true;
+}
+
+/** The records of a copy, as NameRecords (no PTR: the forward zone only). */
+export function recordsOf(c: RecordsCopy): NameRecords {
+  return typeof c === 'string'
+    ? { a: [c], aaaa: [], srv: [], ptr: [] }
+    : { a: c.a as string[], aaaa: c.aaaa as string[], srv: c.srv as SrvData[], ptr: [] };
+}
+
+/** One serial's change: records removed and added, as [owner, rr line] (see rrText). */
 export interface ZoneStep {
   from: number;
   to: number;
@@ -24,13 +72,13 @@ export interface ZoneSnapshot {
   readonly serial: number;
   /** Owner names at that serial (a copy of the key list: pointers only, the strings are shared). */
   readonly names: readonly string[];
-  /** The rr lines of a name at that serial ('\n'-separated), or undefined. */
-  text(name: string): string | undefined;
+  /** The records of a name at that serial, or undefined. */
+  get(name: string): RecordsCopy | undefined;
   release(): void;
 }
 
 interface Reader {
-  pre: Map<string, string | undefined>;
+  pre: Map<string, RecordsCopy | undefined>;
 }
 
 export interface JournalOptions {
@@ -56,7 +104,7 @@ export class ZoneJournal {
   readonly domain: string;
   private readonly apex: string;
   private readonly suffix: string;
-  private readonly rrs = new Map<string, string>();
+  private readonly rrs = new Map<string, RecordsCopy>();
   private rrCount = 0;
   private steps: ZoneStep[] = [];
   private stepLines = 0;
@@ -104,50 +152,67 @@ export class ZoneJournal {
    */
   sync(view: RecordSet): boolean {
     const now = this.opts.now();
-    const changed: [string, string | undefined, string | undefined][] = [];
+    const changed: [string, RecordsCopy | undefined, NameRecords | undefined][] = [];
     let seen = 0;
+    let added = 0;
     for (const name of view.names()) {
       if (!this.inZone(name)) continue;
-      const text = rrText(view.get(name));
-      if (text === '') continue;
+      const r = view.get(name);
+      if (!r || (r.a.length === 0 && r.aaaa.length === 0 && r.srv.length === 0)) continue;
       seen++;
       const old = this.rrs.get(name);
-      if (old !== text) changed.push([name, old, text]);
+      if (old === undefined) added++;
+      if (!same(old, r)) changed.push([name, old, r]);
     }
     // Names gone from the view: only looked for when the counts say some are.
-    let present = 0;
-    for (const c of changed) if (c[1] === undefined) present++;
-    if (this.rrs.size + present !== seen) {
-      for (const name of this.rrs.keys()) {
-        if (rrText(view.get(name)) === '') changed.push([name, this.rrs.get(name), undefined]);
+    if (this.rrs.size + added !== seen) {
+      for (const [name, old] of this.rrs) {
+        const r = view.get(name);
+        if (!r || (r.a.length === 0 && r.aaaa.length === 0 && r.srv.length === 0))
+          changed.push([name, old, undefined]);
       }
     }
     const first = this.cur === undefined;
     if (!first && changed.length === 0) return false;
+    const del: [string, string][] = [];
+    const add: [string, string][] = [];
+    if (first) {
+      // The initial copy: no step to record.
+      for (const [name, , r] of changed) {
+        const next = r ? copyOf(r) : undefined;
+        if (next === undefined) continue;
+        this.rrs.set(name, next);
+        this.rrCount += r!.a.length + r!.aaaa.length + r!.srv.length;
+      }
+      changed.length = 0;
+    }
+    for (const [name, old, r] of changed) {
+      const next = r ? copyOf(r) : undefined;
+      for (const reader of this.readers) if (!reader.pre.has(name)) reader.pre.set(name, old);
+      const before = old === undefined ? [] : rrText(recordsOf(old)).split('\n');
+      const after = next === undefined ? [] : rrText(recordsOf(next)).split('\n');
+      const keep = new Set(after);
+      const had = new Set(before);
+      for (const l of before) if (!keep.has(l)) del.push([name, l]);
+      for (const l of after) if (!had.has(l)) add.push([name, l]);
+      this.rrCount += after.length - before.length;
+      if (next !== undefined) this.rrs.set(name, next);
+      else this.rrs.delete(name);
+    }
+    // Reordered records only: the copy follows, the zone did not change.
+    if (!first && del.length === 0 && add.length === 0) return false;
     const from = this.cur;
     let to = clockSerial(now);
     if (from !== undefined && !serialGt(to, from)) {
       this.clockBehind++;
       to = serialAdd(from, 1);
     }
-    const step: ZoneStep = { from: from ?? to, to, del: [], add: [] };
-    for (const [name, old, text] of changed) {
-      for (const r of this.readers) if (!r.pre.has(name)) r.pre.set(name, old);
-      const before = old ? old.split('\n') : [];
-      const after = text ? text.split('\n') : [];
-      const keep = new Set(after);
-      const had = new Set(before);
-      for (const l of before) if (!keep.has(l)) step.del.push([name, l]);
-      for (const l of after) if (!had.has(l)) step.add.push([name, l]);
-      this.rrCount += after.length - before.length;
-      if (text) this.rrs.set(name, text);
-      else this.rrs.delete(name);
-    }
     this.cur = to;
     this.lastSyncAt = now;
     if (first) return true;
+    const step: ZoneStep = { from: from!, to, del, add };
     this.steps.push(step);
-    this.stepLines += step.del.length + step.add.length;
+    this.stepLines += del.length + add.length;
     // Bounded history: `history` serials, and never more lines than the zone itself has (past
     // that, a full transfer is smaller than the differences).
     while (
@@ -179,7 +244,7 @@ export class ZoneJournal {
     return {
       serial: this.cur,
       names: [...rrs.keys()],
-      text: (name) => (reader.pre.has(name) ? reader.pre.get(name) : rrs.get(name)),
+      get: (name) => (reader.pre.has(name) ? reader.pre.get(name) : rrs.get(name)),
       release: () => {
         this.readers.delete(reader);
       },

@@ -100,13 +100,13 @@ test("a snapshot keeps its serial's content while the journal moves on", () => {
   const j = new ZoneJournal('mesos', { history: 10, now: () => now });
   j.sync(memoryRecordSet(base));
   const snap = j.snapshot()!;
-  const before = snap.names.map((n) => `${n}=${snap.text(n)}`);
+  const before = snap.names.map((n) => `${n}=${JSON.stringify(snap.get(n))}`);
   now += 200;
   j.sync(memoryRecordSet([{ name: 'a.mesos', type: 'A', ip: '10.9.9.9' }]));
   now += 200;
   j.sync(memoryRecordSet([{ name: 'z.mesos', type: 'A', ip: '10.9.9.8' }]));
   assert.deepEqual(
-    snap.names.map((n) => `${n}=${snap.text(n)}`),
+    snap.names.map((n) => `${n}=${JSON.stringify(snap.get(n))}`),
     before,
   );
   assert.equal(j.activeReaders, 1);
