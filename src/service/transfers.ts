@@ -1,8 +1,8 @@
 // Zone transfers for `beacon dns` (the hidden primary): the zone journal kept in step with the
 // served view, the AXFR/IXFR handler the DNS server calls, and NOTIFY to the secondaries. Made
 // only when `allowTransfer` or `notify` is set (the journal holds a copy of the zone). The journal
-// syncs at most once per serial unit (100 ms) and backs off when a sync is slow, so a stream of
-// changes costs a bounded share of the CPU; changes in between share one serial.
+// syncs at most once per serial unit (100 ms) and rests as long as a slow sync took, so a stream
+// of changes costs at most half a core; changes in between share one serial.
 import type { Config } from '../config/mesos-dns.js';
 import { parseNetworks, type NetworkSet } from '../dns/acl.js';
 import { Notifier, NotifyStats, parseNotifyTarget } from '../dns/notify.js';
@@ -121,8 +121,9 @@ export class ZoneTransfers {
   /** The served records changed: sync the journal soon (coalesced). */
   changed(): void {
     if (this.closed || this.timer) return;
-    // At most one serial per unit, and after a slow sync twice its time of rest.
-    const rest = Math.max(0, this.lastSyncEnd + 2 * this.lastSyncMs - performance.now());
+    // At most one serial per unit, and after a slow sync as much rest as it took (a stream of
+    // changes costs at most half a core however large the zone).
+    const rest = Math.max(0, this.lastSyncEnd + this.lastSyncMs - performance.now());
     const wait = Math.max(this.journal.waitMs(), rest);
     this.timer = setTimeout(() => {
       this.timer = undefined;
