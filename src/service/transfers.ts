@@ -121,6 +121,12 @@ export class ZoneTransfers {
   /** The served records changed: sync the journal soon (coalesced). */
   changed(): void {
     if (this.closed || this.timer) return;
+    // The first records: take the first serial at once, so no SOA is ever answered with the
+    // store's own serial (a different scheme) while transfers are on.
+    if (this.journal.serial === undefined) {
+      this.sync();
+      return;
+    }
     // At most one serial per unit, and after a slow sync as much rest as it took (a stream of
     // changes costs at most half a core however large the zone).
     const rest = Math.max(0, this.lastSyncEnd + this.lastSyncMs - performance.now());
