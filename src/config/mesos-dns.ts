@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import { LOOPBACK_NETWORKS, PRIVATE_NETWORKS, parseCidr } from '../dns/acl.js';
 import { parseResolver } from '../dns/forward.js';
+import { parseNotifyTarget } from '../dns/notify.js';
 import { ConfigError } from '../errors.js';
 import { scrubSecrets } from '../log.js';
 import { normalizeIp } from '../model/mesos-addr.js';
@@ -199,6 +200,14 @@ const CONFIG_SCHEMA = z.object({
   rrlSlip: z.number().int().min(0).max(10),
   /** Clients never rate-limited. */
   rrlExemptNetworks: z.array(z.string()),
+  /** Zone transfers (AXFR/IXFR over TCP) are answered for these networks; empty: none. */
+  allowTransfer: z.array(z.string()),
+  /** Serials of differences kept for IXFR; older clients get the whole zone. */
+  ixfrHistory: z.number().int().min(0).max(100_000),
+  /** Secondaries sent a NOTIFY after each zone change (`ip` or `ip:port`). */
+  notify: z.array(z.string()),
+  /** Least time between two NOTIFYs to one secondary, ms. */
+  notifyMinIntervalMs: z.number().int().min(0).max(3_600_000),
   /** ServerSets to serve as records too: every ServerSet under each root, named like
    *  DiscoveryInfo records (`/aurora/role/env/job` → `job.env.role.aurora.<domain>`). */
   serversets: z.array(
@@ -314,6 +323,15 @@ const META: { [K in ConfigKey]: Meta<Config[K]> } = {
   },
   rrlSlip: { def: 2, expect: 'an integer 0-10' },
   rrlExemptNetworks: networks(LOOPBACK_NETWORKS),
+  allowTransfer: networks([]),
+  ixfrHistory: { def: 100, expect: 'an integer 0-100000 (serials)' },
+  notify: {
+    def: [],
+    expect:
+      'a list of secondaries\' addresses, "ip" or "ip:port", e.g. ["10.0.0.5", "10.0.0.6:5353"]',
+    check: (v, where) => v.forEach((s, i) => parseNotifyTarget(s, `${where}[${i}]`)),
+  },
+  notifyMinIntervalMs: { def: 250, expect: 'an integer 0-3600000 (milliseconds)' },
   serversets: {
     def: [],
     expect:

@@ -28,6 +28,7 @@ import { Answerer } from './answer.js';
 import {
   CLASSIC_UDP_MAX,
   FLAG,
+  HEADER_LEN,
   QCLASS,
   QTYPE,
   RCODE,
@@ -45,6 +46,7 @@ import { Forwarder, type ForwardMode, type Upstream } from './forward.js';
 import { ResponseRateLimiter } from './rrl.js';
 import { DnsStats, QTYPE_NONE, TCP, UDP, type TransportIndex } from './stats.js';
 import { ADDR_LEN, chooseUdpPath, type NativeUdp, type UdpPath } from './udp.js';
+import { isTransferQuery, type TransferHandler } from './xfr.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -95,6 +97,8 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** Largest query accepted, bytes (UDP and TCP); a larger TCP message closes the connection. Default 4096. */
   maxMessageBytes?: number;
+  /** Zone transfers (AXFR/IXFR over TCP, dns/xfr.ts); without it every transfer is REFUSED. */
+  transfers?: TransferHandler;
   /** Encoded answers cached per RecordSet (entries). Default 100000. */
   answerCacheSize?: number;
   /**
@@ -160,6 +164,8 @@ interface UdpEndpoint {
 const MAX_TCP_WRITE_BUFFER = 1 << 20;
 const UDP_RECV_BUFFER = 4 << 20;
 const TCP_MAX_MESSAGE = 65535;
+/** Queries a TCP client may queue behind a zone transfer on its connection. */
+const MAX_TCP_BACKLOG = 256;
 /**
  * Datagrams the batched path reads per recvmmsg (one batch per event-loop turn). 32 is what libuv
  * reads from a dgram socket per turn: a burst of answers to a client in this process (tests) or a
@@ -185,6 +191,7 @@ class Server implements DnsServer {
       | 'rrlClock'
       | 'udpPath'
       | 'shuffle'
+      | 'transfers'
     >
   >;
   readonly stats = new DnsStats();
@@ -226,6 +233,7 @@ class Server implements DnsServer {
   private tcp: net.Server | undefined;
   private readonly conns = new Set<net.Socket>();
   private bound: { host: string; port: number } | undefined;
+  private transfers: TransferHandler | undefined;
 
   constructor(opts: DnsServerOptions) {
     this.o = Server.settings(opts);
@@ -245,6 +253,7 @@ class Server implements DnsServer {
     });
     this.zoneForwarders = Server.zoneForwarders(opts, this.o);
     this.zonesKey = JSON.stringify(opts.zoneResolvers ?? {});
+    this.transfers = opts.transfers;
     if (opts.records) this.setRecords(opts.records);
   }
 
@@ -284,6 +293,7 @@ class Server implements DnsServer {
     this.forwardAllowed = c.forwardAllowed;
     this.rrlExempt = c.rrlExempt;
     this.rrl = c.rrl;
+    this.transfers = opts.transfers;
     this.clientText = undefined; // the cached verdicts were made under the old lists
     this.lastBytes = false;
     const zones = JSON.stringify(opts.zoneResolvers ?? {});
@@ -815,6 +825,37 @@ class Server implements DnsServer {
       out.copy(frame, 2);
       sock.write(frame);
     };
+    // A zone transfer streams many messages: queries that arrive meanwhile wait for it (bounded).
+    let transferring = false;
+    const backlog: Buffer[] = [];
+    const one = (msg: Buffer) => {
+      const t0 = performance.now();
+      this.clientFromText(sock.remoteAddress ?? '');
+      const xfr = this.transfers;
+      if (xfr && isTransferQuery(msg)) {
+        transferring = true;
+        xfr
+          .serve(Buffer.from(msg), sock)
+          .then(
+            (rcode) => this.stats.query(transferQtype(msg), rcode, TCP),
+            (e: unknown) => {
+              this.log.error({ err: e }, 'zone transfer failed');
+              sock.destroy();
+            },
+          )
+          .finally(() => {
+            transferring = false;
+            while (!transferring && backlog.length > 0 && !sock.destroyed) one(backlog.shift()!);
+          });
+        return;
+      }
+      const r = this.handle(msg, msg.length, TCP);
+      if (r instanceof Promise) r.then(send, noop);
+      else if (r) {
+        send(r);
+        this.stats.latency(false, (performance.now() - t0) / 1000);
+      }
+    };
     sock.on('data', (chunk: Buffer) => {
       let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
       // Bounded by the data received: each pass consumes one whole message.
@@ -827,14 +868,13 @@ class Server implements DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        const t0 = performance.now();
-        this.clientFromText(sock.remoteAddress ?? '');
-        const r = this.handle(msg, msg.length, TCP);
-        if (r instanceof Promise) r.then(send, noop);
-        else if (r) {
-          send(r);
-          this.stats.latency(false, (performance.now() - t0) / 1000);
-        }
+        if (transferring) {
+          if (backlog.length >= MAX_TCP_BACKLOG) {
+            sock.destroy();
+            return;
+          }
+          backlog.push(Buffer.from(msg));
+        } else one(msg);
       }
       pending = buf.length ? buf : undefined;
     });
@@ -856,6 +896,13 @@ class Server implements DnsServer {
 }
 
 function noop(): void {}
+
+/** AXFR or IXFR, read from the question of a transfer query (isTransferQuery checked it). */
+function transferQtype(msg: Buffer): number {
+  let off = HEADER_LEN;
+  while (off < msg.length && msg[off] !== 0) off += msg[off] + 1;
+  return off + 3 <= msg.length ? msg.readUInt16BE(off + 1) : QTYPE.AXFR;
+}
 
 /** An empty answer with TC=1: "ask again over TCP" (a rate-limit slip, or an oversized relay). */
 function truncated(msg: Buffer, q: Query, enc: EncodeOptions): Buffer {

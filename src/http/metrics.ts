@@ -119,6 +119,8 @@ export interface MetricsSnapshotSource {
   recordCounts(): RecordCounts | undefined;
   /** Health filtering: tasks left out of job-level names now, fail-open lookups so far. */
   health?(): { tasksLeftOut: number; failOpenAnswers: number } | undefined;
+  /** Zone transfers and NOTIFY (undefined when not configured). */
+  transfers?(): TransferMetricsSource | undefined;
 }
 
 export interface ServiceMetricsOptions {
@@ -264,6 +266,7 @@ export class ServiceMetrics {
         this.inc(sources.reduce((n, s) => n + s.rrlSlipped, 0));
       },
     });
+    registerTransferMetrics(registers, source);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -321,4 +324,91 @@ export class ServiceMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+// ---- zone transfers (AXFR/IXFR/NOTIFY, issue 12) -------------------------------------------------
+
+/** What the zone-transfer side reports (structurally service/transfers.ts's TransferStatus). */
+export interface TransferMetricsSource {
+  serial: number | undefined;
+  records: number;
+  history: number;
+  inProgress: number;
+  xfr: {
+    forEach(visit: (type: string, result: string, n: number) => void): void;
+    bytes: number;
+    messages: number;
+  };
+  notify: { sent: number; acked: number; retried: number };
+  syncs: number;
+  syncSeconds: number;
+}
+
+/** Transfer metrics, read at scrape time; all zero (and serial -1) without transfers. */
+function registerTransferMetrics(registers: Registry[], source: MetricsSnapshotSource): void {
+  const t = () => source.transfers?.();
+  new Counter({
+    name: 'beacon_xfr_requests_total',
+    help: 'Zone transfer requests by type (axfr, ixfr) and result (full: whole zone; incremental; uptodate; refused: client not in allowTransfer; notauth; servfail; formerr; aborted: client went away)',
+    labelNames: ['type', 'result'],
+    registers,
+    collect() {
+      this.reset();
+      t()?.xfr.forEach((type, result, n) => this.inc({ type, result }, n));
+    },
+  });
+  new Counter({
+    name: 'beacon_xfr_bytes_total',
+    help: 'Bytes of zone transfer messages written (TCP framing included)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(t()?.xfr.bytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'beacon_xfr_in_progress',
+    help: 'Zone transfers being streamed now',
+    registers,
+    collect() {
+      this.set(t()?.inProgress ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'beacon_xfr_serial',
+    help: 'SOA serial given to secondaries (-1 before the first load or without transfers)',
+    registers,
+    collect() {
+      this.set(t()?.serial ?? -1);
+    },
+  });
+  new Gauge({
+    name: 'beacon_xfr_journal_serials',
+    help: 'Serials of differences held for IXFR',
+    registers,
+    collect() {
+      this.set(t()?.history ?? 0);
+    },
+  });
+  new Counter({
+    name: 'beacon_xfr_journal_sync_seconds_total',
+    help: 'Time spent comparing the served records with the journal copy',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(t()?.syncSeconds ?? 0);
+    },
+  });
+  const notify = new Counter({
+    name: 'beacon_notify_total',
+    help: 'NOTIFY messages to secondaries by outcome (sent, acked, retried: unanswered and sent again)',
+    labelNames: ['outcome'],
+    registers,
+    collect() {
+      this.reset();
+      const n = t()?.notify;
+      for (const k of ['sent', 'acked', 'retried'] as const) this.inc({ outcome: k }, n?.[k] ?? 0);
+    },
+  });
+  void notify;
 }

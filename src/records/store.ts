@@ -82,4 +82,16 @@ export class RecordStore {
     if (change.type === 'serverset') this.overlay.setSource(change.key, change.records);
     else if (this.stateSet) applyStateChange(this.stateSet, change);
   }
+
+  /** Runs `read` over the view without counting its fail-open lookups: a zone-transfer journal
+   *  reading every name is not a query (records/journal.ts). */
+  uncounted<T>(read: () => T): T {
+    const set = this.stateSet;
+    const before = set?.failOpenAnswers ?? 0;
+    try {
+      return read();
+    } finally {
+      if (set) this.failOpenBefore -= set.failOpenAnswers - before;
+    }
+  }
 }

@@ -20,6 +20,9 @@ import { FrameworkHosts } from '../sources/framework-hosts.js';
 import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
 import { makeStateSource, type SourceChoice } from './make-source.js';
+import { transfersEnabled, ZoneTransfers } from './transfers.js';
+import { NotifyStats } from '../dns/notify.js';
+import { XfrStats } from '../dns/xfr.js';
 
 const log = logger('dns-service');
 
@@ -115,8 +118,9 @@ function sourcesKey(c: Config): string {
   return JSON.stringify(SOURCE_KEYS.map((k) => c[k]));
 }
 
-function dnsOptions(c: Config): DnsServerOptions {
+function dnsOptions(c: Config, transfers?: ZoneTransfers): DnsServerOptions {
   return {
+    transfers: transfers?.handler,
     host: c.listener,
     port: c.port,
     recurse: c.recurseon,
@@ -148,17 +152,23 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private reloading: Promise<ReloadResult> | undefined;
   /** Addresses of frameworks without a pid, looked up off the query path (sources/framework-hosts). */
   private readonly frameworkHosts = new FrameworkHosts();
+  /** Zone transfers and NOTIFY (`allowTransfer`, `notify`), when configured. */
+  private transfers: ZoneTransfers | undefined;
+  private readonly xfrStats = { xfr: new XfrStats(), notify: new NotifyStats() };
 
   private constructor(opts: DnsServiceOptions) {
     super();
     this.opts = opts;
     // Build the source first: a config error should not leave a port bound even for a moment.
     this.gen = this.generation(opts.config);
+    if (transfersEnabled(opts.config))
+      this.transfers = new ZoneTransfers(opts.config, () => this.gen.store, this.xfrStats);
     this.metrics = new ServiceMetrics(
       {
         stateFetchedAt: () => this.stateFreshAt(),
         recordCounts: () => this.gen.store.state?.counts(),
         health: () => this.gen.store.health(),
+        transfers: () => this.transfers?.status(),
       },
       { processMetrics: opts.processMetrics },
     );
@@ -188,7 +198,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private async init(): Promise<void> {
     const c = this.config;
     if (c.dnson) {
-      this.dns = createDnsServer(dnsOptions(c));
+      this.dns = createDnsServer(dnsOptions(c, this.transfers));
       // Counted by the server in plain integers, read by /metrics at scrape time.
       this.metrics.attachDnsStats(this.dns.stats);
       await this.dns.listen();
@@ -303,7 +313,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
       }
       if (this.dns && (next.listener !== cur.listener || next.port !== cur.port)) {
-        newDns = createDnsServer(dnsOptions(next));
+        newDns = createDnsServer(dnsOptions(next, this.nextTransfers(next)));
         await newDns.listen();
         // The old server's counts stay attached (frozen), so the counters never go back.
         this.metrics.attachDnsStats(newDns.stats);
@@ -326,7 +336,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       // Carry the served state's metadata over only when it is the same source's.
       this.gen = fresh;
     } else {
-      this.gen = { ...old, config: next };
+      // In place: the sources' handlers compare their generation with this.gen by identity, so a
+      // copy would make every later snapshot and change of these sources look stale.
+      old.config = next;
       old.source.refresh?.();
     }
     if (newDns) {
@@ -334,7 +346,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       this.dns = newDns;
       await prev.close();
     } else if (this.dns) {
-      this.dns.reconfigure(dnsOptions(next));
+      this.dns.reconfigure(dnsOptions(next, this.nextTransfers(next)));
       applied.push('dns');
     }
     if (newHttp) {
@@ -346,6 +358,26 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     if (fresh) await this.closeGeneration(old);
     log.info({ applied }, 'config reloaded');
     return { applied };
+  }
+
+  /** The transfers for config `next` (a reload): made, reconfigured or closed as it asks. */
+  private nextTransfers(next: Config): ZoneTransfers | undefined {
+    if (!transfersEnabled(next)) {
+      this.transfers?.close();
+      this.transfers = undefined;
+    } else if (this.transfers) this.transfers.reconfigure(next);
+    else this.transfers = new ZoneTransfers(next, () => this.gen.store, this.xfrStats);
+    return this.transfers;
+  }
+
+  /** The SOA serial zone transfers give (undefined without transfers or before the first load). */
+  transferSerial(): number | undefined {
+    return this.transfers?.serial;
+  }
+
+  /** Per NOTIFY target, the serial it last acknowledged. */
+  notified(): { target: string; serial: number | undefined }[] {
+    return this.transfers?.notified() ?? [];
   }
 
   private async closeGeneration(g: Generation | undefined): Promise<void> {
@@ -426,6 +458,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.closed = true;
     this.draining = true;
     this.frameworkHosts.close();
+    this.transfers?.close();
     // Stop the sources first so no new record set arrives while the servers shut down.
     await this.closeGeneration(this.gen);
     await Promise.all([this.http?.close(), this.dns?.close()]);
@@ -477,7 +510,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** Tells the DNS server what to answer from now (it drops answers cached from before). */
   private published(): void {
     const view = this.gen.store.view;
-    if (view) this.dns?.setRecords(view);
+    if (!view) return;
+    const t = this.transfers;
+    this.dns?.setRecords(t ? t.wrap(view) : view);
+    t?.changed();
   }
 
   /** One incremental change, applied to its generation's set in place. Record-set updates are
