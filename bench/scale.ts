@@ -448,6 +448,9 @@ function incremental(tasks: number): void {
   }
   (globalThis as { gc?: () => void }).gc?.();
   const times: number[] = [];
+  // CPU time too (process user + system, GC threads included): on a shared machine the wall
+  // time of a 0.1 ms change is mostly the scheduler's.
+  const cpu: number[] = [];
   for (let i = 0; i < UPDATES; i++) {
     const t = all[i]!;
     const next: MesosTask = {
@@ -462,16 +465,20 @@ function incremental(tasks: number): void {
         },
       ],
     };
+    const c0 = process.cpuUsage();
     const s = process.hrtime.bigint();
     store.apply({ type: 'task', task: next });
     times.push(Number(process.hrtime.bigint() - s) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const sum = summary(times);
+  const cs = summary(cpu);
   console.log(
     `\n== incremental update, ${count.toLocaleString()} tasks (in-process full build ${f1(buildMs)} ms; load average ${load()})`,
   );
   console.log(
-    `   RecordStore.apply(task: new IP + port), ${UPDATES} changes: p50 ${f1(sum.p50 * 1000)} µs, p99 ${f1(sum.p99 * 1000)} µs, max ${f2(sum.max)} ms; p99 is ${f2(sum.p99 / 1)}x the goal (≤ 1 ms)`,
+    `   RecordStore.apply(task: new IP + port), ${UPDATES} changes: wall p50 ${f1(sum.p50 * 1000)} µs, p99 ${f1(sum.p99 * 1000)} µs, max ${f2(sum.max)} ms (p99 ${f2(sum.p99)}x the goal ≤ 1 ms); CPU time p50 ${f1(cs.p50 * 1000)} µs, p99 ${f1(cs.p99 * 1000)} µs (${f2(cs.p99)}x the goal)`,
   );
 }
 
