@@ -14,6 +14,8 @@ export interface SyntheticOptions {
   instancesPerJob?: number;
   /** PRNG seed (default 1). */
   seed?: number;
+  /** Names of the DiscoveryInfo ports, one resource port each (default http, health, tcp). */
+  portNames?: string[];
 }
 
 const ROLES = ['www-data', 'vagrant', 'search', 'payments', 'ads', 'infra', 'ml', 'batch'];
@@ -46,6 +48,8 @@ export function agentIp(i: number): string {
 export function syntheticState(opts: SyntheticOptions): object {
   const r = rng(opts.seed ?? 1);
   const per = opts.instancesPerJob ?? 10;
+  const portNames = opts.portNames ?? ['http', 'health', 'tcp'];
+  const np = portNames.length;
   const clusterId = `${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}`;
   const slaves = [];
   const nextPort: number[] = [];
@@ -73,8 +77,8 @@ export function syntheticState(opts: SyntheticOptions): object {
     const id = `${role}-${env}-${name}-${instance}-${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}`;
     const agent = Math.floor(r() * Math.max(1, opts.agents));
     let p = nextPort[agent]!;
-    if (p + 3 > 32000) p = 31000;
-    nextPort[agent] = p + 3;
+    if (p + np > 32000) p = 31000;
+    nextPort[agent] = p + np;
     const ip = agentIp(agent);
     const task: Record<string, unknown> = {
       id,
@@ -84,7 +88,7 @@ export function syntheticState(opts: SyntheticOptions): object {
       slave_id: `${clusterId}-S${agent}`,
       state: 'TASK_RUNNING',
       role,
-      resources: { cpus: 0.5, gpus: 0, mem: 128, disk: 128, ports: `[${p}-${p + 2}]` },
+      resources: { cpus: 0.5, gpus: 0, mem: 128, disk: 128, ports: `[${p}-${p + np - 1}]` },
       statuses: [
         {
           state: 'TASK_RUNNING',
@@ -101,11 +105,7 @@ export function syntheticState(opts: SyntheticOptions): object {
         name: `${name}.${env}.${role}`,
         environment: env,
         ports: {
-          ports: [
-            { number: p, name: 'http', protocol: 'TCP' },
-            { number: p + 1, name: 'health', protocol: 'TCP' },
-            { number: p + 2, name: 'tcp', protocol: 'TCP' },
-          ],
+          ports: portNames.map((name, k) => ({ number: p + k, name, protocol: 'TCP' })),
         },
       };
     }

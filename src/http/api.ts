@@ -1,10 +1,18 @@
 // Bodies of Mesos-DNS's /v1 HTTP API, built from the served record set with Mesos-DNS's JSON
 // shapes (field names and casing as Mesos-DNS writes them). Pure: no sockets here.
 import {
+  A,
+  AAAA,
   axfrRecords,
   enumerate,
+  forEachSorted,
+  KIND_NAMES,
+  PTR,
+  servedNames,
+  SRV,
   type EnumerableFramework,
   type MemRecordSet,
+  type ServedView,
 } from '../records/index.js';
 import type { RecordSet } from '../records/types.js';
 import { VERSION } from '../version.js';
@@ -83,4 +91,120 @@ export function axfrBody(rs: MemRecordSet, refreshSeconds: number): AxfrBody {
     Domain: rs.zone.domain,
     Records: axfrRecords(rs),
   };
+}
+
+// ---- streamed bodies ----------------------------------------------------------------------------
+// /v1/axfr and /v1/enumerate of a 200,000-task set are hundreds of MB of JSON: built as one object
+// and one string they cost several times that in memory. These generators give the same JSON as
+// `JSON.stringify(axfrBody(…))` / `enumerateBody(…)` (plus the ServerSet records) in pieces of
+// about CHUNK characters, for the server to write with backpressure.
+
+const CHUNK = 1 << 16;
+
+/** Collects small strings into pieces of about CHUNK characters. */
+class Pieces {
+  private buf = '';
+  add(s: string): string | undefined {
+    this.buf += s;
+    if (this.buf.length < CHUNK) return undefined;
+    const out = this.buf;
+    this.buf = '';
+    return out;
+  }
+  rest(): string {
+    return this.buf;
+  }
+}
+
+const AXFR_KEYS = [
+  [A, 'As'],
+  [AAAA, 'AAAAs'],
+  [SRV, 'SRVs'],
+  [PTR, 'PTRs'],
+] as const;
+
+/** The /v1/axfr body as JSON pieces: the view's records (ServerSet ones included), names and
+ *  values sorted. The SOA serial is the view's (it moves with ServerSet changes too). */
+export function* axfrJson(v: ServedView, refreshSeconds: number): Generator<string> {
+  const zone = (v.overlay ?? v.state).zone;
+  const p = new Pieces();
+  p.add(
+    `{"TTL":${zone.ttl},"Serial":${zone.soa.serial},"RefreshSeconds":${refreshSeconds},` +
+      `"Mname":${JSON.stringify(zone.soa.mname)},"Rname":${JSON.stringify(zone.soa.rname)},` +
+      `"Domain":${JSON.stringify(zone.domain)},"Records":{`,
+  );
+  const names = servedNames(v);
+  const vals: string[] = [];
+  const collect = (value: string) => void vals.push(value);
+  for (let k = 0; k < AXFR_KEYS.length; k++) {
+    const [kind, key] = AXFR_KEYS[k]!;
+    let first = true;
+    let out = p.add(`${k === 0 ? '' : ','}"${key}":{`);
+    if (out) yield out;
+    for (const name of names) {
+      vals.length = 0;
+      if (kind === SRV) forEachSorted(v, name, kind, (t, port) => void vals.push(`${t}:${port}`));
+      else forEachSorted(v, name, kind, collect);
+      if (vals.length === 0) continue;
+      out = p.add(`${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(vals)}`);
+      first = false;
+      if (out) yield out;
+    }
+    out = p.add('}');
+    if (out) yield out;
+  }
+  yield `${p.rest()}}}\n`;
+}
+
+/** The /v1/enumerate body as JSON pieces: Mesos-DNS's frameworks → tasks → records, then (when
+ *  there are any) Beacon's `serversets`: each ServerSet's records, by source (`zk!path`). */
+export function* enumerateJson(v: ServedView): Generator<string> {
+  const p = new Pieces();
+  p.add('{"frameworks":[');
+  let out: string | undefined;
+  const groups = v.state.taskGroups();
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
+    out = p.add(`${gi === 0 ? '' : ','}{"name":${JSON.stringify(g.frameworkName)},"tasks":[`);
+    if (out) yield out;
+    for (let ti = 0; ti < g.tasks.length; ti++) {
+      const spec = g.tasks[ti]!;
+      const records: { name: string; host: string; rtype: string }[] = [];
+      const seen = new Set<string>();
+      v.state.taskRecords(spec, {
+        put(name, kind, value, port) {
+          if (kind === PTR) return;
+          const host = kind === SRV ? `${value}:${port}` : value;
+          const k = `${name} ${kind} ${host}`;
+          if (seen.has(k)) return;
+          seen.add(k);
+          records.push({ name, host, rtype: KIND_NAMES[kind] });
+        },
+      });
+      out = p.add(
+        `${ti === 0 ? '' : ','}${JSON.stringify({ name: spec.name, id: spec.id, records })}`,
+      );
+      if (out) yield out;
+    }
+    out = p.add(']}');
+    if (out) yield out;
+  }
+  p.add(']');
+  const sources = v.overlay?.sources();
+  if (sources && sources.size > 0) {
+    p.add(',"serversets":[');
+    let first = true;
+    for (const key of [...sources.keys()].sort()) {
+      const records = sources.get(key)!.map((r) => ({
+        name: r.name,
+        host: r.type === 'SRV' ? `${r.value}:${r.port}` : r.value,
+        rtype: r.type,
+      }));
+      out = p.add(`${first ? '' : ','}${JSON.stringify({ source: key, records })}`);
+      first = false;
+      if (out) yield out;
+    }
+    p.add(']');
+  }
+  yield `${p.rest()}}\n`;
 }

@@ -1,7 +1,7 @@
 // The HTTP floor: how every Beacon server (the DNS HTTP API, the devcluster master with its
 // operator API and dashboard, the agents) writes replies and reads request bodies, so statuses,
 // headers, HEAD and error bodies agree everywhere. A reply always carries Content-Length; HEAD gets
-// the headers GET would and no body; an error reply is `{"error": message, "code": "BEACON_E_…"}`
+// the headers GET would and no body (a streamed body is chunked instead: streamReply); an error reply is `{"error": message, "code": "BEACON_E_…"}`
 // with the status errors.ts's registry gives the code; a body over the limit is a 413.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { BodyTooLargeError, InputError, InternalError, isBeaconError } from '../errors.js';
@@ -40,6 +40,48 @@ export function sendJson(
   headers: OutgoingHttpHeaders = {},
 ): void {
   reply(res, status, `${JSON.stringify(value)}\n`, { 'content-type': JSON_TYPE, ...headers });
+}
+
+/** A body too large to build at once (/v1/axfr of a big set): written piece by piece, waiting
+ *  for the socket to drain whenever its buffer is full, with chunked transfer encoding instead
+ *  of Content-Length (the one exception). Stops when the client goes away. HEAD: headers only. */
+export async function streamReply(
+  res: ServerResponse,
+  status: number,
+  pieces: Iterable<string>,
+  headers: OutgoingHttpHeaders = {},
+): Promise<void> {
+  res.writeHead(status, headers);
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  for (const piece of pieces) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drained(res);
+  }
+  if (!res.destroyed) res.end();
+}
+
+/** JSON pieces (see streamReply) as application/json. */
+export function streamJson(
+  res: ServerResponse,
+  status: number,
+  pieces: Iterable<string>,
+): Promise<void> {
+  return streamReply(res, status, pieces, { 'content-type': JSON_TYPE });
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** `text` as it is, as text/plain unless `headers` say otherwise (Prometheus' format does). */

@@ -14,18 +14,18 @@ import {
   PortInUseError,
 } from '../errors.js';
 import { logger } from '../log.js';
-import type { MemRecordSet } from '../records/index.js';
+import { OverlayRecordSet, type MemRecordSet, type ServedView } from '../records/index.js';
 import type { RecordSet } from '../records/types.js';
 import {
   EMPTY_HOST,
   EMPTY_SERVICE,
-  axfrBody,
-  enumerateBody,
+  axfrJson,
+  enumerateJson,
   hostsBody,
   servicesBody,
   versionBody,
 } from './api.js';
-import { decodePathPart, isRead, sendError, sendJson, sendText } from './floor.js';
+import { decodePathPart, isRead, sendError, sendJson, sendText, streamJson } from './floor.js';
 import { healthHttpStatus, type HealthReport } from './health.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -61,6 +61,11 @@ export interface HttpServer {
 
 type Handler = (rest: string, url: URL) => unknown | Promise<unknown>;
 
+/** A handler's body written in pieces (see streamReply) instead of one JSON.stringify. */
+class Streamed {
+  constructor(readonly pieces: Iterable<string>) {}
+}
+
 class Server implements HttpServer {
   private readonly o: HttpServerOptions;
   private readonly server: http.Server;
@@ -82,12 +87,12 @@ class Server implements HttpServer {
       {
         prefix: '/v1/enumerate',
         exact: true,
-        handler: () => enumerateBody(this.ready('enumerate')),
+        handler: () => new Streamed(enumerateJson(this.served('enumerate'))),
       },
       {
         prefix: '/v1/axfr',
         exact: true,
-        handler: () => axfrBody(this.ready('axfr'), this.o.config.refreshSeconds),
+        handler: () => new Streamed(axfrJson(this.served('axfr'), this.o.config.refreshSeconds)),
       },
     ];
   }
@@ -170,7 +175,9 @@ class Server implements HttpServer {
       return sendText(res, 200, body, { 'content-type': contentType });
     }
     const r = this.route(path)!;
-    sendJson(res, 200, await r.handler(decodePathPart(path.slice(r.prefix.length), path), url));
+    const body = await r.handler(decodePathPart(path.slice(r.prefix.length), path), url);
+    if (body instanceof Streamed) return streamJson(res, 200, body.pieces);
+    sendJson(res, 200, body);
   }
 
   private route(path: string) {
@@ -187,6 +194,17 @@ class Server implements HttpServer {
       throw new ForbiddenError(`/v1/${what} is disabled (EnumerationOn is false in the config)`);
     }
     return rs;
+  }
+
+  /** The served set with the ServerSet records laid over it (when DNS answers from such a view):
+   *  what the listings show, so they agree with DNS. */
+  private served(what: string): ServedView {
+    const state = this.ready(what);
+    const view = this.o.answers?.();
+    // The overlay of this very set; a view over another (mid-swap) is not listed.
+    return view instanceof OverlayRecordSet && view.baseSet === state
+      ? { state, overlay: view }
+      : { state };
   }
 
   private hosts(host: string): unknown {

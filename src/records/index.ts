@@ -16,6 +16,9 @@ export {
   axfrRecords,
   enumerate,
   forEachRecord,
+  forEachSorted,
+  servedNames,
+  type ServedView,
   recordLines,
   recordList,
   sortedNames,
@@ -28,6 +31,7 @@ export {
   type RecordLine,
 } from './listing.js';
 export { listRecords } from './one-shot.js';
+export { OverlayRecordSet } from './overlay.js';
 export type { SortedRecords } from './collector.js';
 export { domainFrag, fitLabel, legacyLabels, rfc1123, rfc952, type LabelFunc } from './labels.js';
 export { agentTail, taskHash } from './hash.js';
@@ -35,6 +39,10 @@ export { reverseName } from './reverse.js';
 export type { TaskSpec } from './task-records.js';
 export type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
 export {
+  A,
+  AAAA,
+  PTR,
+  SRV,
   addCounts,
   countsOf,
   KIND_NAMES,

@@ -4,6 +4,7 @@
 import { A, AAAA, KIND_NAMES, PTR, SRV, type Kind, type RecordTypeName } from './record-types.js';
 import type { SortedRecords } from './collector.js';
 import { type MemRecordSet, cmp } from './mem-record-set.js';
+import type { OverlayRecordSet } from './overlay.js';
 
 export interface RecordLine {
   name: string;
@@ -63,6 +64,45 @@ export function forEachRecord(
       for (const i of order(vals, ports)) f(name, kind, vals[i]!, ports ? ports[i]! : 0);
     }
   }
+}
+
+/** What DNS serves, for listings: the state's set and, when ServerSet records lie over it, the
+ *  overlay (whose base is `state`). */
+export interface ServedView {
+  state: MemRecordSet;
+  overlay?: OverlayRecordSet;
+}
+
+/** The owner names of a served view, sorted. */
+export function servedNames(v: ServedView): string[] {
+  return Array.from((v.overlay ?? v.state).names()).sort();
+}
+
+/** Calls `f` with each record of one name and kind, in listing order. Reads the state's entry
+ *  without building answer objects; a name with ServerSet records (or only fail-open ones) goes
+ *  through get(), which merges as DNS does. */
+export function forEachSorted(
+  v: ServedView,
+  name: string,
+  kind: Kind,
+  f: (value: string, port: number) => void,
+): void {
+  const e = v.overlay?.hasExtra(name) ? undefined : v.state.entry(name);
+  let vals: readonly string[];
+  let ports: readonly number[] | undefined;
+  if (e) {
+    vals = e.values(kind);
+    ports = kind === SRV ? e.srvPorts() : undefined;
+  } else {
+    const r = (v.overlay ?? v.state).get(name);
+    if (!r) return;
+    if (kind === SRV) {
+      vals = r.srv.map((s) => s.target);
+      ports = r.srv.map((s) => s.port);
+    } else vals = kind === A ? r.a : kind === AAAA ? r.aaaa : r.ptr;
+  }
+  if (vals.length === 0) return;
+  for (const i of order(vals, ports)) f(vals[i]!, ports ? ports[i]! : 0);
 }
 
 /** A record set's records in listing order. */

@@ -36,6 +36,21 @@ export class OverlayRecordSet implements RecordSet {
     this.base = base;
   }
 
+  /** The state's record set under the extra records. */
+  get baseSet(): RecordSet {
+    return this.base;
+  }
+
+  /** True when extra records lie on `name` (its answer is the merge, not the base's). */
+  hasExtra(name: string): boolean {
+    return this.extra.has(name);
+  }
+
+  /** The extra records of each source (`zk!path`), as given. */
+  sources(): ReadonlyMap<string, readonly ServersetRecord[]> {
+    return this.bySource;
+  }
+
   /** Replaces the extra records of every source at once. */
   replaceSources(sources: ReadonlyMap<string, readonly ServersetRecord[]>): void {
     this.bySource.clear();

@@ -270,20 +270,21 @@ export class Namer {
     const inner = last > 0 ? labels.slice(1).join('.') : '';
     const name = labels.join('.');
     // Beacon's fix: shorten the name part so `_name` stays within 63 bytes.
-    const srvName = `_${fitLabel(labels[0]!, MAX_LABEL - 1)}${last > 0 ? `.${inner}` : ''}`;
+    const srvName = flat(`_${fitLabel(labels[0]!, MAX_LABEL - 1)}`, last > 0 ? `.${inner}` : '');
     const D = this.tail;
     const fwD = `.${fw}${D}`;
     const fwSlaveD = `.${fw}.slave${D}`;
+    // Flat strings (see flat()): these are owner names the set keeps as keys.
     return {
-      canonPrefix: last > 0 ? `${labels.slice(0, last).join('.')}.` : '',
+      canonPrefix: last > 0 ? flat(labels.slice(0, last).join('.'), '.') : '',
       lastLabel: labels[last]!,
-      arec: name + fwD,
-      arecSlave: name + fwSlaveD,
+      arec: flat(name, fwD),
+      arecSlave: flat(name, fwSlaveD),
       srvName,
-      tcpSlave: `${srvName}._tcp${fwSlaveD}`,
-      udpSlave: `${srvName}._udp${fwSlaveD}`,
-      tcp: `${srvName}._tcp${fwD}`,
-      udp: `${srvName}._udp${fwD}`,
+      tcpSlave: flat(srvName, '._tcp', fwSlaveD),
+      udpSlave: flat(srvName, '._udp', fwSlaveD),
+      tcp: flat(srvName, '._tcp', fwD),
+      udp: flat(srvName, '._udp', fwD),
       di: new Map(),
     };
   }
@@ -317,13 +318,20 @@ export class Namer {
     if (!byName) pn.di.set(protocol, (byName = new Map()));
     let r = byName.get(portName);
     if (!r) {
-      const base = `${pn.srvName}.${this.proto(protocol)}.${fw}${this.tail}`;
+      const base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
       const label = portName === '' ? '' : this.label(portName);
-      r = [base, label === '' ? '' : `_${fitLabel(label, MAX_LABEL - 1)}.${base}`];
+      r = [base, label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base)];
       byName.set(portName, r);
     }
     return r;
   }
+}
+
+/** The parts as one flat string. A `+` or template literal makes a tree of cons strings that a
+ *  Map keeps as it is (hashing does not flatten it): 32 bytes per node per owner name, and every
+ *  lookup with a flat query string walks the tree. join() writes one sequential string. */
+function flat(...parts: string[]): string {
+  return parts.join('');
 }
 
 // Caches keyed by data (agents, IPs) are cleared when they grow past CACHE_MAX: a long-running

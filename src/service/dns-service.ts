@@ -166,7 +166,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.metrics = new ServiceMetrics(
       {
         stateFetchedAt: () => this.stateFreshAt(),
-        recordCounts: () => this.gen.store.state?.counts(),
+        // What DNS serves: the ServerSet records counted with the state's.
+        recordCounts: () => this.gen.store.view?.counts(),
         health: () => this.gen.store.health(),
         transfers: () => this.transfers?.status(),
       },
@@ -447,7 +448,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         maxStateAgeSeconds: this.config.maxStateAgeSeconds,
         source: { kind: st.kind, target: st.target, ...(st.leader ? { leader: st.leader } : {}) },
         skippedItems: served?.warnings.length,
-        records: this.gen.store.state?.counts(),
+        records: this.gen.store.view?.counts(),
       },
       Date.now(),
     );

@@ -67,28 +67,54 @@ export function fetchStateJson(url: string, options: FetchOptions): Promise<unkn
         finish(new StateError(`${url}: HTTP ${status}${hint}`));
         return;
       }
-      const chunks: Buffer[] = [];
+      // The body goes straight into one buffer of the announced size (no list of chunks and
+      // concatenated copy side by side); without a Content-Length, chunks are collected.
+      const announced = Number(res.headers['content-length']);
+      let body: Buffer | undefined =
+        Number.isSafeInteger(announced) && announced > 0 && announced <= maxBytes
+          ? Buffer.allocUnsafe(announced)
+          : undefined;
+      let chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBytes)
+        if (settled) return;
+        if (size + c.length > maxBytes) {
           finish(new StateError(`${url}: state document larger than ${maxBytes} bytes`));
-        else chunks.push(c);
+          return;
+        }
+        if (body && size + c.length <= body.length) c.copy(body, size);
+        else {
+          // More than announced: fall back to collecting what came so far.
+          if (body) chunks.push(body.subarray(0, size));
+          body = undefined;
+          chunks.push(c);
+        }
+        size += c.length;
       });
       res.on('error', (e) => finish(new StateError(`${url}: ${e.message}`, { cause: e })));
       res.on('aborted', () => finish(new StateError(`${url}: connection closed mid-document`)));
       res.on('end', () => {
         if (settled) return;
+        let text: string | undefined = body
+          ? body.toString('utf8', 0, size)
+          : Buffer.concat(chunks, size).toString('utf8');
+        // Only the text is needed now: the bytes are let go before the parse allocates the
+        // document (at 200,000 tasks each is ~160 MB).
+        body = undefined;
+        chunks = [];
         let value: unknown;
         try {
-          value = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+          value = JSON.parse(text);
         } catch (e) {
           finish(
-            new StateError(`${url}: the answer is not JSON (${(e as Error).message})`, {
-              cause: e,
-            }),
+            new StateError(
+              `${url}: the answer is not JSON (${(e as Error).message}; ${size} bytes received)`,
+              { cause: e },
+            ),
           );
           return;
+        } finally {
+          text = undefined;
         }
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
           finish(new StateError(`${url}: the answer is not a JSON object`));

@@ -1,0 +1,238 @@
+// Store equivalence (issue 10): what the served record set answers through the RecordSet
+// interface — get(name) for every name and type, names(), exists(), counts() — equals the records
+// the one-shot generator lists for the same state (listRecords: the same naming code into a plain
+// collector, no reference counts, no per-name entries), ordering aside. For the golden fixtures
+// and generated states of 1,000-50,000 tasks; and after incremental changes through the store
+// (add, remove, move to another agent, IP change, port change) the answers equal a full rebuild's.
+// Whatever the store keeps inside (materialised entries today, a compact index later), these hold.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MesosState, MesosTask } from '../../src/model/mesos-state.js';
+import { stateParser } from '../../src/model/mesos-state.js';
+import {
+  KIND_NAMES,
+  listRecords,
+  makeRecordsConfig,
+  SRV,
+  type RecordSet,
+  type RecordsConfig,
+} from '../../src/records/index.js';
+import { RecordStore } from '../../src/records/store.js';
+import { syntheticState } from '../../bench/lib/synthetic-state.js';
+import { FIXTURES, loadFixture } from './fixtures.js';
+
+type Answers = Map<string, string>;
+
+/** One name's records as a canonical string: per type, the sorted values. */
+function canon(types: Record<string, string[]>): string {
+  return KIND_NAMES.map((k) => `${k}: ${[...(types[k] ?? [])].sort().join(' ')}`).join(' | ');
+}
+
+/** What the one-shot generator makes: name → canonical records. */
+function reference(state: MesosState, cfg: RecordsConfig): Answers {
+  const by = new Map<string, Record<string, string[]>>();
+  listRecords(state, cfg).forEach((name, kind, value, port) => {
+    let t = by.get(name);
+    if (!t) by.set(name, (t = {}));
+    const v = kind === SRV ? `0/${cfg.srvWeight}/${port}/${value}` : value;
+    (t[KIND_NAMES[kind]] ??= []).push(v);
+  });
+  return new Map([...by].map(([n, t]) => [n, canon(t)]));
+}
+
+/** What the served set answers, name by name, through the RecordSet interface only. */
+function answers(rs: RecordSet): Answers {
+  const out: Answers = new Map();
+  for (const name of rs.names()) {
+    const r = rs.get(name);
+    assert.ok(r, `names() lists ${name} but get() has nothing`);
+    assert.ok(rs.exists(name), `exists(${name})`);
+    out.set(
+      name,
+      canon({
+        A: r.a,
+        AAAA: r.aaaa,
+        SRV: r.srv.map((s) => `${s.priority}/${s.weight}/${s.port}/${s.target}`),
+        PTR: r.ptr,
+      }),
+    );
+  }
+  return out;
+}
+
+function assertSameAnswers(rs: RecordSet, ref: Answers, what: string): void {
+  const got = answers(rs);
+  const missing = [...ref.keys()].filter((n) => !got.has(n));
+  const extra = [...got.keys()].filter((n) => !ref.has(n));
+  assert.deepEqual(missing.slice(0, 5), [], `${what}: names the generator makes, not served`);
+  assert.deepEqual(extra.slice(0, 5), [], `${what}: names served, not made by the generator`);
+  let diffs = 0;
+  for (const [n, want] of ref) {
+    if (got.get(n) === want) continue;
+    if (diffs++ < 3) assert.equal(got.get(n), want, `${what}: ${n}`);
+  }
+  assert.equal(diffs, 0, `${what}: names whose records differ`);
+  // counts() agrees with the records served.
+  const c = rs.counts();
+  let a = 0;
+  let aaaa = 0;
+  let srv = 0;
+  let ptr = 0;
+  for (const name of rs.names()) {
+    const r = rs.get(name)!;
+    a += r.a.length;
+    aaaa += r.aaaa.length;
+    srv += r.srv.length;
+    ptr += r.ptr.length;
+  }
+  assert.deepEqual({ a: c.a, aaaa: c.aaaa, srv: c.srv, ptr: c.ptr }, { a, aaaa, srv, ptr }, what);
+  // Ancestors of every name exist (NODATA, not NXDOMAIN); a name below one does not.
+  for (const n of ref.keys()) {
+    const i = n.indexOf('.');
+    if (i > 0 && i < n.length - 1) assert.ok(rs.exists(n.slice(i + 1)), `${what}: exists ${n}`);
+  }
+  assert.equal(rs.get(`nope-x.${[...ref.keys()][0]}`), undefined);
+}
+
+function generated(tasks: number, discovery: boolean, per = 3): MesosState {
+  return stateParser(
+    syntheticState({
+      tasks,
+      agents: Math.max(10, Math.round(tasks / 20)),
+      discovery,
+      instancesPerJob: per,
+      portNames: ['http', 'admin'],
+    }),
+  ).state;
+}
+
+function served(state: MesosState, cfg: RecordsConfig): RecordSet {
+  const store = new RecordStore(cfg);
+  store.loadState(state, 1_700_000_000_000);
+  return store.view!;
+}
+
+describe('the served set answers what the generator makes', () => {
+  for (const name of FIXTURES) {
+    it(`golden fixture ${name}`, () => {
+      const { parsed, cfg } = loadFixture(name);
+      assertSameAnswers(served(parsed.state, cfg), reference(parsed.state, cfg), name);
+    });
+  }
+
+  for (const [tasks, discovery] of [
+    [1000, false],
+    [1000, true],
+    [10000, true],
+    [50000, true],
+  ] as const) {
+    it(`generated state, ${tasks.toLocaleString()} tasks${discovery ? ' with DiscoveryInfo' : ''}`, () => {
+      const state = generated(tasks, discovery);
+      const cfg = makeRecordsConfig();
+      assertSameAnswers(served(state, cfg), reference(state, cfg), `${tasks} tasks`);
+    });
+  }
+});
+
+/** A copy of `state` whose tasks are `f` of the old ones (undefined drops a task). */
+function mapTasks(
+  state: MesosState,
+  f: (t: MesosTask, i: number) => MesosTask | undefined,
+): MesosState {
+  let i = 0;
+  return {
+    ...state,
+    frameworks: state.frameworks.map((fw) => ({
+      ...fw,
+      tasks: fw.tasks.flatMap((t) => {
+        const x = f(t, i++);
+        return x ? [x] : [];
+      }),
+    })),
+  };
+}
+
+function withIp(t: MesosTask, ip: string): MesosTask {
+  return {
+    ...t,
+    statuses: [{ state: 'TASK_RUNNING', timestamp: 3e9, labels: [], networkIps: [ip] }],
+  };
+}
+
+describe('incremental changes through the store equal a full rebuild', () => {
+  const cfg = makeRecordsConfig();
+  const base = generated(2000, true);
+  const agents = base.agents.map((a) => a.id);
+
+  const changes: Array<[string, (s: MesosState) => MesosState]> = [
+    ['remove', (s) => mapTasks(s, (t, i) => (i % 7 === 0 ? undefined : t))],
+    [
+      'add',
+      (s) => ({
+        ...s,
+        frameworks: s.frameworks.map((fw, k) =>
+          k > 0
+            ? fw
+            : {
+                ...fw,
+                tasks: [
+                  ...fw.tasks,
+                  ...fw.tasks.slice(0, 50).map((t, i) => ({
+                    ...withIp(t, `10.77.0.${i + 1}`),
+                    id: `${t.id}-new`,
+                    agentId: agents[(i * 5) % agents.length]!,
+                  })),
+                ],
+              },
+        ),
+      }),
+    ],
+    [
+      'move to another agent',
+      (s) =>
+        mapTasks(s, (t, i) =>
+          i % 11 === 0 ? { ...t, agentId: agents[(i * 3 + 1) % agents.length]! } : t,
+        ),
+    ],
+    [
+      'IP change',
+      (s) => mapTasks(s, (t, i) => (i % 13 === 0 ? withIp(t, `10.66.${i >> 8}.${i & 255}`) : t)),
+    ],
+    [
+      'port change',
+      (s) =>
+        mapTasks(s, (t, i) =>
+          i % 17 === 0
+            ? {
+                ...t,
+                ports: [41000 + (i % 500)],
+                discovery: t.discovery && {
+                  ...t.discovery,
+                  ports: t.discovery.ports.map((p, k) => ({ ...p, number: 42000 + i + k })),
+                },
+              }
+            : t,
+        ),
+    ],
+  ];
+
+  for (const [what, change] of changes) {
+    it(what, () => {
+      const store = new RecordStore(cfg);
+      store.loadState(base, 1_700_000_000_000);
+      const after = change(base);
+      const before = new Map(base.frameworks.flatMap((f) => f.tasks.map((t) => [t.id, t])));
+      const now = new Set<string>();
+      for (const fw of after.frameworks) {
+        for (const t of fw.tasks) {
+          now.add(t.id);
+          if (before.get(t.id) !== t) store.apply({ type: 'task', task: t });
+        }
+      }
+      for (const [id, t] of before)
+        if (!now.has(id)) store.apply({ type: 'task', task: { ...t, state: 'TASK_KILLED' } });
+      assertSameAnswers(store.view!, answers(served(after, cfg)), what);
+      assertSameAnswers(store.view!, reference(after, cfg), `${what} (generator)`);
+    });
+  }
+});
