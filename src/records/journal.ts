@@ -100,6 +100,9 @@ export function rrText(r: NameRecords | undefined): string {
   return lines.filter((l, i) => i === 0 || l !== lines[i - 1]).join('\n');
 }
 
+/** A name whose records differ from the copy: [owner, the copy's, the view's]. */
+type Changed = [string, RecordsCopy | undefined, NameRecords | undefined];
+
 export class ZoneJournal {
   readonly domain: string;
   private readonly apex: string;
@@ -151,8 +154,7 @@ export class ZoneJournal {
    * first call takes the initial serial. Cost: one pass over the view's names.
    */
   sync(view: RecordSet): boolean {
-    const now = this.opts.now();
-    const changed: [string, RecordsCopy | undefined, NameRecords | undefined][] = [];
+    const changed: Changed[] = [];
     let seen = 0;
     let added = 0;
     for (const name of view.names()) {
@@ -172,6 +174,28 @@ export class ZoneJournal {
           changed.push([name, old, undefined]);
       }
     }
+    return this.commit(changed);
+  }
+
+  /**
+   * Like sync(), comparing only `names` (the owners a change touched; RecordStore.takeTouched):
+   * the cost follows the change, not the zone. The first sync must be a whole one.
+   */
+  syncNames(view: RecordSet, names: Iterable<string>): boolean {
+    if (this.cur === undefined) return this.sync(view);
+    const changed: Changed[] = [];
+    for (const name of names) {
+      if (!this.inZone(name)) continue;
+      const got = view.get(name);
+      const r = got && got.a.length + got.aaaa.length + got.srv.length > 0 ? got : undefined;
+      const old = this.rrs.get(name);
+      if (!same(old, r)) changed.push([name, old, r]);
+    }
+    return this.commit(changed);
+  }
+
+  private commit(changed: Changed[]): boolean {
+    const now = this.opts.now();
     const first = this.cur === undefined;
     if (!first && changed.length === 0) return false;
     const del: [string, string][] = [];

@@ -60,6 +60,9 @@ export class MemRecordSet implements RecordSet {
   private unhealthyTasks = 0;
   /** Lookups answered from unhealthy tasks because none behind the name was healthy. */
   failOpenAnswers = 0;
+  /** When set, every owner name whose records (served or withheld) change is added to it: the
+   *  zone journal then compares only those names (RecordStore.takeTouched). */
+  touched: Set<string> | undefined;
 
   constructor(config: RecordsConfig) {
     this.config = config;
@@ -71,6 +74,7 @@ export class MemRecordSet implements RecordSet {
     this.withholder = {
       put: (n, k, v, p) => {
         if (n.length > MAX_NAME) return;
+        this.touched?.add(n);
         let e = this.withheld.get(n);
         if (!e) this.withheld.set(n, (e = new Entry(this.params)));
         e.add(k, v, p);
@@ -78,6 +82,7 @@ export class MemRecordSet implements RecordSet {
     };
     this.unwithholder = {
       put: (n, k, v, p) => {
+        this.touched?.add(n);
         const e = this.withheld.get(n);
         if (e && e.remove(k, v, p) && e.size === 0) this.withheld.delete(n);
       },
@@ -395,6 +400,7 @@ export class MemRecordSet implements RecordSet {
 
   private addRecord(name: string, kind: Kind, value: string, port: number): void {
     if (name.length > MAX_NAME) return;
+    this.touched?.add(name);
     const s = this.map.get(name);
     let e: Entry;
     if (s === undefined) {
@@ -416,6 +422,7 @@ export class MemRecordSet implements RecordSet {
   private removeRecord(name: string, kind: Kind, value: string, port: number): void {
     const e = this.map.get(name);
     if (e === undefined) return;
+    this.touched?.add(name);
     if (typeof e === 'string') {
       if (kind !== A || e !== value) return;
       this.map.delete(name);

@@ -10,10 +10,15 @@ import { OverlayRecordSet } from './overlay.js';
 import type { ServersetRecord } from './serverset-records.js';
 import type { RecordSet } from './types.js';
 
+/** Changed names kept for the zone journal before it falls back to comparing every name. */
+const TOUCHED_MAX = 100_000;
+
 export class RecordStore {
   private stateSet: MemRecordSet | undefined;
   private readonly overlay: OverlayRecordSet;
   private serial = 0;
+  /** Owner names changed since takeTouched() last ran, or 'all' after a snapshot (and at first). */
+  private touched: Set<string> | 'all' = 'all';
   /** Fail-open lookups of record sets already replaced (the counter never goes back). */
   private failOpenBefore = 0;
 
@@ -60,6 +65,7 @@ export class RecordStore {
     this.failOpenBefore += this.stateSet?.failOpenAnswers ?? 0;
     this.stateSet = rs;
     this.overlay.setBase(rs);
+    this.touched = 'all';
     return rs;
   }
 
@@ -74,13 +80,40 @@ export class RecordStore {
   /** Replaces every ServerSet's records at once (a ServerSet source's snapshot). */
   loadServersets(sets: ReadonlyMap<string, readonly ServersetRecord[]>): void {
     this.overlay.replaceSources(sets);
+    this.touched = 'all';
   }
 
   /** Applies one change. A state change before the first state snapshot is dropped (the
    *  snapshot that follows carries it). */
   apply(change: RecordChange): void {
-    if (change.type === 'serverset') this.overlay.setSource(change.key, change.records);
-    else if (this.stateSet) applyStateChange(this.stateSet, change);
+    const touched = this.touched;
+    if (change.type === 'serverset') {
+      if (touched !== 'all') {
+        for (const r of this.overlay.sources().get(change.key) ?? []) touched.add(r.name);
+        for (const r of change.records) touched.add(r.name);
+      }
+      this.overlay.setSource(change.key, change.records);
+    } else if (this.stateSet) {
+      const set = this.stateSet;
+      if (touched !== 'all') set.touched = touched;
+      try {
+        applyStateChange(set, change);
+      } finally {
+        set.touched = undefined;
+      }
+    }
+    // Nobody taking them (transfers turned off by a reload): a whole-zone compare is cheaper
+    // than a set that only grows.
+    if (touched !== 'all' && touched.size > TOUCHED_MAX) this.touched = 'all';
+  }
+
+  /** The owner names whose records changed since the last call ('all' after a snapshot or a
+   *  ServerSet replacement, and on the first call), and starts a new count. The zone journal
+   *  compares just these names with its copy instead of the whole zone. */
+  takeTouched(): ReadonlySet<string> | 'all' {
+    const t = this.touched;
+    this.touched = new Set();
+    return t;
   }
 
   /** Runs `read` over the view without counting its fail-open lookups: a zone-transfer journal

@@ -143,7 +143,12 @@ export class ZoneTransfers {
     const view = store.view;
     if (!view || this.closed) return false;
     const t0 = performance.now();
-    const moved = store.uncounted(() => this.journal.sync(view));
+    // A stream change touches a few names: compare those; a snapshot, a ServerSet replacement
+    // or a new generation's store ('all') compares the whole zone.
+    const touched = store.takeTouched();
+    const moved = store.uncounted(() =>
+      touched === 'all' ? this.journal.sync(view) : this.journal.syncNames(view, touched),
+    );
     const ms = performance.now() - t0;
     this.lastSyncMs = ms;
     this.lastSyncEnd = performance.now();
