@@ -74,23 +74,27 @@ async function primary(tasks: number, notify: string[] = []): Promise<Primary> {
     dns.setRecords(xfr.wrap(store.view!));
     xfr.changed();
   };
-  publish();
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  xfr.sync();
+  publish(); // the first records: the journal's first sync (a whole copy of the zone) runs here
   const firstSync = performance.now() - t0;
   global.gc?.();
   const journalHeap = process.memoryUsage().heapUsed - heap0;
-  // The steady cost: a comparison that finds nothing still reads every name.
+  // The steady cost: a stream change compares only the names it touched.
+  const template = state.frameworks[0]!.tasks[0]!;
   const again: number[] = [];
   for (let i = 0; i < 3; i++) {
+    store.apply({
+      type: 'task',
+      task: { ...template, id: `warm-${i}`, name: `bench/prod/warm${i}` },
+    });
     const t1 = performance.now();
     xfr.sync();
     again.push(performance.now() - t1);
   }
   process.stdout.write(
-    `  ${tasks} tasks: ${xfr.status().records} records in the zone; first journal sync ${firstSync.toFixed(0)} ms, then ${median(again).toFixed(0)} ms per comparison (median of 3); journal copy ≈ ${(journalHeap / 1048576).toFixed(0)} MiB of heap\n`,
+    `  ${tasks} tasks: ${xfr.status().records} records in the zone; first journal sync ${firstSync.toFixed(0)} ms, then ${median(again).toFixed(2)} ms per one-task stream change (median of 3); journal copy ≈ ${(journalHeap / 1048576).toFixed(0)} MiB of heap\n`,
   );
   return {
     state,
