@@ -1,7 +1,8 @@
 // The zone journal behind AXFR/IXFR: a copy of the served zone's records as of its last serial,
 // and the differences of the last `history` serials. sync(view) compares the live view with the
 // copy (every name, so every kind of change — a task, an agent, a state snapshot, a ServerSet —
-// is caught the same way) and, when anything differs, takes a new serial and records the step.
+// is caught the same way); syncNames(view, names) compares only the names a stream change
+// touched. When anything differs it takes a new serial and records the step.
 // Transfers read the copy, never the live view: a transfer in progress registers a reader, and
 // sync() hands it the old text of every name it changes, so the reader sees exactly one serial
 // however long it takes to stream.
