@@ -5,8 +5,8 @@ import {
   AAAA,
   axfrRecords,
   enumerate,
+  enumerableRecords,
   forEachSorted,
-  KIND_NAMES,
   PTR,
   servedNames,
   SRV,
@@ -169,18 +169,7 @@ export function* enumerateJson(v: ServedView): Generator<string> {
     if (out) yield out;
     for (let ti = 0; ti < g.tasks.length; ti++) {
       const spec = g.tasks[ti]!;
-      const records: { name: string; host: string; rtype: string }[] = [];
-      const seen = new Set<string>();
-      v.state.taskRecords(spec, {
-        put(name, kind, value, port) {
-          if (kind === PTR) return;
-          const host = kind === SRV ? `${value}:${port}` : value;
-          const k = `${name} ${kind} ${host}`;
-          if (seen.has(k)) return;
-          seen.add(k);
-          records.push({ name, host, rtype: KIND_NAMES[kind] });
-        },
-      });
+      const records = enumerableRecords(v.state, spec);
       out = p.add(
         `${ti === 0 ? '' : ','}${JSON.stringify({ name: spec.name, id: spec.id, records })}`,
       );

@@ -15,6 +15,7 @@ export {
 export {
   axfrRecords,
   enumerate,
+  enumerableRecords,
   forEachRecord,
   forEachSorted,
   servedNames,

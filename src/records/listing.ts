@@ -188,27 +188,35 @@ export interface EnumerableFramework {
   tasks: EnumerableTask[];
 }
 
+/** One task's records as /v1/enumerate lists them: PTR left out, duplicates once, in
+ *  generation order. */
+export function enumerableRecords(
+  rs: MemRecordSet,
+  spec: Parameters<MemRecordSet['taskRecords']>[0],
+): EnumerableRecord[] {
+  const records: EnumerableRecord[] = [];
+  const seen = new Set<string>();
+  rs.taskRecords(spec, {
+    put(name, kind, value, port) {
+      if (kind === PTR) return;
+      const host = kind === SRV ? `${value}:${port}` : value;
+      const k = `${name} ${kind} ${host}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      records.push({ name, host, rtype: KIND_NAMES[kind] as EnumerableRecord['rtype'] });
+    },
+  });
+  return records;
+}
+
 /** Mesos-DNS's /v1/enumerate body: framework → task → the task's records (PTR left out, as
  *  Mesos-DNS has none). Frameworks and tasks in id order, records in generation order. */
 export function enumerate(rs: MemRecordSet): { frameworks: EnumerableFramework[] } {
   const frameworks: EnumerableFramework[] = [];
   for (const g of rs.taskGroups()) {
     const tasks: EnumerableTask[] = [];
-    for (const spec of g.tasks) {
-      const records: EnumerableRecord[] = [];
-      const seen = new Set<string>();
-      rs.taskRecords(spec, {
-        put(name, kind, value, port) {
-          if (kind === PTR) return;
-          const host = kind === SRV ? `${value}:${port}` : value;
-          const k = `${name} ${kind} ${host}`;
-          if (seen.has(k)) return;
-          seen.add(k);
-          records.push({ name, host, rtype: KIND_NAMES[kind] as EnumerableRecord['rtype'] });
-        },
-      });
-      tasks.push({ name: spec.name, id: spec.id, records });
-    }
+    for (const spec of g.tasks)
+      tasks.push({ name: spec.name, id: spec.id, records: enumerableRecords(rs, spec) });
     frameworks.push({ name: g.frameworkName, tasks });
   }
   return { frameworks };
