@@ -37,11 +37,10 @@ export interface RunningNsd {
   stop(): Promise<void>;
 }
 
-/** Starts NSD on 127.0.0.1:port serving `rs`'s zone with `servers` server processes. */
-export function startNsd(rs: RecordSet, port: number, servers = 1): RunningNsd {
-  const dir = mkdtempSync(join(tmpdir(), 'beacon-nsd-'));
-  writeFileSync(join(dir, 'zone'), zoneFile(rs));
-  const conf = `server:
+/** NSD's `server:` clause for a foreground NSD on 127.0.0.1:port keeping every file in `dir`,
+ *  without rate limiting (a benchmark or test floods it from one address). */
+export function nsdServerSection(dir: string, port: number, servers = 1): string {
+  return `server:
   ip-address: 127.0.0.1@${port}
   port: ${port}
   server-count: ${servers}
@@ -54,9 +53,16 @@ export function startNsd(rs: RecordSet, port: number, servers = 1): RunningNsd {
   pidfile: "${dir}/nsd.pid"
   logfile: "${dir}/nsd.log"
   database: ""
-  verbosity: 0
-  hide-version: yes
   rrl-ratelimit: 0
+`;
+}
+
+/** Starts NSD on 127.0.0.1:port serving `rs`'s zone with `servers` server processes. */
+export function startNsd(rs: RecordSet, port: number, servers = 1): RunningNsd {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-nsd-'));
+  writeFileSync(join(dir, 'zone'), zoneFile(rs));
+  const conf = `${nsdServerSection(dir, port, servers)}  verbosity: 0
+  hide-version: yes
   rrl-whitelist-ratelimit: 0
 remote-control:
   control-enable: no

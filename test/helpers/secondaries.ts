@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nsdServerSection } from '../../bench/lib/nsd.js';
 
 export const NSD = '/usr/sbin/nsd';
 export const KNOTD = '/usr/sbin/knotd';
@@ -21,21 +22,7 @@ export interface Secondary {
 }
 
 export function nsdConfig(dir: string, port: number, zone: string, primaryPort: number): string {
-  return `server:
-  ip-address: 127.0.0.1@${port}
-  port: ${port}
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  zonelistfile: "${dir}/zone.list"
-  xfrdfile: "${dir}/xfrd.state"
-  xfrdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  logfile: "${dir}/nsd.log"
-  database: ""
-  verbosity: 2
-  rrl-ratelimit: 0
+  return `${nsdServerSection(dir, port)}  verbosity: 2
   # Load a transferred zone at once (the default waits up to 1 s between reloads).
   xfrd-reload-timeout: 0
 remote-control:
