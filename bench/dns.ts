@@ -25,6 +25,7 @@ import { decodeQuery } from '../src/dns/codec/query.js';
 import { encodeResponse } from '../src/dns/codec/response.js';
 import { stateParser } from '../src/model/mesos-state.js';
 import { generateRecords, makeRecordsConfig } from '../src/records/index.js';
+import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
 import type { RecordSet } from '../src/records/types.js';
 import { freePort } from '../test/helpers/net.js';
 import { TcpClient } from '../test/dns/client.js';
@@ -184,26 +185,7 @@ async function startMesosDns(
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
   await new Promise<void>((r) => master.listen(masterPort, '127.0.0.1', () => r()));
-  const config = join(dir, 'mesos-dns.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      masters: [`127.0.0.1:${masterPort}`],
-      refreshSeconds: 3600,
-      ttl: 60,
-      domain: 'mesos',
-      port,
-      listener: '127.0.0.1',
-      resolvers: ['127.0.0.1'],
-      externalon: false,
-      httpon: false,
-      dnson: true,
-      timeout: 5,
-      IPSources: ['netinfo', 'host'],
-      SOAMname: 'ns1.mesos',
-      SOARname: 'root.ns1.mesos',
-    }),
-  );
+  const config = writeDnsConfig(dir, 'mesos-dns', masterPort, port, MESOS_DNS_EXTRA);
   const child = spawn(bin, ['-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   return {
     child,

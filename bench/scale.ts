@@ -27,6 +27,7 @@ import { RecordStore } from '../src/records/store.js';
 import { freePort } from '../test/helpers/net.js';
 import { machine, median, summary } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
+import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BEACON = join(ROOT, 'bin', 'beacon.js');
@@ -230,50 +231,17 @@ function bareParse(masterPort: number): Promise<{ ms: number; peak: number }> {
 }
 
 function beaconConfig(dir: string, masterPort: number, dnsPort: number): string {
-  const file = join(dir, `beacon-${dnsPort}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      masters: [`127.0.0.1:${masterPort}`],
-      refreshSeconds: 3600,
-      stateTimeoutSeconds: 120,
-      ttl: 60,
-      domain: 'mesos',
-      port: dnsPort,
-      listener: '127.0.0.1',
-      resolvers: [],
-      externalon: false,
-      httpon: false,
-      dnson: true,
-      IPSources: ['netinfo', 'host'],
-    }),
-  );
-  return file;
+  return writeDnsConfig(dir, 'beacon', masterPort, dnsPort, {
+    stateTimeoutSeconds: 120,
+    resolvers: [],
+  });
 }
 
 function mesosDnsConfig(dir: string, masterPort: number, dnsPort: number): string {
-  const file = join(dir, `mesos-dns-${dnsPort}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      masters: [`127.0.0.1:${masterPort}`],
-      refreshSeconds: 3600,
-      stateTimeoutSeconds: 120,
-      ttl: 60,
-      domain: 'mesos',
-      port: dnsPort,
-      listener: '127.0.0.1',
-      resolvers: ['127.0.0.1'],
-      externalon: false,
-      httpon: false,
-      dnson: true,
-      timeout: 5,
-      IPSources: ['netinfo', 'host'],
-      SOAMname: 'ns1.mesos',
-      SOARname: 'root.ns1.mesos',
-    }),
-  );
-  return file;
+  return writeDnsConfig(dir, 'mesos-dns', masterPort, dnsPort, {
+    stateTimeoutSeconds: 120,
+    ...MESOS_DNS_EXTRA,
+  });
 }
 
 const GOALS = {
