@@ -18,6 +18,7 @@ import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts } from '../sources/framework-hosts.js';
 import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
+import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
 import { makeStateSource, type SourceChoice } from './make-source.js';
 
@@ -148,6 +149,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private reloading: Promise<ReloadResult> | undefined;
   /** Addresses of frameworks without a pid, looked up off the query path (sources/framework-hosts). */
   private readonly frameworkHosts = new FrameworkHosts();
+  /** ZooKeeper-session and event-stream figures, kept across the generations reloads build. */
+  private readonly sourceStats = new SourceStats();
 
   private constructor(opts: DnsServiceOptions) {
     super();
@@ -160,7 +163,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         recordCounts: () => this.gen.store.state?.counts(),
         health: () => this.gen.store.health(),
       },
-      { processMetrics: opts.processMetrics },
+      { processMetrics: opts.processMetrics, sources: this.sourceStats },
     );
     this.frameworkHosts.on('resolved', (host, ips) => {
       if (this.gen.store.state?.setFrameworkHostIps(host, ips)) this.published();
@@ -216,7 +219,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
 
   /** The sources and store of a config, not started. Throws ConfigError on a bad source setting. */
   private generation(config: Config, serialAfter?: RecordStore): Generation {
-    const source = makeStateSource(config, this.opts);
+    const source = makeStateSource(config, { ...this.opts, stats: this.sourceStats });
     const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses), serialAfter);
     const g: Generation = { config, store, source };
     if (config.serversets.length > 0) {
@@ -224,6 +227,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         configs: config.serversets,
         domain: store.domain,
         connectTimeoutMs: config.zkDetectionTimeout > 0 ? config.zkDetectionTimeout * 1000 : 30000,
+        stats: this.sourceStats,
       });
     }
     return g;
