@@ -116,6 +116,25 @@ function sourcesKey(c: Config): string {
   return JSON.stringify(SOURCE_KEYS.map((k) => c[k]));
 }
 
+/** A listener the OS refused (EACCES: a port below 1024 without the capability) as an error that
+ *  names the key, the address and the ways out; anything else unchanged. */
+async function bound(
+  listen: () => Promise<unknown>,
+  key: 'port' | 'httpport',
+  host: string,
+  port: number,
+): Promise<void> {
+  try {
+    await listen();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    throw new ConfigError(
+      `"${key}": cannot listen on ${host}:${port}: permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE (deploy/systemd/beacon-dns.service grants it to an unprivileged user), or choose a "${key}" of 1024 or more`,
+      { cause: e },
+    );
+  }
+}
+
 function dnsOptions(c: Config): DnsServerOptions {
   return {
     host: c.listener,
@@ -194,11 +213,12 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       this.dns = createDnsServer(dnsOptions(c));
       // Counted by the server in plain integers, read by /metrics at scrape time.
       this.metrics.attachDnsStats(this.dns.stats);
-      await this.dns.listen();
+      const dns = this.dns;
+      await bound(() => dns.listen(), 'port', c.listener, c.port);
     }
     if (c.httpon) {
-      this.http = this.httpServer(c);
-      await this.http.listen();
+      const http = (this.http = this.httpServer(c));
+      await bound(() => http.listen(), 'httpport', c.HTTPListener, c.httpport);
     }
     // A state file is read once up front: an unusable file is a start-up error, not a retry.
     await this.startGeneration(this.gen, this.opts.statePath !== undefined);
@@ -307,15 +327,15 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
       }
       if (this.dns && (next.listener !== cur.listener || next.port !== cur.port)) {
-        newDns = createDnsServer(dnsOptions(next));
-        await newDns.listen();
+        const d = (newDns = createDnsServer(dnsOptions(next)));
+        await bound(() => d.listen(), 'port', next.listener, next.port);
         // The old server's counts stay attached (frozen), so the counters never go back.
         this.metrics.attachDnsStats(newDns.stats);
         applied.push('dns listener');
       }
       if (this.http && (next.HTTPListener !== cur.HTTPListener || next.httpport !== cur.httpport)) {
-        newHttp = this.httpServer(next);
-        await newHttp.listen();
+        const h = (newHttp = this.httpServer(next));
+        await bound(() => h.listen(), 'httpport', next.HTTPListener, next.httpport);
         applied.push('http listener');
       }
     } catch (e) {
