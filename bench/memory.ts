@@ -6,7 +6,10 @@
 // passes). The master keeps the last `completed` finished tasks (1,000 in the devcluster; lowered
 // here so the bound is reached within the run) and each agent the last 200: once those bounds are
 // reached, a flat post-GC heap means the growth was bounded history, a rising one a leak.
-import { mkdtempSync, rmSync } from 'node:fs';
+// --heap-snapshots: a main-thread heap snapshot where the tail begins and one at the end, and the
+// object kinds whose count or size grew between them (what a leak would be made of).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevcluster } from '../src/cluster/devcluster.js';
@@ -28,6 +31,7 @@ function arg(name: string, def: number, max: number): number {
 const RESTARTS = arg('restarts', 600, 5000);
 const COMPLETED = arg('completed', 100, 1000);
 const EVERY = 50;
+const SNAPSHOTS = process.argv.includes('--heap-snapshots');
 const KEY = 'devcluster/bench/prod/churn';
 const JOB = [
   `job: ${KEY}`,
@@ -42,6 +46,32 @@ const JOB = [
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const gc = (globalThis as { gc?: () => void }).gc;
 const mib = (n: number) => n / 1048576;
+
+/** Count and self size by (node type, constructor/name) of a .heapsnapshot file. */
+function kinds(path: string): Map<string, { n: number; size: number }> {
+  const snap = JSON.parse(readFileSync(path, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const f = snap.snapshot.meta.node_fields;
+  const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((k) => f.indexOf(k));
+  const types = snap.snapshot.meta.node_types[0];
+  const out = new Map<string, { n: number; size: number }>();
+  for (let i = 0; i < snap.nodes.length; i += f.length) {
+    const type = types[snap.nodes[i + iType!]!]!;
+    let name = snap.strings[snap.nodes[i + iName!]!]!;
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string')
+      name = '(string)';
+    else if (name.length > 60) name = `${name.slice(0, 60)}…`;
+    const key = `${type} ${name}`;
+    const e = out.get(key) ?? { n: 0, size: 0 };
+    e.n++;
+    e.size += snap.nodes[i + iSize!]!;
+    out.set(key, e);
+  }
+  return out;
+}
 
 function slope(xs: number[], ys: number[]): number {
   const n = xs.length;
@@ -83,20 +113,28 @@ async function main(): Promise<void> {
     serversetsZk: dc.zkConnectString,
     attach: (d) => dc.dashboard.attachDns(d),
   });
-  const points: { restarts: number; heap: number; rss: number; completed: number }[] = [];
-  const measure = (restarts: number) => {
+  const points: {
+    restarts: number;
+    heap: number;
+    workerHeap: number;
+    rss: number;
+    completed: number;
+  }[] = [];
+  const measure = async (restarts: number) => {
+    const w = await dns.memory();
     gc();
     gc();
     const m = process.memoryUsage();
     points.push({
       restarts,
       heap: mib(m.heapUsed),
+      workerHeap: mib(w.heapUsed),
       rss: mib(m.rss),
       completed: dc.master.completedTasks().length,
     });
     const p = points.at(-1)!;
     out(
-      `  ${restarts} restarts: heap after GC ${p.heap.toFixed(1)} MiB, RSS ${p.rss.toFixed(1)} MiB, master completed tasks ${p.completed}`,
+      `  ${restarts} restarts: heap after GC ${p.heap.toFixed(1)} MiB (main thread), ${p.workerHeap.toFixed(1)} MiB (DNS worker), RSS ${p.rss.toFixed(1)} MiB, master completed tasks ${p.completed}`,
     );
   };
   const running = (i: number, not?: string) =>
@@ -105,6 +143,7 @@ async function main(): Promise<void> {
       .instances.find((x) => x.instance === i && x.status === 'RUNNING' && x.taskId !== not);
   try {
     dc.scheduler.create(KEY, parseJobText(JOB, 'churn.yaml'));
+    const snapAt: { restarts: number; path: string }[] = [];
     const deadline = Date.now() + 30 * 60_000;
     const waitRunning = async (i: number, not?: string) => {
       while (!running(i, not)) {
@@ -113,16 +152,38 @@ async function main(): Promise<void> {
       }
     };
     for (let i = 0; i < 4; i++) await waitRunning(i);
-    measure(0);
+    await measure(0);
     for (let n = 1; n <= RESTARTS; n++) {
       const i = n % 4;
       const before = running(i)!.taskId;
       dc.scheduler.restart(KEY, [i]);
       await waitRunning(i, before);
-      if (n % EVERY === 0) measure(n);
+      if (n % EVERY === 0) await measure(n);
+      const tailStart = Math.max(COMPLETED, 400) + EVERY;
+      if (SNAPSHOTS && (n === tailStart || n === RESTARTS) && n >= tailStart) {
+        gc();
+        snapAt.push({ restarts: n, path: writeHeapSnapshot(join(dir, `at-${n}.heapsnapshot`)) });
+      }
     }
     // Past both bounds (the master's and the agents' 2 × 200): the history no longer grows.
     const bound = Math.max(COMPLETED, 400) + EVERY;
+    if (SNAPSHOTS && snapAt.length === 2) {
+      const [a, b] = snapAt.map((s) => kinds(s.path));
+      const grew = [...b!]
+        .map(([k, v]) => ({
+          k,
+          dn: v.n - (a!.get(k)?.n ?? 0),
+          ds: v.size - (a!.get(k)?.size ?? 0),
+        }))
+        .filter((g) => g.dn > 0)
+        .sort((x, y) => y.ds - x.ds)
+        .slice(0, 12);
+      out(
+        `heap snapshot ${snapAt[0]!.restarts} → ${snapAt[1]!.restarts} restarts, kinds that grew most (count, bytes):`,
+      );
+      for (const g of grew) out(`    +${g.dn} (+${(g.ds / 1024).toFixed(1)} KiB) ${g.k}`);
+      for (const s of snapAt) rmSync(s.path, { force: true });
+    }
     const tail = points.filter((p) => p.restarts >= bound);
     if (tail.length >= 3) {
       const s = slope(
@@ -133,9 +194,14 @@ async function main(): Promise<void> {
         tail.map((p) => p.restarts / 100),
         tail.map((p) => p.rss),
       );
+      const w = slope(
+        tail.map((p) => p.restarts / 100),
+        tail.map((p) => p.workerHeap),
+      );
       out(
         `past the history bounds (${tail[0]!.restarts}–${tail.at(-1)!.restarts} restarts): heap after GC ${tail[0]!.heap.toFixed(1)} → ${tail.at(-1)!.heap.toFixed(1)} MiB, ` +
-          `slope ${s.toFixed(2)} MiB per 100 restarts (${Math.abs(s) < 0.25 ? 'flat: no leak on the main thread' : 'RISING: a leak'}); RSS slope ${r.toFixed(2)} MiB per 100 restarts`,
+          `slope ${s.toFixed(2)} MiB per 100 restarts (${Math.abs(s) < 0.25 ? 'flat' : 'RISING'}); DNS worker heap ${tail[0]!.workerHeap.toFixed(1)} → ${tail.at(-1)!.workerHeap.toFixed(1)} MiB, ` +
+          `slope ${w.toFixed(2)} MiB per 100 restarts (${Math.abs(w) < 0.25 ? 'flat' : 'RISING'}); RSS slope ${r.toFixed(2)} MiB per 100 restarts`,
       );
     } else
       out(

@@ -10,7 +10,16 @@ import { isBeaconError } from '../errors.js';
 import { DnsService } from '../service/dns-service.js';
 import { readDnsSample } from './dashboard/metrics-sampler.js';
 
-export type ToWorker = { type: 'sample'; id: number } | { type: 'close' };
+export type ToWorker =
+  { type: 'sample'; id: number } | { type: 'memory'; id: number } | { type: 'close' };
+
+/** The worker's own heap (after full GCs when the process runs with --expose-gc), in bytes. */
+export interface WorkerMemory {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  collected: boolean;
+}
 export type FromWorker =
   | {
       type: 'ready';
@@ -20,6 +29,7 @@ export type FromWorker =
     }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'sample'; id: number; sample: Awaited<ReturnType<typeof readDnsSample>> }
+  | { type: 'memory'; id: number; memory: WorkerMemory }
   | { type: 'closed' };
 
 const port = parentPort!;
@@ -44,6 +54,21 @@ async function main(): Promise<void> {
       void readDnsSample(service.metrics.registry).then((sample) =>
         send({ type: 'sample', id: m.id, sample }),
       );
+    } else if (m.type === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      gc?.();
+      const u = process.memoryUsage();
+      send({
+        type: 'memory',
+        id: m.id,
+        memory: {
+          heapUsed: u.heapUsed,
+          external: u.external,
+          arrayBuffers: u.arrayBuffers,
+          collected: gc !== undefined,
+        },
+      });
     } else if (m.type === 'close') {
       void service.close().finally(() => {
         send({ type: 'closed' });

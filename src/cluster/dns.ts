@@ -15,7 +15,7 @@ import { logger } from '../log.js';
 import { DnsService } from '../service/dns-service.js';
 import type { DashboardDns } from './dashboard/index.js';
 import type { DnsSample } from './dashboard/metrics-sampler.js';
-import type { FromWorker, ToWorker } from './dns-worker.js';
+import type { FromWorker, ToWorker, WorkerMemory } from './dns-worker.js';
 
 const log = logger('devcluster-dns');
 
@@ -52,6 +52,8 @@ export interface DevclusterDns {
   readonly dashboard: DashboardDns | undefined;
   /** The worker thread's id (it shares the process, not the event loop). */
   readonly threadId: number;
+  /** The worker's heap (bench/memory.ts: the process's RSS holds both threads' heaps). */
+  memory(): Promise<WorkerMemory>;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startDevclusterDns(o: DevclusterDnsOptions): Promise<Devcl
   if (dashboard) o.attach?.(dashboard);
   const worker = new Worker(new URL('./dns-worker.js', import.meta.url), { workerData: raw });
   const pending = new Map<number, (s: DnsSample) => void>();
+  const pendingMemory = new Map<number, (m: WorkerMemory) => void>();
   let nextId = 0;
   let exited = false;
   let closing = false;
@@ -133,6 +136,9 @@ export async function startDevclusterDns(o: DevclusterDnsOptions): Promise<Devcl
     if (m.type === 'sample') {
       pending.get(m.id)?.(m.sample);
       pending.delete(m.id);
+    } else if (m.type === 'memory') {
+      pendingMemory.get(m.id)?.(m.memory);
+      pendingMemory.delete(m.id);
     }
   });
   const post = (m: ToWorker) => worker.postMessage(m);
@@ -164,6 +170,14 @@ export async function startDevclusterDns(o: DevclusterDnsOptions): Promise<Devcl
     domain: o.domain,
     source: describeSource(first.source, o),
     threadId: worker.threadId,
+    memory: () =>
+      exited || closing
+        ? Promise.reject(new Error('the DNS worker is closed'))
+        : new Promise<WorkerMemory>((resolve) => {
+            const id = nextId++;
+            pendingMemory.set(id, resolve);
+            post({ type: 'memory', id });
+          }),
     dashboard,
     close,
   };
