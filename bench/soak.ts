@@ -160,6 +160,15 @@ async function main(): Promise<void> {
       maxQueries: Math.ceil((QPS * totalMs) / 1000) + QPS,
     });
     await probe.start();
+    // This process's own event-loop lateness: a stall here bunches the probe's sends into a burst.
+    let benchLast = performance.now();
+    const benchStalls: number[] = [];
+    const benchTimer = setInterval(() => {
+      const now = performance.now();
+      const late = now - benchLast - 10;
+      benchLast = now;
+      if (late >= 100) benchStalls.push(late);
+    }, 10);
     const t0 = performance.now();
     const calmEnd = t0 + CALM_S * 1000;
     const end = t0 + totalMs;
@@ -236,6 +245,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     clearInterval(churn);
+    clearInterval(benchTimer);
     await probe.stop();
     await truthPoll.stop();
     checkChunk(Infinity);
@@ -256,6 +266,12 @@ async function main(): Promise<void> {
         `allowance ${ALLOWANCE_MS} ms, propagation seen (vs the sampled truth): removals ≤ ${propagation.removed.toFixed(0)} ms, additions ≤ ${propagation.added.toFixed(0)} ms`,
     );
     for (const e of total.examples) out(`  e.g. ${e}`);
+    // Who lost the timed-out queries: the DNS server counts every query it answered.
+    const answered = await serverAnswered(dc.dnsHttpPort!);
+    out(
+      `the devcluster's DNS answered ${answered ?? '?'} queries (its beacon_dns_queries_total) of ${probe.sent} sent; ` +
+        `this process's own loop stalled over 100 ms ${benchStalls.length} times (longest ${benchStalls.length ? Math.max(...benchStalls).toFixed(0) : 0} ms)`,
+    );
     out(`latency calm (baseline, no churn):   ${fmt(latCalm)}`);
     out(`latency under churn (all answers):   ${fmt(latChurn)}`);
     out(`latency within ${CHANGE_WINDOW_MS} ms of a record change: ${fmt(latChange)}`);
@@ -287,6 +303,19 @@ async function main(): Promise<void> {
     await truthPoll?.stop();
     if (dc) await dc.stop('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The DNS server's count of answered queries, from its /metrics. */
+async function serverAnswered(httpPort: number): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    let n = 0;
+    for (const l of (await res.text()).split('\n'))
+      if (l.startsWith('beacon_dns_queries_total{')) n += Number(l.split(' ').at(-1));
+    return n;
+  } catch {
+    return undefined;
   }
 }
 
