@@ -1,4 +1,4 @@
-// Soak (`npm run bench -- soak [--minutes 10] [--qps 2000] [--calm-seconds 30]`): a real
+// Soak (`npm run bench -- soak [--minutes 10] [--qps 2000] [--calm-seconds 30] [--trace-stalls]`): a real
 // devcluster (`beacon devcluster`, free ports, 4 agents, its own DNS on the v1 event stream) runs
 // a 4-instance job while one instance is restarted every second through the jobs API, under a
 // continuous UDP DNS load (A + SRV of the job) at a bounded rate from this process. A checker
@@ -8,7 +8,10 @@
 // changes and in the calm baseline phase (no churn, same run) with the ratio, and the devcluster
 // process's RSS every 5 s (first/last/max, slope). Bounded: minutes ≤ 120, qps ≤ 5000, every
 // query and restart counted; everything it started is stopped at the end (or on Ctrl-C).
+// --trace-stalls preloads bench/lib/stall-trace into the devcluster: every stall of its main event
+// loop over 100 ms is reported with the garbage collections and slow synchronous calls inside it.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJobText } from '../src/cluster/job-schema.js';
@@ -44,6 +47,7 @@ function arg(name: string, def: number, max: number): number {
 const MINUTES = arg('minutes', 10, 120);
 const QPS = arg('qps', 2000, 5000);
 const CALM_S = arg('calm-seconds', Math.min(30, MINUTES * 6), 600);
+const TRACE_STALLS = process.argv.includes('--trace-stalls');
 const INSTANCES = 4;
 const TRUTH_EVERY_MS = 20;
 const ALLOWANCE_MS = 250;
@@ -116,6 +120,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (TRACE_STALLS) {
+    const preload = fileURLToPath(new URL('./lib/stall-trace.js', import.meta.url));
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim();
+  }
   try {
     dc = await startDevclusterProc({
       dataDir,
@@ -152,6 +160,15 @@ async function main(): Promise<void> {
       maxQueries: Math.ceil((QPS * totalMs) / 1000) + QPS,
     });
     await probe.start();
+    // This process's own event-loop lateness: a stall here bunches the probe's sends into a burst.
+    let benchLast = performance.now();
+    const benchStalls: number[] = [];
+    const benchTimer = setInterval(() => {
+      const now = performance.now();
+      const late = now - benchLast - 10;
+      benchLast = now;
+      if (late >= 100) benchStalls.push(late);
+    }, 10);
     const t0 = performance.now();
     const calmEnd = t0 + CALM_S * 1000;
     const end = t0 + totalMs;
@@ -228,6 +245,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     clearInterval(churn);
+    clearInterval(benchTimer);
     await probe.stop();
     await truthPoll.stop();
     checkChunk(Infinity);
@@ -248,6 +266,12 @@ async function main(): Promise<void> {
         `allowance ${ALLOWANCE_MS} ms, propagation seen (vs the sampled truth): removals ≤ ${propagation.removed.toFixed(0)} ms, additions ≤ ${propagation.added.toFixed(0)} ms`,
     );
     for (const e of total.examples) out(`  e.g. ${e}`);
+    // Who lost the timed-out queries: the DNS server counts every query it answered.
+    const answered = await serverAnswered(dc.dnsHttpPort!);
+    out(
+      `the devcluster's DNS answered ${answered ?? '?'} queries (its beacon_dns_queries_total) of ${probe.sent} sent; ` +
+        `this process's own loop stalled over 100 ms ${benchStalls.length} times (longest ${benchStalls.length ? Math.max(...benchStalls).toFixed(0) : 0} ms)`,
+    );
     out(`latency calm (baseline, no churn):   ${fmt(latCalm)}`);
     out(`latency under churn (all answers):   ${fmt(latChurn)}`);
     out(`latency within ${CHANGE_WINDOW_MS} ms of a record change: ${fmt(latChange)}`);
@@ -270,6 +294,7 @@ async function main(): Promise<void> {
         `slope ${(slopeAll / 1024).toFixed(2)} MiB/min overall, ${(slopeHalf / 1024).toFixed(2)} MiB/min over the second half ` +
         `(${Math.abs(slopeHalf) <= first * 0.005 ? 'flat: within 0.5% of the first sample per minute' : 'NOT flat'})`,
     );
+    if (TRACE_STALLS) reportStalls(dc.output());
     if (total.wrong > 0) process.exitCode = 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -279,6 +304,85 @@ async function main(): Promise<void> {
     if (dc) await dc.stop('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The DNS server's count of answered queries, from its /metrics. */
+async function serverAnswered(httpPort: number): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    let n = 0;
+    for (const l of (await res.text()).split('\n'))
+      if (l.startsWith('beacon_dns_queries_total{')) n += Number(l.split(' ').at(-1));
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `beacon-stall` lines of the devcluster's output: how many, how long, and what ran in them. */
+function reportStalls(output: string): void {
+  const stalls = output
+    .split('\n')
+    .filter((l) => l.startsWith('beacon-stall '))
+    .map(
+      (l) =>
+        JSON.parse(l.slice('beacon-stall '.length)) as {
+          at: number;
+          ms: number;
+          during: string[];
+          heapUsedMiB: number;
+        },
+    );
+  const ms = stalls.map((s) => s.ms);
+  out(
+    `main-thread stalls over 100 ms: ${stalls.length}` +
+      (stalls.length
+        ? `, longest ${Math.max(...ms)} ms, total ${ms.reduce((a, b) => a + b, 0)} ms`
+        : ''),
+  );
+  // The causes, by how much stalled time they overlapped (a stall may list several).
+  const causes = new Map<string, { n: number; ms: number }>();
+  for (const s of stalls) {
+    const kinds = new Set(s.during.map((d) => d.replace(/ [\d.]+ ms$/, '')));
+    if (kinds.size === 0) kinds.add('(nothing traced: JavaScript on the loop)');
+    for (const k of kinds) {
+      const c = causes.get(k) ?? { n: 0, ms: 0 };
+      c.n++;
+      c.ms += s.ms;
+      causes.set(k, c);
+    }
+  }
+  for (const [k, c] of [...causes].sort((a, b) => b[1].ms - a[1].ms))
+    out(`  ${k}: in ${c.n} stalls (${c.ms} ms stalled)`);
+  const mem = output
+    .split('\n')
+    .filter((l) => l.startsWith('beacon-mem '))
+    .map(
+      (l) =>
+        JSON.parse(l.slice('beacon-mem '.length)) as {
+          at: number;
+          rss: number;
+          heapUsed: number;
+          external: number;
+        },
+    );
+  if (mem.length >= 2) {
+    const half = mem.slice(Math.floor(mem.length / 2));
+    const perMin = (xs: typeof mem, k: 'rss' | 'heapUsed' | 'external') =>
+      slope(
+        xs.map((m) => m.at / 60_000),
+        xs.map((m) => m[k]),
+      ).toFixed(2);
+    out(
+      `devcluster memory (every 10 s, ${mem.length} samples): heap used ${mem[0]!.heapUsed} → ${mem.at(-1)!.heapUsed} MiB ` +
+        `(${perMin(mem, 'heapUsed')} MiB/min overall, ${perMin(half, 'heapUsed')} over the second half), external ${mem[0]!.external} → ${mem.at(-1)!.external} MiB, ` +
+        `RSS ${mem[0]!.rss} → ${mem.at(-1)!.rss} MiB (${perMin(half, 'rss')} MiB/min over the second half)`,
+    );
+  }
+  for (const s of [...stalls].sort((a, b) => b.ms - a.ms).slice(0, 5))
+    out(
+      `  ${new Date(s.at).toISOString()} ${s.ms} ms, heap ${s.heapUsedMiB} MiB: ${s.during.join(', ') || '-'}`,
+    );
 }
 
 await main();

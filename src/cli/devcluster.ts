@@ -236,8 +236,8 @@ export function registerDevcluster(program: Command): void {
             domain: f.domain,
             source: f.dnsSource as 'stream' | 'poll',
             serversetsZk: dc.zkConnectString,
+            attach: (d) => dc.dashboard.attachDns(d),
           });
-          dc.dashboard.attachDns(dns.service);
         }
       } catch (e) {
         await dc.close();

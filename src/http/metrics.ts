@@ -6,6 +6,8 @@
 // observers (observeQuery, observeRateLimited) remain for callers that report queries themselves.
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { RECORD_TYPES, type RecordCounts } from '../records/record-types.js';
+import type { SourceStats } from '../sources/source-stats.js';
+import { registerSourceMetrics } from './source-metrics.js';
 
 /** What the DNS server reports per query (structurally the same as dns/'s QueryInfo). */
 export interface QueryObservation {
@@ -126,6 +128,8 @@ export interface MetricsSnapshotSource {
 export interface ServiceMetricsOptions {
   /** Also export process_* and nodejs_* metrics. Default true. */
   processMetrics?: boolean;
+  /** The sources' ZooKeeper-session and event-stream figures (source-metrics.ts). */
+  sources?: SourceStats;
 }
 
 export class ServiceMetrics {
@@ -267,6 +271,11 @@ export class ServiceMetrics {
       },
     });
     registerTransferMetrics(registers, source);
+
+    // ---- Sources: ZooKeeper sessions and the v1 event stream ----
+    if (options.sources) registerSourceMetrics(this.registry, options.sources);
+    // ---- end of the sources block ----
+
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -18,6 +18,7 @@ import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts } from '../sources/framework-hosts.js';
 import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
+import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
 import { makeStateSource, type SourceChoice } from './make-source.js';
 import { transfersEnabled, ZoneTransfers } from './transfers.js';
@@ -118,6 +119,25 @@ function sourcesKey(c: Config): string {
   return JSON.stringify(SOURCE_KEYS.map((k) => c[k]));
 }
 
+/** A listener the OS refused (EACCES: a port below 1024 without the capability) as an error that
+ *  names the key, the address and the ways out; anything else unchanged. */
+async function bound(
+  listen: () => Promise<unknown>,
+  key: 'port' | 'httpport',
+  host: string,
+  port: number,
+): Promise<void> {
+  try {
+    await listen();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    throw new ConfigError(
+      `"${key}": cannot listen on ${host}:${port}: permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE (deploy/systemd/beacon-dns.service grants it to an unprivileged user), or choose a "${key}" of 1024 or more`,
+      { cause: e },
+    );
+  }
+}
+
 function dnsOptions(c: Config, transfers?: ZoneTransfers): DnsServerOptions {
   return {
     transfers: transfers?.handler,
@@ -155,6 +175,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** Zone transfers and NOTIFY (`allowTransfer`, `notify`), when configured. */
   private transfers: ZoneTransfers | undefined;
   private readonly xfrStats = { xfr: new XfrStats(), notify: new NotifyStats() };
+  /** ZooKeeper-session and event-stream figures, kept across the generations reloads build. */
+  private readonly sourceStats = new SourceStats();
 
   private constructor(opts: DnsServiceOptions) {
     super();
@@ -171,7 +193,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         health: () => this.gen.store.health(),
         transfers: () => this.transfers?.status(),
       },
-      { processMetrics: opts.processMetrics },
+      { processMetrics: opts.processMetrics, sources: this.sourceStats },
     );
     this.frameworkHosts.on('resolved', (host, ips) => {
       if (this.gen.store.state?.setFrameworkHostIps(host, ips)) this.published();
@@ -202,11 +224,12 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       this.dns = createDnsServer(dnsOptions(c, this.transfers));
       // Counted by the server in plain integers, read by /metrics at scrape time.
       this.metrics.attachDnsStats(this.dns.stats);
-      await this.dns.listen();
+      const dns = this.dns;
+      await bound(() => dns.listen(), 'port', c.listener, c.port);
     }
     if (c.httpon) {
-      this.http = this.httpServer(c);
-      await this.http.listen();
+      const http = (this.http = this.httpServer(c));
+      await bound(() => http.listen(), 'httpport', c.HTTPListener, c.httpport);
     }
     // A state file is read once up front: an unusable file is a start-up error, not a retry.
     await this.startGeneration(this.gen, this.opts.statePath !== undefined);
@@ -227,7 +250,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
 
   /** The sources and store of a config, not started. Throws ConfigError on a bad source setting. */
   private generation(config: Config, serialAfter?: RecordStore): Generation {
-    const source = makeStateSource(config, this.opts);
+    const source = makeStateSource(config, { ...this.opts, stats: this.sourceStats });
     const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses), serialAfter);
     const g: Generation = { config, store, source };
     if (config.serversets.length > 0) {
@@ -235,6 +258,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         configs: config.serversets,
         domain: store.domain,
         connectTimeoutMs: config.zkDetectionTimeout > 0 ? config.zkDetectionTimeout * 1000 : 30000,
+        stats: this.sourceStats,
       });
     }
     return g;
@@ -314,15 +338,15 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
       }
       if (this.dns && (next.listener !== cur.listener || next.port !== cur.port)) {
-        newDns = createDnsServer(dnsOptions(next, this.nextTransfers(next)));
-        await newDns.listen();
+        const d = (newDns = createDnsServer(dnsOptions(next, this.nextTransfers(next))));
+        await bound(() => d.listen(), 'port', next.listener, next.port);
         // The old server's counts stay attached (frozen), so the counters never go back.
         this.metrics.attachDnsStats(newDns.stats);
         applied.push('dns listener');
       }
       if (this.http && (next.HTTPListener !== cur.HTTPListener || next.httpport !== cur.httpport)) {
-        newHttp = this.httpServer(next);
-        await newHttp.listen();
+        const h = (newHttp = this.httpServer(next));
+        await bound(() => h.listen(), 'httpport', next.HTTPListener, next.httpport);
         applied.push('http listener');
       }
     } catch (e) {

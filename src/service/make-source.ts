@@ -9,6 +9,7 @@ import { stateParser, type MesosState } from '../model/mesos-state.js';
 import type { BackoffOptions } from '../sources/backoff.js';
 import type { FetchOptions } from '../sources/fetch-state.js';
 import { FileStateSource } from '../sources/file-source.js';
+import type { SourceStats } from '../sources/source-stats.js';
 import { parseMasterAddress, type MasterAddress } from '../sources/master-address.js';
 import { MasterPollSource } from '../sources/master-poll.js';
 import { StreamStateSource } from '../sources/stream.js';
@@ -28,6 +29,8 @@ export interface SourceChoice {
   backoff?: BackoffOptions;
   /** Millisecond overrides of refreshSeconds / stateTimeoutSeconds / zkDetectionTimeout (tests). */
   timing?: { refreshMs?: number; stateTimeoutMs?: number; zkDetectionTimeoutMs?: number };
+  /** Where the sources count ZooKeeper session and event-stream figures for /metrics. */
+  stats?: SourceStats;
 }
 
 function readKeyFile(
@@ -102,6 +105,7 @@ export function makeStateSource(
       path: url.path,
       url: config.zk,
       detectionTimeoutMs: choice.timing?.zkDetectionTimeoutMs ?? config.zkDetectionTimeout * 1000,
+      stats: choice.stats,
     });
   }
   if (poll.masters.length > 0) {
@@ -113,6 +117,7 @@ export function makeStateSource(
         timeoutMs: poll.timeoutMs,
         https: poll.https,
         backoff: poll.backoff,
+        stats: choice.stats,
         ...fetch,
       });
     }

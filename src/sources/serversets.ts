@@ -18,6 +18,7 @@ import type { Member } from '../serverset/watcher.js';
 import { parseAuth } from '../zk/acl.js';
 import { acquireSession, type OpenOptions, type SessionLease } from '../zk/index.js';
 import { RefreshHealth, safeEmit } from './common.js';
+import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateSource, StateSourceEvents } from './types.js';
 
 export interface ServersetSourceConfig {
@@ -47,6 +48,8 @@ export interface ServersetSourceOptions {
   connectTimeoutMs?: number;
   /** A member node that is not a usable member (it is skipped; the rest are served). */
   onSkipped?: (path: string, member: string, reason: string) => void;
+  /** Where /metrics reads the sessions' state, reconnects and expiries from. */
+  stats?: SourceStats;
 }
 
 const log = logger('serverset-source');
@@ -110,6 +113,7 @@ export class ServersetSource
         removalGraceMs: (cfg.removalGraceSeconds ?? 0) * 1000,
       });
       this.trees.push({ tree, lease });
+      this.o.stats?.watchSession(lease.session);
       const naming: ServersetNaming = {
         root: cfg.root,
         framework: cfg.framework ?? 'aurora',
@@ -213,6 +217,11 @@ export class ServersetSource
   async close(): Promise<void> {
     this.closed = true;
     for (const { tree } of this.trees) tree.stop();
-    await Promise.all(this.trees.splice(0).map((t) => t.lease.release()));
+    await Promise.all(
+      this.trees.splice(0).map(async (t) => {
+        await t.lease.release();
+        this.o.stats?.unwatchSession(t.lease.session);
+      }),
+    );
   }
 }

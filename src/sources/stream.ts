@@ -16,6 +16,7 @@ import { backoffDelay } from './backoff.js';
 import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
 import { hostPort, type MasterAddress } from './master-address.js';
 import { MasterPollSource, type MasterPollOptions } from './master-poll.js';
+import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from './types.js';
 
 const log = logger('stream-source');
@@ -28,6 +29,8 @@ export interface StreamSourceOptions extends Omit<
 > {
   /** Missed heartbeats before the stream counts as dead. Default 3. */
   missedHeartbeats?: number;
+  /** Where /metrics reads connected, last event and resubscribes from. */
+  stats?: SourceStats;
 }
 
 type Obj = Record<string, unknown>;
@@ -46,6 +49,8 @@ export class StreamStateSource
   private nextAttemptAt: number | undefined;
   private leader: string | undefined;
   private streaming = false;
+  /** SUBSCRIBE rounds begun (the first is not a resubscribe). */
+  private rounds = 0;
   private heartbeatSeconds = 15;
   /** The cluster as the stream knows it, kept current by the reducer. */
   private model: ClusterModel | undefined;
@@ -84,7 +89,7 @@ export class StreamStateSource
     clearTimeout(this.timer);
     clearTimeout(this.watchdog);
     this.req?.destroy();
-    this.streaming = false;
+    this.setStreaming(false);
     await this.stopFallback();
   }
 
@@ -101,6 +106,7 @@ export class StreamStateSource
   private connect(): void {
     if (this.closed) return;
     this.nextAttemptAt = undefined;
+    if (this.rounds++ > 0 && this.o.stats) this.o.stats.streamResubscribes++;
     const candidates = this.candidates();
     const errors: string[] = [];
     const tryNext = (i: number, redirects: number, url?: string): void => {
@@ -166,6 +172,7 @@ export class StreamStateSource
           req.destroy(e as Error);
           return;
         }
+        if (records.length > 0 && this.o.stats) this.o.stats.streamLastEventAt = Date.now();
         for (const r of records) {
           let event: Obj;
           try {
@@ -238,7 +245,7 @@ export class StreamStateSource
       port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
     };
     this.model = first.model;
-    this.streaming = true;
+    this.setStreaming(true);
     this.leader = hostPort(first.model.leader);
     this.health.succeeded(url, Date.now());
     void this.stopFallback();
@@ -265,7 +272,7 @@ export class StreamStateSource
   /** A live stream broke: resubscribe at once (first time), then with backoff. */
   private lost(err: Error): void {
     if (this.closed || !this.streaming) return;
-    this.streaming = false;
+    this.setStreaming(false);
     clearTimeout(this.watchdog);
     this.req?.destroy();
     log.warn({ err: err.message }, 'event stream lost; resubscribing');
@@ -316,6 +323,11 @@ export class StreamStateSource
     const poll = this.fallback;
     this.fallback = undefined;
     await poll?.close();
+  }
+
+  private setStreaming(live: boolean): void {
+    if (this.streaming !== live) this.o.stats?.streamLive(live);
+    this.streaming = live;
   }
 
   private safeEmit<K extends keyof StateSourceEvents<MesosState>>(

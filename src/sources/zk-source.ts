@@ -8,6 +8,7 @@ import { logger } from '../log.js';
 import type { Coordination } from '../zk/types.js';
 import { hostPort } from './master-address.js';
 import { MasterPollSource, type MasterPollOptions } from './master-poll.js';
+import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateSource, StateSourceEvents } from './types.js';
 import { LeaderDetector } from './zk-leader.js';
 import { redactZkUrl } from './zk-url.js';
@@ -29,6 +30,8 @@ export interface ZkSourceOptions<S> extends Omit<
   detectionTimeoutMs: number;
   /** Close the coordination session in close(). Default true. */
   ownsCoordination?: boolean;
+  /** Where /metrics reads the session's state, reconnects and expiries from. */
+  stats?: SourceStats;
 }
 
 export class ZkStateSource<S> extends EventEmitter<StateSourceEvents<S>> implements StateSource<S> {
@@ -70,6 +73,7 @@ export class ZkStateSource<S> extends EventEmitter<StateSourceEvents<S>> impleme
 
   start(): void {
     if (this.closed) return;
+    this.opts.stats?.watchSession(this.opts.coordination);
     this.detector.start();
     // 0 means no bound: wait for ZooKeeper as long as it takes.
     if (this.opts.detectionTimeoutMs <= 0) return;
@@ -108,6 +112,7 @@ export class ZkStateSource<S> extends EventEmitter<StateSourceEvents<S>> impleme
     await this.detector.close();
     await this.poller.close();
     if (this.opts.ownsCoordination ?? true) await this.opts.coordination.close();
+    this.opts.stats?.unwatchSession(this.opts.coordination);
   }
 
   private startPoller(): void {

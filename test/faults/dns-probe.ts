@@ -76,6 +76,15 @@ export class DnsProbe {
     this.sock = sock;
     sock.on('message', (msg) => this.onMessage(msg));
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+    // A late timer tick sends its accumulated queries in one burst; their answers arrive while
+    // this thread is still sending and must wait in the socket buffer. The default (~200 KB,
+    // a few hundred datagrams) overflows on a burst and the probe would count its own drops as
+    // timeouts; 4 MiB (the usual rmem_max) holds thousands.
+    try {
+      sock.setRecvBufferSize(4 * 1024 * 1024);
+    } catch {
+      /* capped by net.core.rmem_max: keep what the kernel gives */
+    }
     const perTick = this.o.qps / 100;
     let credit = 0;
     let q = 0;

@@ -5,7 +5,7 @@
 // the counts are reported.
 import { recordList, type MemRecordSet, type RecordCounts } from '../../records/index.js';
 import type { DnsService } from '../../service/dns-service.js';
-import { MetricsSampler, type MetricsSample } from './metrics-sampler.js';
+import { MetricsSampler, type DnsSample, type MetricsSample } from './metrics-sampler.js';
 
 /** Records of one name that appeared or went in one change. */
 export interface NameChange {
@@ -22,7 +22,10 @@ export interface DnsChange {
 }
 
 export interface DnsFeedOptions {
+  /** Where the records come from (the devcluster's records-only mirror of its DNS service). */
   service: DnsService;
+  /** The DNS server's query counters and state age (it runs in a worker thread). */
+  read: () => Promise<DnsSample>;
   onChange: (c: DnsChange) => void;
   onSample: (s: MetricsSample) => void;
   /** Default 50,000. */
@@ -72,7 +75,7 @@ export class DnsFeed {
     this.o = o;
     this.service = o.service;
     this.sampler = new MetricsSampler({
-      registry: o.service.metrics.registry,
+      read: o.read,
       onSample: o.onSample,
     });
     const rs = o.service.records();

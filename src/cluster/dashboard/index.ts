@@ -11,6 +11,7 @@ import type { Master } from '../master.js';
 import type { Scheduler } from '../scheduler.js';
 import type { ClusterTask, TaskStatusRecord } from '../types.js';
 import { DnsFeed } from './dns-feed.js';
+import type { DnsSample } from './metrics-sampler.js';
 import { EventHub } from './event-hub.js';
 import { JobMembers } from './members.js';
 import { buildOverview } from './overview.js';
@@ -19,6 +20,16 @@ import { StaticFiles } from './static.js';
 
 export type { Overview } from './overview.js';
 export type { FeedEvent } from './event-hub.js';
+
+/** What the dashboard follows of the devcluster's DNS (cluster/dns.ts). */
+export interface DashboardDns {
+  /** The records served (a records-only mirror in this thread: the DNS runs in a worker). */
+  readonly records: DnsService;
+  /** `ip:port` where the DNS answers. */
+  readonly dnsAddress: string;
+  /** The DNS server's query counters and state age. */
+  sample(): Promise<DnsSample>;
+}
 
 export interface DashboardOptions {
   master: Master;
@@ -37,6 +48,7 @@ export class Dashboard {
   private files: StaticFiles | Error | undefined;
   private readonly members: JobMembers;
   private dns: DnsFeed | undefined;
+  private dnsView: DashboardDns | undefined;
   private reconcileQueued = false;
   private readonly listeners: (() => void)[] = [];
 
@@ -76,10 +88,12 @@ export class Dashboard {
   }
 
   /** Follows the devcluster's DNS service: names, record changes, the chart's metrics. */
-  attachDns(service: DnsService): void {
+  attachDns(dns: DashboardDns): void {
     this.dns?.stop();
+    this.dnsView = dns;
     this.dns = new DnsFeed({
-      service,
+      service: dns.records,
+      read: () => dns.sample(),
       onChange: (c) => this.hub.publish({ kind: 'dns', at: Date.now(), data: { ...c } }),
       onSample: (s) => this.hub.publish({ kind: 'metrics', at: s.at, data: { ...s } }),
     });
@@ -131,7 +145,7 @@ export class Dashboard {
       master: this.o.master,
       scheduler: this.o.scheduler,
       dns: svc
-        ? { records: svc.records(), domain: svc.config.domain, server: address(svc) }
+        ? { records: svc.records(), domain: svc.config.domain, server: this.dnsView?.dnsAddress }
         : undefined,
       serverset: (job) => this.members.get(job),
     });
@@ -188,11 +202,6 @@ export class Dashboard {
       this.members.sync(wanted);
     });
   }
-}
-
-function address(svc: DnsService): string | undefined {
-  const a = svc.dnsAddress();
-  return a ? `${a.host}:${a.port}` : undefined;
 }
 
 function json(res: ServerResponse, body: unknown): true {

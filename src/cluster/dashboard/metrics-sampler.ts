@@ -1,4 +1,5 @@
-// Samples the DNS service's Prometheus registry once a second for the dashboard's chart: queries
+// Samples the DNS service's Prometheus registry (through `read`: the DNS runs in a worker thread,
+// see cluster/dns.ts) once a second for the dashboard's chart: queries
 // per second (from the beacon_dns_queries_total counter, by type and rcode too) and the served
 // state's age (beacon_state_age_seconds). A window of samples is kept so a page opened later has
 // a history to draw; each new sample is handed to `onSample` (the live feed).
@@ -17,17 +18,38 @@ export interface MetricsSample {
   byRcode: Record<string, number>;
 }
 
+const QUERIES = 'beacon_dns_queries_total';
+const STATE_AGE = 'beacon_state_age_seconds';
+
+/** What one read of the DNS service's registry gives: the query counter's series and the state age. */
+export interface DnsSample {
+  queries: Array<{ qtype: string; rcode: string; value: number }>;
+  /** beacon_state_age_seconds (−1 before the first load). */
+  stateAge: number | undefined;
+}
+
+/** Reads a DnsSample from a DNS service's registry (where the service runs). */
+export async function readDnsSample(registry: Registry): Promise<DnsSample> {
+  const q = await registry.getSingleMetric(QUERIES)?.get();
+  const age = (await registry.getSingleMetric(STATE_AGE)?.get())?.values[0]?.value;
+  return {
+    queries: (q?.values ?? []).map((v) => ({
+      qtype: String(v.labels.qtype ?? '?'),
+      rcode: String(v.labels.rcode ?? '?'),
+      value: v.value,
+    })),
+    stateAge: age,
+  };
+}
+
 export interface MetricsSamplerOptions {
-  registry: Registry;
+  read: () => Promise<DnsSample>;
   onSample: (s: MetricsSample) => void;
   /** Default 1000 ms. */
   intervalMs?: number;
   /** Samples kept. Default 300 (five minutes at 1 s). */
   window?: number;
 }
-
-const QUERIES = 'beacon_dns_queries_total';
-const STATE_AGE = 'beacon_state_age_seconds';
 
 interface Totals {
   at: number;
@@ -61,15 +83,12 @@ export class MetricsSampler {
 
   private async read(): Promise<{ totals: Totals; stateAge: number | null }> {
     const totals: Totals = { at: Date.now(), total: 0, byType: new Map(), byRcode: new Map() };
-    const q = await this.o.registry.getSingleMetric(QUERIES)?.get();
-    for (const v of q?.values ?? []) {
-      const type = String(v.labels.qtype ?? '?');
-      const rcode = String(v.labels.rcode ?? '?');
+    const { queries, stateAge: age } = await this.o.read();
+    for (const v of queries) {
       totals.total += v.value;
-      totals.byType.set(type, (totals.byType.get(type) ?? 0) + v.value);
-      totals.byRcode.set(rcode, (totals.byRcode.get(rcode) ?? 0) + v.value);
+      totals.byType.set(v.qtype, (totals.byType.get(v.qtype) ?? 0) + v.value);
+      totals.byRcode.set(v.rcode, (totals.byRcode.get(v.rcode) ?? 0) + v.value);
     }
-    const age = (await this.o.registry.getSingleMetric(STATE_AGE)?.get())?.values[0]?.value;
     return { totals, stateAge: age === undefined || age < 0 ? null : age };
   }
 
@@ -77,7 +96,13 @@ export class MetricsSampler {
     if (this.busy) return;
     this.busy = true;
     try {
-      const { totals, stateAge } = await this.read();
+      let read: Awaited<ReturnType<MetricsSampler['read']>>;
+      try {
+        read = await this.read();
+      } catch {
+        return; // the DNS service is gone or closing: no sample this time
+      }
+      const { totals, stateAge } = read;
       const prev = this.last;
       this.last = totals;
       if (!prev) return; // the first read is the baseline of the first rate
