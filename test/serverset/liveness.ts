@@ -184,7 +184,9 @@ export function serversetLiveness(name: string, makeBackend: () => Promise<Backe
       const path = root();
       const a = new Announcer({ session: owner, path, instance: instance(35000) });
       const first = await a.join();
-      const w = await watch(reader, path, { removalGraceMs: 5000 });
+      // The grace must outlast the re-join: a new session and a create, which under CPU load
+      // (two burners on two cores) have taken over 5 s.
+      const w = await watch(reader, path, { removalGraceMs: 30000 });
       const sizes: number[] = [];
       w.on('change', (c) => sizes.push(c.members.length));
       const rejoined = new Promise<string>((r) => a.once('joined', r));
