@@ -16,7 +16,7 @@ import { startDevcluster } from '../src/cluster/devcluster.js';
 import { startDevclusterDns } from '../src/cluster/dns.js';
 import { parseJobText } from '../src/cluster/job-schema.js';
 import { freePort, uniqueAgentIp } from '../test/helpers/net.js';
-import { machine } from './lib/stats.js';
+import { machine, slope } from './lib/stats.js';
 
 function arg(name: string, def: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,19 +71,6 @@ function kinds(path: string): Map<string, { n: number; size: number }> {
     out.set(key, e);
   }
   return out;
-}
-
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 async function main(): Promise<void> {

@@ -32,7 +32,7 @@ import {
   type ProbeAnswer,
   type ProbeType,
 } from '../test/faults/dns-probe.js';
-import { machine, summary } from './lib/stats.js';
+import { machine, slope, summary } from './lib/stats.js';
 
 function arg(name: string, def: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,21 +68,6 @@ const JOB = [
 ].join('\n');
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-
-/** Least-squares slope of y over x. */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  if (n < 2) return 0;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
 
 /** Is some time of sorted `times` within `w` of [from, to]? */
 function near(times: number[], from: number, to: number, w: number): boolean {
