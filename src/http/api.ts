@@ -124,12 +124,17 @@ const AXFR_KEYS = [
 ] as const;
 
 /** The /v1/axfr body as JSON pieces: the view's records (ServerSet ones included), names and
- *  values sorted. The SOA serial is the view's (it moves with ServerSet changes too). */
-export function* axfrJson(v: ServedView, refreshSeconds: number): Generator<string> {
+ *  values sorted. The SOA serial is the view's (it moves with ServerSet changes too), or `serial`
+ *  when DNS hands out another (zone transfers). */
+export function* axfrJson(
+  v: ServedView,
+  refreshSeconds: number,
+  serial?: number,
+): Generator<string> {
   const zone = (v.overlay ?? v.state).zone;
   const p = new Pieces();
   p.add(
-    `{"TTL":${zone.ttl},"Serial":${zone.soa.serial},"RefreshSeconds":${refreshSeconds},` +
+    `{"TTL":${zone.ttl},"Serial":${serial ?? zone.soa.serial},"RefreshSeconds":${refreshSeconds},` +
       `"Mname":${JSON.stringify(zone.soa.mname)},"Rname":${JSON.stringify(zone.soa.rname)},` +
       `"Domain":${JSON.stringify(zone.domain)},"Records":{`,
   );

@@ -43,6 +43,9 @@ export interface HttpServerOptions {
   /** What DNS answers from, when more than the state's records (ServerSet records laid over
    *  them): used for /v1/hosts and /v1/services so they agree with DNS. Default: `records`. */
   answers?: () => RecordSet | undefined;
+  /** The SOA serial DNS hands out when it is not the records' own (zone transfers keep their
+   *  own, records/journal.ts): /v1/axfr shows it so the two agree. */
+  soaSerial?: () => number | undefined;
   health: () => HealthReport;
   /** /readyz: why the service should not take traffic now (no state yet, shutting down), or
    *  undefined when it should. Default: ready once records are loaded. */
@@ -92,7 +95,10 @@ class Server implements HttpServer {
       {
         prefix: '/v1/axfr',
         exact: true,
-        handler: () => new Streamed(axfrJson(this.served('axfr'), this.o.config.refreshSeconds)),
+        handler: () =>
+          new Streamed(
+            axfrJson(this.served('axfr'), this.o.config.refreshSeconds, this.o.soaSerial?.()),
+          ),
       },
     ];
   }

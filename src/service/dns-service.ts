@@ -242,6 +242,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       config: c,
       records: () => this.gen.store.state,
       answers: () => this.gen.store.view,
+      soaSerial: () => this.transfers?.serial,
       health: () => this.health(),
       notReady: () => this.notReady(),
       metrics: this.metrics,

@@ -53,13 +53,15 @@ test('beacon dns: dig AXFR, SIGHUP change → NSD via NOTIFY + IXFR, restart kee
   writeFileSync(state, JSON.stringify(doc));
   const port = await freePort();
   const nsdPort = await freePort();
+  const httpPort = await freePort();
   const config = join(dir, 'config.json');
   writeFileSync(
     config,
     JSON.stringify({
       listener: '127.0.0.1',
       port,
-      httpon: false,
+      HTTPListener: '127.0.0.1',
+      httpport: httpPort,
       resolvers: [],
       externalon: false,
       allowTransfer: ['127.0.0.1/32'],
@@ -72,6 +74,11 @@ test('beacon dns: dig AXFR, SIGHUP change → NSD via NOTIFY + IXFR, restart kee
   const axfr = await digOut(port, ['mesos', 'AXFR']);
   assert.match(axfr, /XFR size: \d+ records/);
   const s0 = await waitFor('a serial', () => serial(port), 10000);
+  // The HTTP API's /v1/axfr shows the serial DNS hands out (the transfer serial).
+  const apiSerial = async () =>
+    ((await (await fetch(`http://127.0.0.1:${httpPort}/v1/axfr`)).json()) as { Serial: number })
+      .Serial;
+  assert.equal(await apiSerial(), s0, '/v1/axfr Serial equals the SOA serial');
   nsd = startNsdSecondary(nsdPort, 'mesos', port);
   await waitFor('NSD at the serial', async () => (await serial(nsdPort)) === s0, 20000, 50);
 
@@ -90,6 +97,7 @@ test('beacon dns: dig AXFR, SIGHUP change → NSD via NOTIFY + IXFR, restart kee
     50,
   );
   await waitFor('NSD at the new serial', async () => (await serial(nsdPort)) === s1, 15000, 50);
+  assert.equal(await apiSerial(), s1, '/v1/axfr follows the new serial');
   assert.match(nsd.log(), new RegExp(`serial ${s0} is updated to ${s1}`));
   assert.match(first.stderr() + first.stdout(), /"type":"ixfr","result":"incremental"/);
 
