@@ -28,7 +28,6 @@ import { Answerer } from './answer.js';
 import {
   CLASSIC_UDP_MAX,
   FLAG,
-  HEADER_LEN,
   QCLASS,
   QTYPE,
   RCODE,
@@ -46,7 +45,7 @@ import { Forwarder, type ForwardMode, type Upstream } from './forward.js';
 import { ResponseRateLimiter } from './rrl.js';
 import { DnsStats, QTYPE_NONE, TCP, UDP, type TransportIndex } from './stats.js';
 import { ADDR_LEN, chooseUdpPath, type NativeUdp, type UdpPath } from './udp.js';
-import { isTransferQuery, type TransferHandler } from './xfr.js';
+import { transferQtype, type TransferHandler } from './xfr.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -832,12 +831,13 @@ class Server implements DnsServer {
       const t0 = performance.now();
       this.clientFromText(sock.remoteAddress ?? '');
       const xfr = this.transfers;
-      if (xfr && isTransferQuery(msg)) {
+      const qtype = xfr ? transferQtype(msg) : 0;
+      if (xfr && qtype !== 0) {
         transferring = true;
         xfr
           .serve(Buffer.from(msg), sock)
           .then(
-            (rcode) => this.stats.query(transferQtype(msg), rcode, TCP),
+            (rcode) => this.stats.query(qtype, rcode, TCP),
             (e: unknown) => {
               this.log.error({ err: e }, 'zone transfer failed');
               sock.destroy();
@@ -896,13 +896,6 @@ class Server implements DnsServer {
 }
 
 function noop(): void {}
-
-/** AXFR or IXFR, read from the question of a transfer query (isTransferQuery checked it). */
-function transferQtype(msg: Buffer): number {
-  let off = HEADER_LEN;
-  while (off < msg.length && msg[off] !== 0) off += msg[off] + 1;
-  return off + 3 <= msg.length ? msg.readUInt16BE(off + 1) : QTYPE.AXFR;
-}
 
 /** An empty answer with TC=1: "ask again over TCP" (a rate-limit slip, or an oversized relay). */
 function truncated(msg: Buffer, q: Query, enc: EncodeOptions): Buffer {

@@ -64,22 +64,23 @@ export interface TransferHandler {
   serve(req: Buffer, sock: net.Socket): Promise<number>;
 }
 
-/** True when `msg` is a QUERY for AXFR or IXFR (checked before the normal query path). */
-export function isTransferQuery(msg: Buffer): boolean {
-  if (msg.length < HEADER_LEN + 5) return false;
+/** QTYPE.AXFR or QTYPE.IXFR when `msg` is a QUERY for a transfer, else 0 (checked before the
+ *  normal query path). */
+export function transferQtype(msg: Buffer): number {
+  if (msg.length < HEADER_LEN + 5) return 0;
   const flags = msg.readUInt16BE(2);
-  if (flags & FLAG.QR || ((flags >> 11) & 0xf) !== 0 || msg.readUInt16BE(4) !== 1) return false;
+  if (flags & FLAG.QR || ((flags >> 11) & 0xf) !== 0 || msg.readUInt16BE(4) !== 1) return 0;
   let off = HEADER_LEN;
   for (let guard = 0; guard < 128; guard++) {
-    if (off >= msg.length) return false;
+    if (off >= msg.length) return 0;
     const l = msg[off];
-    if (l > 63) return false;
+    if (l > 63) return 0;
     off += l + 1;
     if (l === 0) break;
   }
-  if (off + 2 > msg.length) return false;
+  if (off + 2 > msg.length) return 0;
   const t = msg.readUInt16BE(off);
-  return t === QTYPE.AXFR || t === QTYPE.IXFR;
+  return t === QTYPE.AXFR || t === QTYPE.IXFR ? t : 0;
 }
 
 /** Skips a possibly compressed name; -1 when malformed. */
@@ -316,7 +317,7 @@ export function createTransferHandler(ctx: TransferContext): TransferHandler {
 
 async function serve(ctx: TransferContext, req: Buffer, sock: net.Socket): Promise<number> {
   const d = decodeQuery(req);
-  if (!d.ok) return RCODE.FORMERR; // isTransferQuery passed: malformed beyond the question
+  if (!d.ok) return RCODE.FORMERR; // transferQtype passed: malformed beyond the question
   const q = d.query;
   const type = q.qtype === QTYPE.AXFR ? 'axfr' : 'ixfr';
   const client = sock.remoteAddress ?? '';
