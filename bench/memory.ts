@@ -17,6 +17,7 @@ import { startDevclusterDns } from '../src/cluster/dns.js';
 import { parseJobText } from '../src/cluster/job-schema.js';
 import { freePort, uniqueAgentIp } from '../test/helpers/net.js';
 import { machine, slope } from './lib/stats.js';
+import { sleeperJob } from './lib/sleeper-job.js';
 
 function arg(name: string, def: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,15 +34,7 @@ const COMPLETED = arg('completed', 100, 1000);
 const EVERY = 50;
 const SNAPSHOTS = process.argv.includes('--heap-snapshots');
 const KEY = 'devcluster/bench/prod/churn';
-const JOB = [
-  `job: ${KEY}`,
-  'instances: 4',
-  'processes:',
-  '  - name: sleeper',
-  `    cmdline: exec sleep 86400 # {{thermos.ports[http]}}`,
-  'announce: {primary_port: http}',
-  'kill_grace_secs: 1',
-].join('\n');
+const JOB = sleeperJob(KEY, 4);
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -33,6 +33,7 @@ import {
   type ProbeType,
 } from '../test/faults/dns-probe.js';
 import { machine, slope, summary } from './lib/stats.js';
+import { sleeperJob } from './lib/sleeper-job.js';
 
 function arg(name: string, def: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,15 +58,7 @@ const KEY = 'devcluster/bench/prod/soak';
 const A_NAME = 'soak.prod.bench.aurora.mesos';
 const SRV_NAME = '_http._soak.prod.bench._tcp.aurora.mesos';
 
-const JOB = [
-  `job: ${KEY}`,
-  `instances: ${INSTANCES}`,
-  'processes:',
-  '  - name: sleeper',
-  `    cmdline: exec sleep 86400 # {{thermos.ports[http]}}`,
-  'announce: {primary_port: http}',
-  'kill_grace_secs: 1',
-].join('\n');
+const JOB = sleeperJob(KEY, INSTANCES);
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
