@@ -114,6 +114,9 @@ export class ZoneJournal {
   private stepLines = 0;
   private cur: number | undefined;
   private lastSyncAt = -Infinity;
+  /** The clock serial when the journal was made. A Beacon that stopped before it was made took
+   *  no serial above this one, so the first serial must be above it (see waitMs). */
+  private readonly floor: number;
   private readonly readers = new Set<Reader>();
   private readonly opts: Required<JournalOptions>;
   /** How often the clock had not moved past the serial when a new one was needed. */
@@ -124,6 +127,7 @@ export class ZoneJournal {
     this.apex = `${this.domain}.`;
     this.suffix = `.${this.apex}`;
     this.opts = { now: Date.now, ...opts };
+    this.floor = clockSerial(this.opts.now());
   }
 
   /** The serial of the copy; undefined before the first sync. */
@@ -141,9 +145,21 @@ export class ZoneJournal {
     return this.steps.length;
   }
 
-  /** Milliseconds until sync() may take a new serial (one per clock unit; see clockSerial). */
+  /** The SOA serial to show: the current one, or before the first, the floor (never above what
+   *  the first serial will be, so a secondary never holds a serial ahead of ours). */
+  get shownSerial(): number {
+    return this.cur ?? this.floor;
+  }
+
+  /** Milliseconds until sync() may take a new serial: one per clock unit (see clockSerial), and
+   *  the first only once the clock has left the unit the journal was made in — a Beacon
+   *  restarted within the same tenth of a second would otherwise reuse its predecessor's last
+   *  serial for different content. */
   waitMs(): number {
-    return Math.max(0, this.lastSyncAt + SERIAL_UNIT_MS - this.opts.now());
+    const now = this.opts.now();
+    if (this.cur === undefined)
+      return serialGt(clockSerial(now), this.floor) ? 0 : SERIAL_UNIT_MS - (now % SERIAL_UNIT_MS);
+    return Math.max(0, this.lastSyncAt + SERIAL_UNIT_MS - now);
   }
 
   private inZone(name: string): boolean {
@@ -198,6 +214,8 @@ export class ZoneJournal {
   private commit(changed: Changed[]): boolean {
     const now = this.opts.now();
     const first = this.cur === undefined;
+    // Too early for the first serial (see waitMs): nothing taken, the caller comes back.
+    if (first && !serialGt(clockSerial(now), this.floor)) return false;
     if (!first && changed.length === 0) return false;
     const del: [string, string][] = [];
     const add: [string, string][] = [];
@@ -287,7 +305,7 @@ export class ZoneJournal {
   }
 
   /** `view` with the SOA serial of this journal, so a secondary's SOA query sees the serial a
-   *  transfer would give it. Before the first sync the view's own zone is shown. */
+   *  transfer would give it (before the first sync, the floor: never the store's own scheme). */
   view(base: RecordSet): RecordSet {
     return new SerialView(base, this);
   }
@@ -303,8 +321,7 @@ class SerialView implements RecordSet {
 
   get zone(): ZoneInfo {
     const z = this.base.zone;
-    const mine = this.journal.serial;
-    if (mine === undefined) return z;
+    const mine = this.journal.shownSerial;
     const c = this.cache;
     if (!c || c.base !== z || c.serial !== z.soa.serial || c.mine !== mine) {
       this.cache = {

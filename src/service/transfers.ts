@@ -121,9 +121,9 @@ export class ZoneTransfers {
   /** The served records changed: sync the journal soon (coalesced). */
   changed(): void {
     if (this.closed || this.timer) return;
-    // The first records: take the first serial at once, so no SOA is ever answered with the
-    // store's own serial (a different scheme) while transfers are on.
-    if (this.journal.serial === undefined) {
+    // The first records: take the first serial as soon as the clock allows (at most one unit;
+    // until then SOA answers show the journal's floor, never the store's own scheme).
+    if (this.journal.serial === undefined && this.journal.waitMs() === 0) {
       this.sync();
       return;
     }
@@ -157,7 +157,7 @@ export class ZoneTransfers {
     if (moved) {
       log.debug({ serial: this.journal.serial, ms: Math.round(ms) }, 'zone serial moved');
       this.announce();
-    }
+    } else if (this.journal.serial === undefined) this.changed(); // a timer that fired early
     return moved;
   }
 

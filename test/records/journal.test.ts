@@ -38,6 +38,7 @@ const base: TestRecord[] = [
 test('sync: first serial, then a step per change with exactly the records removed and added', () => {
   let now = 1_800_000_000_000;
   const j = new ZoneJournal('mesos', { history: 10, now: () => now });
+  now += 100; // the first serial waits for the clock to leave the journal's first unit
   assert.equal(j.sync(memoryRecordSet(base)), true);
   const s0 = j.serial!;
   assert.equal(s0, clockSerial(now));
@@ -72,6 +73,7 @@ test('sync: first serial, then a step per change with exactly the records remove
 test('a serial is never reused when the clock has not moved (or stepped back)', () => {
   let now = 1_800_000_000_000;
   const j = new ZoneJournal('mesos', { history: 10, now: () => now });
+  now += 100; // the first serial waits for the clock to leave the journal's first unit
   j.sync(memoryRecordSet(base));
   const s0 = j.serial!;
   now -= 5000;
@@ -83,6 +85,7 @@ test('a serial is never reused when the clock has not moved (or stepped back)', 
 test('history is bounded by ixfrHistory serials', () => {
   let now = 1_800_000_000_000;
   const j = new ZoneJournal('mesos', { history: 3, now: () => now });
+  now += 100; // the first serial waits for the clock to leave the journal's first unit
   j.sync(memoryRecordSet(base));
   const serials = [j.serial!];
   for (let i = 0; i < 6; i++) {
@@ -98,6 +101,7 @@ test('history is bounded by ixfrHistory serials', () => {
 test("a snapshot keeps its serial's content while the journal moves on", () => {
   let now = 1_800_000_000_000;
   const j = new ZoneJournal('mesos', { history: 10, now: () => now });
+  now += 100; // the first serial waits for the clock to leave the journal's first unit
   j.sync(memoryRecordSet(base));
   const snap = j.snapshot()!;
   const before = snap.names.map((n) => `${n}=${JSON.stringify(snap.get(n))}`);
@@ -126,11 +130,32 @@ test('rrText: sorted, deduplicated lines; empty for no records', () => {
 });
 
 test('the serial view shows the journal serial in the SOA, the base records otherwise', () => {
-  const j = new ZoneJournal('mesos', { history: 10, now: () => 1_800_000_000_000 });
+  let now = 1_800_000_000_000;
+  const j = new ZoneJournal('mesos', { history: 10, now: () => now });
   const rs = memoryRecordSet(base);
   const v = j.view(rs);
-  assert.equal(v.zone.soa.serial, rs.zone.soa.serial, 'before the first sync');
+  assert.equal(v.zone.soa.serial, clockSerial(now), 'before the first sync: the floor');
+  now += 100;
   j.sync(rs);
   assert.equal(v.zone.soa.serial, j.serial);
   assert.deepEqual(v.get('a.mesos.'), rs.get('a.mesos.'));
+});
+
+test('a journal made within the tenth of a second its predecessor last took a serial in waits for the next one', () => {
+  let now = 1_800_000_000_050;
+  const before = new ZoneJournal('mesos', { history: 10, now: () => now });
+  now += 100;
+  before.sync(memoryRecordSet(base));
+  const last = before.serial!;
+  // "Restart" in the same unit: the new journal must not hand out `last` for other content.
+  now += 20;
+  const after = new ZoneJournal('mesos', { history: 10, now: () => now });
+  assert.ok(after.waitMs() > 0 && after.waitMs() <= 100, String(after.waitMs()));
+  assert.equal(after.sync(memoryRecordSet(base.slice(1))), false, 'too early: no serial taken');
+  assert.equal(after.serial, undefined);
+  assert.equal(after.shownSerial, last, 'SOA shows the floor, not a serial ahead of the first');
+  now += after.waitMs();
+  assert.equal(after.waitMs(), 0);
+  assert.equal(after.sync(memoryRecordSet(base.slice(1))), true);
+  assert.ok(serialGt(after.serial!, last), `${after.serial} after ${last}`);
 });
