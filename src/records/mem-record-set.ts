@@ -16,7 +16,7 @@ import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, type EntryParams } from './entry.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
-import { walkState } from './state-walk.js';
+import { walkStateSteps } from './state-walk.js';
 import { A, countsOf, type Kind, type RecordCounts } from './record-types.js';
 import {
   Namer,
@@ -300,7 +300,13 @@ export class MemRecordSet implements RecordSet {
 
   /** Full-build path (generateRecords): no serial bumps, no parked bookkeeping per call. */
   loadState(state: MesosState): void {
-    walkState(state, {
+    const steps = this.loadSteps(state);
+    while (!steps.next().done);
+  }
+
+  /** loadState one task at a time (it yields after each): for a caller that pauses between. */
+  *loadSteps(state: MesosState): Generator<void, void> {
+    yield* walkStateSteps(state, {
       agent: (given) => {
         const a = this.ownAgent(given);
         this.agents.set(a.id, a);

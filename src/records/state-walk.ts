@@ -18,6 +18,13 @@ export interface StateVisitor {
 }
 
 export function walkState(state: MesosState, v: StateVisitor): void {
+  const steps = walkStateSteps(state, v);
+  while (!steps.next().done);
+}
+
+/** walkState one task at a time: it yields after each task, so a caller can pause between them
+ *  (RecordStore.loadStateSliced keeps the event loop answering during a big build). */
+export function* walkStateSteps(state: MesosState, v: StateVisitor): Generator<void, void> {
   const agents = new Map<string, MesosAgent>();
   for (const a of state.agents) if (!agents.has(a.id)) agents.set(a.id, v.agent(a));
   const frameworks = new Map<string, MesosFramework>();
@@ -36,6 +43,7 @@ export function walkState(state: MesosState, v: StateVisitor): void {
       for (let n = 1; done.has(key); n++) key = `${taskKey(fw.id, t.id)}\u0000${n}`;
       done.add(key);
       v.task(t, agent, fw, key);
+      yield;
     }
   }
 }

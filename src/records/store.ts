@@ -21,6 +21,8 @@ export class RecordStore {
   private touched: Set<string> | 'all' = 'all';
   /** Fail-open lookups of record sets already replaced (the counter never goes back). */
   private failOpenBefore = 0;
+  /** State changes applied while a sliced load builds (loadStateSliced), to apply again. */
+  private meanwhile: RecordChange[] | undefined;
 
   /** `after`: the store this one replaces (a reload): serials continue past its, and its
    *  counters carry on. */
@@ -55,12 +57,48 @@ export class RecordStore {
    *  building fails. `fetchedAt` seeds Mesos-DNS's serial (the generation time, in seconds),
    *  kept strictly increasing across snapshots. */
   loadState(state: MesosState, fetchedAt: number): MemRecordSet {
+    const rs = new MemRecordSet(this.config);
+    rs.loadState(state);
+    return this.swapIn(rs, fetchedAt);
+  }
+
+  /**
+   * loadState in slices of about `sliceMs` of work, yielding to the event loop between them, so
+   * a 50,000-task build (seconds) does not stop DNS answers meanwhile. The old set serves until
+   * the new one is complete and swapped in, as with loadState; state changes applied meanwhile
+   * go to the old set and are applied again to the new one right after the swap (they came
+   * after this snapshot). One build at a time: the caller queues snapshots.
+   */
+  async loadStateSliced(state: MesosState, fetchedAt: number, sliceMs = 10): Promise<MemRecordSet> {
+    if (this.meanwhile) throw new Error('a sliced state load is already running');
+    const rs = new MemRecordSet(this.config);
+    const meanwhile: RecordChange[] = [];
+    this.meanwhile = meanwhile;
+    try {
+      let start = performance.now();
+      let n = 0;
+      const steps = rs.loadSteps(state);
+      while (!steps.next().done) {
+        // The clock read costs more than a task's step: look at it every few tasks.
+        if ((++n & 31) !== 0 || performance.now() - start < sliceMs) continue;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        start = performance.now();
+      }
+    } finally {
+      this.meanwhile = undefined;
+    }
+    this.swapIn(rs, fetchedAt);
+    for (const change of meanwhile) this.apply(change);
+    return rs;
+  }
+
+  /** The swap of a complete new state set (both load paths). */
+  private swapIn(rs: MemRecordSet, fetchedAt: number): MemRecordSet {
+    rs.compact();
     // Changes move the live set's serial too: the new one starts past it, never behind.
     const current = this.stateSet?.zone.soa.serial ?? 0;
     const serial = Math.max(this.serial + 1, current + 1, Math.floor(fetchedAt / 1000));
-    const rs = new MemRecordSet({ ...this.config, serial });
-    rs.loadState(state);
-    rs.compact();
+    rs.zone.soa.serial = serial;
     this.serial = serial;
     this.failOpenBefore += this.stateSet?.failOpenAnswers ?? 0;
     this.stateSet = rs;
@@ -84,7 +122,7 @@ export class RecordStore {
   }
 
   /** Applies one change. A state change before the first state snapshot is dropped (the
-   *  snapshot that follows carries it). */
+   *  snapshot that follows carries it), unless that snapshot is being built (loadStateSliced). */
   apply(change: RecordChange): void {
     const touched = this.touched;
     if (change.type === 'serverset') {
@@ -93,8 +131,11 @@ export class RecordStore {
         for (const r of change.records) touched.add(r.name);
       }
       this.overlay.setSource(change.key, change.records);
-    } else if (this.stateSet) {
+    } else {
+      // During a sliced load the change also waits for the new set (even the first one).
+      this.meanwhile?.push(change);
       const set = this.stateSet;
+      if (!set) return;
       if (touched !== 'all') set.touched = touched;
       try {
         applyStateChange(set, change);

@@ -87,6 +87,12 @@ interface Generation {
   /** With `serversets` configured: the ServerSet source, laid over the state's records. */
   serversets?: ServersetSource;
   served?: Served;
+  /** A state snapshot is being built (sliced: see loadState); `next` is the newest one that
+   *  arrived meanwhile (older ones are superseded). */
+  building?: boolean;
+  next?: StateSnapshot<MesosState>;
+  /** Called once with the outcome of the next state load (firstStateLoad). */
+  onLoad: ((err?: Error) => void)[];
 }
 
 /** The outcome of one reload (SIGHUP). */
@@ -253,7 +259,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private generation(config: Config, serialAfter?: RecordStore): Generation {
     const source = makeStateSource(config, { ...this.opts, stats: this.sourceStats });
     const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses), serialAfter);
-    const g: Generation = { config, store, source };
+    const g: Generation = { config, store, source, onLoad: [] };
     if (config.serversets.length > 0) {
       g.serversets = new ServersetSource({
         configs: config.serversets,
@@ -275,8 +281,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       this.attach<ServersetRecords>(g, g.serversets, (snap) => this.loadServersets(g, snap));
       await firstLoad(g.serversets);
     }
-    this.attach<MesosState>(g, g.source, (snap) => this.loadState(g, snap));
-    if (awaitState) await firstLoad(g.source);
+    this.attach<MesosState>(g, g.source, (snap) => this.queueState(g, snap));
+    if (awaitState) await firstStateLoad(g);
     else g.source.start();
   }
 
@@ -490,21 +496,45 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     await Promise.all([this.http?.close(), this.dns?.close()]);
   }
 
-  private loadState(g: Generation, snap: StateSnapshot<MesosState>): void {
+  /** Builds snapshots one at a time; one that arrives during a build waits, and only the newest
+   *  waiting one is built (a poll or resubscription supersedes the one before). */
+  private queueState(g: Generation, snap: StateSnapshot<MesosState>): void {
+    if (g.building) {
+      g.next = snap;
+      return;
+    }
+    g.building = true;
+    void (async () => {
+      let s: StateSnapshot<MesosState> | undefined = snap;
+      while (s && !this.closed) {
+        await this.loadState(g, s);
+        s = g.next;
+        g.next = undefined;
+      }
+      g.building = false;
+    })();
+  }
+
+  private async loadState(g: Generation, snap: StateSnapshot<MesosState>): Promise<void> {
     let rs: MemRecordSet;
     try {
       this.frameworkHosts.annotate(snap.state);
-      rs = g.store.loadState(snap.state, snap.fetchedAt);
+      // Sliced: a big state takes seconds to build, and DNS keeps answering from the old set
+      // meanwhile (one event loop serves both).
+      rs = await g.store.loadStateSliced(snap.state, snap.fetchedAt);
     } catch (e) {
       const failure = {
         error: withContext(`${snap.from}: generating records failed`, e),
         at: Date.now(),
         consecutive: this.consecutiveFailures + 1,
       };
+      for (const done of g.onLoad.splice(0)) done(failure.error);
       if (g === this.gen) this.onFailure(failure);
       else g.source.emit('failure', failure);
       return;
     }
+    for (const done of g.onLoad.splice(0)) done();
+    if (this.closed) return;
     const prevWarnings = g.served?.warnings.length;
     g.served = { fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
     // A generation still loading for a reload is swapped in by reloadNow, not here.
@@ -578,6 +608,25 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
 }
 
 /** Starts a source and resolves on its first snapshot; rejects on its first failure. */
+/** Starts a generation's state source and resolves once its first snapshot is built into the
+ *  store (rejects when the source fails first, or the records cannot be built). */
+function firstStateLoad(g: Generation): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const bad = (f: StateFailure) => {
+      g.onLoad = g.onLoad.filter((x) => x !== done);
+      reject(f.error);
+    };
+    const done = (err?: Error) => {
+      g.source.off('failure', bad);
+      if (err) reject(err);
+      else resolve();
+    };
+    g.onLoad.push(done);
+    g.source.once('failure', bad);
+    g.source.start();
+  });
+}
+
 function firstLoad<S>(source: StateSource<S>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const ok = () => {
