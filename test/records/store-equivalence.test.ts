@@ -236,3 +236,72 @@ describe('incremental changes through the store equal a full rebuild', () => {
     });
   }
 });
+
+describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () => {
+  const cfg = makeRecordsConfig();
+  const first = generated(1000, true);
+  const second = mapTasks(generated(3000, true), (t, i) =>
+    i % 9 === 0 ? withIp(t, `10.55.${i >> 8}.${i & 255}`) : t,
+  );
+
+  it('serves the old set while it builds, then the new one; the event loop turns between slices', async () => {
+    const store = new RecordStore(cfg);
+    store.loadState(first, 1_700_000_000_000);
+    const old = answers(store.view!);
+    let turns = 0;
+    let building = true;
+    const sawOld: boolean[] = [];
+    const tick = (): void => {
+      if (!building) return;
+      turns++;
+      // What a DNS query in between gets: the old set, whole.
+      if (turns % 5 === 1) sawOld.push(answers(store.view!).size === old.size);
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    // sliceMs 0: yields every 32 tasks, whatever the machine's speed.
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
+    assert.equal(store.view!.counts().a, served(first, cfg).counts().a, 'the old set until the swap');
+    await loading;
+    building = false;
+    assert.ok(turns >= 3000 / 32 - 1, `the event loop turned ${turns} times during the build`);
+    assert.ok(sawOld.length > 0 && sawOld.every(Boolean), 'every look in between saw the old set');
+    assertSameAnswers(store.view!, answers(served(second, cfg)), 'after the swap');
+    assertSameAnswers(store.view!, reference(second, cfg), 'after the swap (generator)');
+  });
+
+  it('changes that arrive during the build apply to the old set and to the new one', async () => {
+    const store = new RecordStore(cfg);
+    store.loadState(first, 1_700_000_000_000);
+    const serial0 = store.view!.zone.soa.serial;
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
+    // One task of the new snapshot moves to another IP, one is killed, one new one starts.
+    const tasks = second.frameworks[0]!.tasks;
+    const moved = withIp(tasks[1]!, '10.99.0.1');
+    const killed = { ...tasks[2]!, state: 'TASK_KILLED' };
+    const added = { ...withIp(tasks[3]!, '10.99.0.2'), id: `${tasks[3]!.id}-late` };
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const task of [moved, killed, added]) store.apply({ type: 'task', task });
+    assert.ok(
+      answers(store.view!).size > 0 && store.view!.zone.soa.serial > serial0,
+      'the old set took the changes too',
+    );
+    await loading;
+    const after = mapTasks(second, (t, i) => (i === 1 ? moved : i === 2 ? undefined : t));
+    after.frameworks[0]!.tasks.push(added);
+    assertSameAnswers(store.view!, reference(after, cfg), 'snapshot + changes made during its build');
+    assert.ok(store.view!.zone.soa.serial > serial0);
+  });
+
+  it('a change before the first snapshot is built is kept for it', async () => {
+    const store = new RecordStore(cfg);
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(store.view, undefined, 'nothing served before the first load');
+    const moved = withIp(second.frameworks[0]!.tasks[1]!, '10.99.0.3');
+    store.apply({ type: 'task', task: moved });
+    await loading;
+    const after = mapTasks(second, (t, i) => (i === 1 ? moved : t));
+    assertSameAnswers(store.view!, reference(after, cfg), 'first snapshot + change');
+  });
+});
