@@ -87,6 +87,10 @@ export function bindConfig(dir: string, port: number, zone: string, primaryPort:
     dnssec-validation no;
     // A secondary only: send no NOTIFYs of its own (BIND would notify the zone's NS names).
     notify no;
+    // SOA queries (the one a NOTIFY triggers too) pass a rate limiter ticking every
+    // 10/serial-query-rate s: at the default 20, a NOTIFY within 500 ms of the previous SOA query
+    // waits for the next tick. At 100 the tick (100 ms) is below Beacon's notifyMinIntervalMs.
+    serial-query-rate 100;
 };
 // No rndc channel (named would otherwise listen on 127.0.0.1:953 when rndc.key exists).
 controls { };
