@@ -20,6 +20,7 @@ export const SYSTEM_PACKAGES = {
     // Real secondaries for the zone-transfer tests.
     { pkg: 'nsd', probe: '/usr/sbin/nsd' },
     { pkg: 'knot', probe: '/usr/sbin/knotd' },
+    { pkg: 'bind9', probe: '/usr/sbin/named' },
   ],
   bench: [{ pkg: 'dnsperf', probe: '/usr/bin/dnsperf' }],
   browser: [{ pkg: 'chromium', probe: '/usr/bin/chromium' }],

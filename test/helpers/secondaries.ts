@@ -1,18 +1,21 @@
-// Real secondaries for zone-transfer tests: NSD and Knot from Debian's packages, each with a
+// Real secondaries for zone-transfer tests: NSD, Knot and BIND from Debian's packages, each with a
 // config in its own temp dir, listening on a loopback port, transferring `zone` from a primary at
 // 127.0.0.1:primaryPort and taking NOTIFYs from 127.0.0.1. Run in the foreground as children and
 // stopped by PID (SIGTERM, then SIGKILL). These configs are the ones docs/operations.md shows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nsdServerSection } from '../../bench/lib/nsd.js';
 
 export const NSD = '/usr/sbin/nsd';
 export const KNOTD = '/usr/sbin/knotd';
+export const NAMED = '/usr/sbin/named';
+
+export type SecondaryKind = 'nsd' | 'knot' | 'bind';
 
 export interface Secondary {
-  kind: 'nsd' | 'knot';
+  kind: SecondaryKind;
   port: number;
   dir: string;
   child: ChildProcess;
@@ -68,13 +71,51 @@ zone:
 `;
 }
 
+/** BIND 9.18's named.conf for a secondary. Everything named would put in /run or /etc/bind by
+ *  default (pid, lock, session key, managed keys) goes to `dir`, so a test instance neither needs
+ *  the system's paths nor collides with another named. */
+export function bindConfig(dir: string, port: number, zone: string, primaryPort: number): string {
+  return `options {
+    directory "${dir}";
+    pid-file "${dir}/named.pid";
+    lock-file "${dir}/named.lock";
+    session-keyfile "${dir}/session.key";
+    managed-keys-directory "${dir}";
+    listen-on port ${port} { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion no;
+    dnssec-validation no;
+    // A secondary only: send no NOTIFYs of its own (BIND would notify the zone's NS names).
+    notify no;
+    // SOA queries (the one a NOTIFY triggers too) pass a rate limiter ticking every
+    // 10/serial-query-rate s: at the default 20, a NOTIFY within 500 ms of the previous SOA query
+    // waits for the next tick. At 100 the tick (100 ms) is below Beacon's notifyMinIntervalMs.
+    serial-query-rate 100;
+};
+// No rndc channel (named would otherwise listen on 127.0.0.1:953 when rndc.key exists).
+controls { };
+zone "${zone}" {
+    type secondary;
+    primaries { 127.0.0.1 port ${primaryPort}; };
+    allow-notify { 127.0.0.1; };
+    file "${zone}.db";
+    // Task names may hold '_', not a host-name character: BIND's default for secondaries (warn)
+    // logs one line per such record on every transfer.
+    check-names ignore;
+    // BIND raises any SOA refresh below this (default 300 s) to it; Beacon's SOARefresh is 60 s,
+    // the poll that catches a lost NOTIFY.
+    min-refresh-time 60;
+};
+`;
+}
+
 function run(
-  kind: 'nsd' | 'knot',
+  kind: SecondaryKind,
   bin: string,
   args: string[],
   dir: string,
   port: number,
-  logFile: string,
+  logFile?: string,
 ): Secondary {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -83,7 +124,7 @@ function run(
   const log = () => {
     let f = '';
     try {
-      f = readFileSync(logFile, 'utf8');
+      if (logFile) f = readFileSync(logFile, 'utf8');
     } catch {
       // not written yet
     }
@@ -122,4 +163,19 @@ export function startKnotSecondary(port: number, zone: string, primaryPort: numb
   const dir = mkdtempSync(join(tmpdir(), 'beacon-knot2-'));
   writeFileSync(join(dir, 'knot.conf'), knotConfig(dir, port, zone, primaryPort));
   return run('knot', KNOTD, ['-c', join(dir, 'knot.conf')], dir, port, join(dir, 'knot.log'));
+}
+
+/** Why BIND cannot run here, or undefined when it can. */
+export function bindMissing(): string | undefined {
+  return existsSync(NAMED)
+    ? undefined
+    : `${NAMED} is not installed (Debian: apt-get install bind9)`;
+}
+
+/** BIND (named) as a secondary of `zone` on 127.0.0.1:port, in the foreground (-g: logs to
+ *  stderr), IPv4 only (-4), as the user running the tests (no -u). */
+export function startBindSecondary(port: number, zone: string, primaryPort: number): Secondary {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-bind2-'));
+  writeFileSync(join(dir, 'named.conf'), bindConfig(dir, port, zone, primaryPort));
+  return run('bind', NAMED, ['-g', '-4', '-c', join(dir, 'named.conf')], dir, port);
 }
