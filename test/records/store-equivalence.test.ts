@@ -261,7 +261,11 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
     setImmediate(tick);
     // sliceMs 0: yields every 32 tasks, whatever the machine's speed.
     const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
-    assert.equal(store.view!.counts().a, served(first, cfg).counts().a, 'the old set until the swap');
+    assert.equal(
+      store.view!.counts().a,
+      served(first, cfg).counts().a,
+      'the old set until the swap',
+    );
     await loading;
     building = false;
     assert.ok(turns >= 3000 / 32 - 1, `the event loop turned ${turns} times during the build`);
@@ -289,7 +293,11 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
     await loading;
     const after = mapTasks(second, (t, i) => (i === 1 ? moved : i === 2 ? undefined : t));
     after.frameworks[0]!.tasks.push(added);
-    assertSameAnswers(store.view!, reference(after, cfg), 'snapshot + changes made during its build');
+    assertSameAnswers(
+      store.view!,
+      reference(after, cfg),
+      'snapshot + changes made during its build',
+    );
     assert.ok(store.view!.zone.soa.serial > serial0);
   });
 
