@@ -317,9 +317,83 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     console.log(
       `   beacon dns memory: RSS after load ${f1(rss)} MiB${rssGoal ? ` (goal ≤ ${rssGoal} MiB: ${f2(rss / rssGoal)}x of it)` : ''}, peak RSS while loading ${f1(peak)} MiB${peakGoal ? ` (goal ≤ ${peakGoal} MiB: ${f2(peak / peakGoal)}x of it)` : ''}`,
     );
+    await refreshStall(tasks, p, master, dir, bareMs);
     if (BROKEN && tasks === Math.max(...SIZES)) await brokenRun(body, p, master, dir);
   } finally {
     await master.close();
+  }
+}
+
+/** Latencies of one A query every `everyMs` for `ms` to a DNS server on loopback, one socket;
+ *  a query unanswered 2 s after the last one is sent counts as lost. */
+async function queryLoad(
+  port: number,
+  name: string,
+  ms: number,
+  everyMs = 5,
+): Promise<{ lat: number[]; lost: number }> {
+  const sock = dgram.createSocket('udp4');
+  const sent = new Map<number, number>();
+  const lat: number[] = [];
+  sock.on('message', (m) => {
+    const id = m.readUInt16BE(0);
+    const t = sent.get(id);
+    if (t === undefined) return;
+    sent.delete(id);
+    lat.push(performance.now() - t);
+  });
+  const t0 = performance.now();
+  let id = 0;
+  while (performance.now() - t0 < ms) {
+    id = (id % 65535) + 1;
+    sent.set(id, performance.now());
+    sock.send(
+      dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] }),
+      port,
+      '127.0.0.1',
+    );
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  sock.close();
+  return { lat, lost: sent.size };
+}
+
+/** DNS answers while Beacon refreshes: it polls the master every 3 s (each poll a full snapshot
+ *  of `tasks` tasks) while one query every 5 ms measures how long answers wait. A single event
+ *  loop cannot stall for less than its own JSON.parse of the document, so the bare parse of the
+ *  same run is the baseline. */
+async function refreshStall(
+  tasks: number,
+  p: { name: string; ip: string },
+  master: Master,
+  dir: string,
+  bareMs: number,
+): Promise<void> {
+  const port = await freePort();
+  const cfgFile = beaconConfig(dir, master.port, port);
+  const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(cfgFile, JSON.stringify({ ...cfg, refreshSeconds: 3 }));
+  const child = spawn(process.execPath, [BEACON, 'dns', '--config', cfgFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  try {
+    const t0 = performance.now();
+    while (!(await queryA(port, p.name, 200))?.includes(p.ip)) {
+      if (performance.now() - t0 > 180_000) throw new Error('beacon dns: no answer in 180 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Long enough for at least two refreshes, however slow one build is on this machine.
+    const window = Math.max(8000, 3 * 3000);
+    const { lat, lost } = await queryLoad(port, p.name, window);
+    const sum = summary(lat);
+    const max = sum.max;
+    console.log(
+      `   answers during refreshes (poll every 3 s, one query per 5 ms for ${window / 1000} s): ${lat.length} answered, ${lost} lost; p50 ${f2(sum.p50)} ms, p99 ${f1(sum.p99)} ms, max ${f1(max)} ms = ${f2(max / bareMs)}x the bare GET + JSON.parse (the floor of one event loop)`,
+    );
+  } finally {
+    await stop(child);
   }
 }
 
