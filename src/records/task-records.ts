@@ -186,8 +186,10 @@ interface PassNames {
   udpSlave: string;
   tcp: string;
   udp: string;
-  /** protocol → port name → [`_name._proto.fw.D.`, `_port._name._proto.fw.D.` or ''] */
-  di: Map<string, Map<string, [string, string]>>;
+  /** Flat 4-tuples protocol, port name, `_name._proto.fw.D.`, `_port._name._proto.fw.D.` (or
+   *  ''): a job has a handful, and two Maps per job cost more than the names (66,000 Maps at
+   *  50,000 tasks). */
+  di: string[];
 }
 
 /** The passes of one task name (or DiscoveryInfo name): legacy (raw) first when it applies. */
@@ -285,7 +287,7 @@ export class Namer {
       udpSlave: flat(srvName, '._udp', fwSlaveD),
       tcp: flat(srvName, '._tcp', fwD),
       udp: flat(srvName, '._udp', fwD),
-      di: new Map(),
+      di: [],
     };
   }
 
@@ -312,18 +314,17 @@ export class Namer {
     return r;
   }
 
-  /** `_name._proto.fw.D.` and `_port._name._proto.fw.D.` ('' when the port has no name). */
-  diNames(pn: PassNames, fw: string, protocol: string, portName: string): [string, string] {
-    let byName = pn.di.get(protocol);
-    if (!byName) pn.di.set(protocol, (byName = new Map()));
-    let r = byName.get(portName);
-    if (!r) {
-      const base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
-      const label = portName === '' ? '' : this.label(portName);
-      r = [base, label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base)];
-      byName.set(portName, r);
-    }
-    return r;
+  /** Where in `pn.di` the names of a DiscoveryInfo port are: `_name._proto.fw.D.` at +2,
+   *  `_port._name._proto.fw.D.` (or '' when the port has no name) at +3. */
+  diNames(pn: PassNames, fw: string, protocol: string, portName: string): number {
+    const di = pn.di;
+    for (let i = 0; i < di.length; i += 4)
+      if (di[i] === protocol && di[i + 1] === portName) return i;
+    const base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
+    const label = portName === '' ? '' : this.label(portName);
+    const named = label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base);
+    di.push(protocol, portName, base, named);
+    return di.length - 4;
   }
 }
 
@@ -401,7 +402,9 @@ function emitPass(
       const name = d[i + 1] as string;
       const protocol = d[i + 2] as string;
       for (const proto of protocol !== '' ? [protocol] : BOTH) {
-        const [base, named] = namer.diNames(pn, fw, proto, name);
+        const at = namer.diNames(pn, fw, proto, name);
+        const base = pn.di[at + 2]!;
+        const named = pn.di[at + 3]!;
         job.put(base, SRV, canon, number);
         if (named !== '') job.put(named, SRV, canon, number);
       }
