@@ -12,6 +12,9 @@ import { encodeRR, questionDict, type NameDict, type RData, type SoaFields } fro
 /** Result of a lookup: a plan to encode, or `forward` for a name outside what we serve. */
 export type Lookup = AnswerPlan | 'forward';
 
+/** NameRecords.failOpen's key of each answered type. */
+const FAIL_OPEN_KEY = { A: 'a', AAAA: 'aaaa', SRV: 'srv' } as const;
+
 function fqdn(name: string): string {
   const n = name.toLowerCase();
   return n.endsWith('.') ? n : `${n}.`;
@@ -205,8 +208,14 @@ export class Answerer {
       }
     }
     if (recs && type) {
-      if (type === 'SRV') return this.srvPlan(name, recs, dict);
-      return makePlan(RCODE.NOERROR, true, this.rrset(name, type, recs, dict));
+      const plan =
+        type === 'SRV'
+          ? this.srvPlan(name, recs, dict)
+          : makePlan(RCODE.NOERROR, true, this.rrset(name, type, recs, dict));
+      // Kept with the cached plan, so every answer sent from it counts, cache hits included.
+      // (SRV targets' addresses in Additional are task names, never health-filtered.)
+      if (type !== 'PTR' && recs.failOpen?.[FAIL_OPEN_KEY[type]]) plan.failOpen = true;
+      return plan;
     }
     const exists = name === this.apex || recs !== undefined || rs.exists(name);
     // Negative answers carry the SOA with TTL = the negative TTL = SOA minimum (RFC 2308 §3).

@@ -596,6 +596,7 @@ class Server implements DnsServer {
     const plan = ans.lookupWire(q);
     if (plan !== 'forward') {
       const out = encodeResponse(msg, q, plan, enc);
+      if (plan.failOpen) this.stats.failOpenAnswers++;
       this.report(q.qtype, plan.rcode, transport, false, t0);
       if (this.log.isLevelEnabled('debug'))
         this.log.debug({ name: q.name, qtype: q.qtype, rcode: plan.rcode }, 'query');

@@ -39,6 +39,9 @@ export class DnsStats {
   rrlSlipped = 0;
   /** UDP answers the kernel would not take (send buffer full): lost like any UDP datagram. */
   udpSendFailed = 0;
+  /** Answers sent whose records failed open (unhealthy tasks, none healthy behind the name and
+   *  type): every one, cache hits included. Zone transfers are not answers and never count. */
+  failOpenAnswers = 0;
 
   readonly latencyBuckets = LATENCY_BUCKETS;
 

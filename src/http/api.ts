@@ -53,27 +53,37 @@ export function versionBody(): { Service: string; URL: string; Version: string }
   return { Service: 'Beacon', URL: '', Version: VERSION };
 }
 
-/** A and AAAA records of `host` (empty when it has none). */
-export function hostsBody(rs: RecordSet, host: string): HostEntry[] {
+/** A and AAAA records of `host` (empty when it has none). `onFailOpen` is called when the reply
+ *  holds records of unhealthy tasks served because none behind the name is healthy. */
+export function hostsBody(rs: RecordSet, host: string, onFailOpen?: () => void): HostEntry[] {
   const name = toFqdn(host);
   const r = rs.get(name);
   if (!r) return [];
+  if (r.failOpen?.a || r.failOpen?.aaaa) onFailOpen?.();
   return [...r.a, ...r.aaaa].map((ip) => ({ host: name, ip }));
 }
 
 /** Each SRV target of `service` with each of the target's addresses, as Mesos-DNS lists them
- *  (a target without A/AAAA records is left out, as in Mesos-DNS). */
-export function servicesBody(rs: RecordSet, service: string): ServiceEntry[] {
+ *  (a target without A/AAAA records is left out, as in Mesos-DNS). `onFailOpen` as hostsBody's,
+ *  called once for a non-empty reply. */
+export function servicesBody(
+  rs: RecordSet,
+  service: string,
+  onFailOpen?: () => void,
+): ServiceEntry[] {
   const name = toFqdn(service);
   const r = rs.get(name);
   if (!r) return [];
   const out: ServiceEntry[] = [];
+  let failOpen = r.failOpen?.srv === true;
   for (const srv of r.srv) {
     const t = rs.get(srv.target);
     if (!t) continue;
+    if (t.failOpen?.a || t.failOpen?.aaaa) failOpen = true;
     for (const ip of [...t.a, ...t.aaaa])
       out.push({ service: name, host: srv.target, ip, port: String(srv.port) });
   }
+  if (failOpen && out.length > 0) onFailOpen?.();
   return out;
 }
 

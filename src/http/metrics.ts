@@ -29,6 +29,8 @@ export interface DnsStatsSource {
   readonly rrlSlipped: number;
   /** UDP answers the kernel did not take (send buffer full, unreachable peer). */
   readonly udpSendFailed?: number;
+  /** Answers sent with records of unhealthy tasks because none behind the name was healthy. */
+  readonly failOpenAnswers?: number;
 }
 
 const LATENCY_BUCKETS = [
@@ -46,6 +48,7 @@ class ObservedTotals implements DnsStatsSource {
   }));
   rrlDropped = 0;
   rrlSlipped = 0;
+  failOpenAnswers = 0;
   forEachQuery(visit: (qtype: string, rcode: string, transport: string, n: number) => void): void {
     for (const c of this.counts.values()) visit(c.q, c.r, c.t, c.n);
   }
@@ -119,8 +122,8 @@ export interface MetricsSnapshotSource {
   /** ms since the epoch of the served state's fetch, undefined before the first load. */
   stateFetchedAt(): number | undefined;
   recordCounts(): RecordCounts | undefined;
-  /** Health filtering: tasks left out of job-level names now, fail-open lookups so far. */
-  health?(): { tasksLeftOut: number; failOpenAnswers: number } | undefined;
+  /** Health filtering: tasks left out of job-level names now. */
+  health?(): { tasksLeftOut: number } | undefined;
   /** Zone transfers and NOTIFY (undefined when not configured). */
   transfers?(): TransferMetricsSource | undefined;
 }
@@ -200,11 +203,13 @@ export class ServiceMetrics {
     });
     new Counter({
       name: 'beacon_health_failopen_answers_total',
-      help: 'Name lookups answered with unhealthy tasks because none behind the name was healthy',
+      help: 'DNS answers and /v1/hosts, /v1/services replies sent with unhealthy tasks because no healthy task was behind the name and type (fail open); zone transfers not counted',
       registers,
       collect() {
+        // Counted where answers are sent (DNS servers, observeFailOpenAnswer): a replaced
+        // server's count stays attached, so the counter never goes back.
         this.reset();
-        this.inc(source.health?.()?.failOpenAnswers ?? 0);
+        this.inc(sources.reduce((n, s) => n + (s.failOpenAnswers ?? 0), 0));
       },
     });
     new Gauge({
@@ -302,6 +307,11 @@ export class ServiceMetrics {
     l.buckets[i]++;
     l.sum += q.durationSeconds;
     l.count++;
+  };
+
+  /** One HTTP API reply (/v1/hosts, /v1/services) sent with fail-open records. */
+  observeFailOpenAnswer = (): void => {
+    this.observed.failOpenAnswers++;
   };
 
   /** The DNS server's onRateLimited observer: one UDP response dropped or slipped. */

@@ -215,7 +215,7 @@ class Server implements HttpServer {
 
   private hosts(host: string): unknown {
     const rs = this.o.answers?.() ?? this.ready('hosts');
-    const body = hostsBody(rs, host);
+    const body = hostsBody(rs, host, this.o.metrics.observeFailOpenAnswer);
     if (body.length) return body;
     if (this.o.config.compat404) return [EMPTY_HOST];
     throw new NotFoundError(`no A or AAAA records for ${host}`);
@@ -223,7 +223,7 @@ class Server implements HttpServer {
 
   private services(service: string): unknown {
     const rs = this.o.answers?.() ?? this.ready('services');
-    const body = servicesBody(rs, service);
+    const body = servicesBody(rs, service, this.o.metrics.observeFailOpenAnswer);
     if (body.length) return body;
     if (this.o.config.compat404) return [EMPTY_SERVICE];
     throw new NotFoundError(`no SRV records (with addressable targets) for ${service}`);

@@ -26,7 +26,7 @@ import {
   isRecordable,
   taskSpec,
 } from './task-records.js';
-import type { NameRecords, RecordSet, ZoneInfo } from './types.js';
+import type { FailOpen, NameRecords, RecordSet, ZoneInfo } from './types.js';
 
 /** The Map value of a name: its Entry, or — for the most common name by far, `canon.fw.D.` with
  *  its one A record — just that IP (no Entry object: 400,000 of them in a 100,000-task set). */
@@ -58,8 +58,6 @@ export class MemRecordSet implements RecordSet {
   private readonly withholder: Sink;
   private readonly unwithholder: Sink;
   private unhealthyTasks = 0;
-  /** Lookups answered from unhealthy tasks because none behind the name was healthy. */
-  failOpenAnswers = 0;
   /** When set, every owner name whose records (served or withheld) change is added to it: the
    *  zone journal then compares only those names (RecordStore.takeTouched). */
   touched: Set<string> | undefined;
@@ -98,21 +96,22 @@ export class MemRecordSet implements RecordSet {
     if (this.withheld.size === 0 || !this.config.healthFailOpen) return served;
     const w = this.withheld.get(name);
     if (!w) return served;
-    // Fail open, per type: a type no healthy task makes is answered with the unhealthy ones.
-    const pick = <T>(mine: T[], theirs: T[]): T[] => {
+    // Fail open, per type: a type no healthy task makes is answered with the unhealthy ones, and
+    // marked so the readers that answer clients can count it (get() itself is a pure read).
+    let failOpen: FailOpen | undefined;
+    const pick = <T>(key: keyof FailOpen, mine: T[], theirs: T[]): T[] => {
       if (mine.length > 0 || theirs.length === 0) return mine;
-      failedOpen = true;
+      (failOpen ??= {})[key] = true;
       return theirs;
     };
-    let failedOpen = false;
     const out: NameRecords = {
-      a: pick(served?.a ?? [], w.a),
-      aaaa: pick(served?.aaaa ?? [], w.aaaa),
-      srv: pick(served?.srv ?? [], w.srv),
+      a: pick('a', served?.a ?? [], w.a),
+      aaaa: pick('aaaa', served?.aaaa ?? [], w.aaaa),
+      srv: pick('srv', served?.srv ?? [], w.srv),
       ptr: served?.ptr ?? [],
     };
-    if (!failedOpen) return served;
-    this.failOpenAnswers++;
+    if (!failOpen) return served;
+    out.failOpen = failOpen;
     return out;
   }
 

@@ -143,12 +143,16 @@ export class OverlayRecordSet implements RecordSet {
       const dup = [...this.addresses(s.target)].some((ip) => seen.has(`${ip}:${s.port}`));
       if (!dup) srv.push(s);
     }
-    return {
+    const m: NameRecords = {
       a: [...new Set([...b.a, ...x.a])],
       aaaa: [...new Set([...b.aaaa, ...x.aaaa])],
       srv,
       ptr: b.ptr,
     };
+    // The state's unhealthy tasks are still in the merge: it stays marked (ServerSet members are
+    // never health-filtered, so they add no marks of their own).
+    if (b.failOpen) m.failOpen = b.failOpen;
+    return m;
   }
 
   exists(name: string): boolean {

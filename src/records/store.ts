@@ -19,22 +19,16 @@ export class RecordStore {
   private serial = 0;
   /** Owner names changed since takeTouched() last ran, or 'all' after a snapshot (and at first). */
   private touched: Set<string> | 'all' = 'all';
-  /** Fail-open lookups of record sets already replaced (the counter never goes back). */
-  private failOpenBefore = 0;
   /** State changes applied while a sliced load builds (loadStateSliced), to apply again. */
   private meanwhile: RecordChange[] | undefined;
 
-  /** `after`: the store this one replaces (a reload): serials continue past its, and its
-   *  counters carry on. */
+  /** `after`: the store this one replaces (a reload): serials continue past its. */
   constructor(
     private readonly config: RecordsConfig,
     after?: RecordStore,
   ) {
     this.overlay = new OverlayRecordSet(new MemRecordSet(config), config.srvWeight);
-    if (after) {
-      this.serial = Math.max(after.serial, after.stateSet?.zone.soa.serial ?? 0);
-      this.failOpenBefore = after.health().failOpenAnswers;
-    }
+    if (after) this.serial = Math.max(after.serial, after.stateSet?.zone.soa.serial ?? 0);
   }
 
   /** The served domain (lowercase, no trailing dot). */
@@ -100,19 +94,16 @@ export class RecordStore {
     const serial = Math.max(this.serial + 1, current + 1, Math.floor(fetchedAt / 1000));
     rs.zone.soa.serial = serial;
     this.serial = serial;
-    this.failOpenBefore += this.stateSet?.failOpenAnswers ?? 0;
     this.stateSet = rs;
     this.overlay.setBase(rs);
     this.touched = 'all';
     return rs;
   }
 
-  /** Health filtering: tasks left out now, and fail-open lookups since the store was made. */
-  health(): { tasksLeftOut: number; failOpenAnswers: number } {
-    return {
-      tasksLeftOut: this.stateSet?.unhealthyTaskCount ?? 0,
-      failOpenAnswers: this.failOpenBefore + (this.stateSet?.failOpenAnswers ?? 0),
-    };
+  /** Health filtering: tasks left out of job-level names now. (Fail-open answers are counted by
+   *  what answers clients — the DNS server, the HTTP API — from NameRecords.failOpen.) */
+  health(): { tasksLeftOut: number } {
+    return { tasksLeftOut: this.stateSet?.unhealthyTaskCount ?? 0 };
   }
 
   /** Replaces every ServerSet's records at once (a ServerSet source's snapshot). */
@@ -155,17 +146,5 @@ export class RecordStore {
     const t = this.touched;
     this.touched = new Set();
     return t;
-  }
-
-  /** Runs `read` over the view without counting its fail-open lookups: a zone-transfer journal
-   *  reading every name is not a query (records/journal.ts). */
-  uncounted<T>(read: () => T): T {
-    const set = this.stateSet;
-    const before = set?.failOpenAnswers ?? 0;
-    try {
-      return read();
-    } finally {
-      if (set) this.failOpenBefore -= set.failOpenAnswers - before;
-    }
   }
 }

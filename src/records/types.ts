@@ -1,7 +1,7 @@
 // The record set: what the DNS server and HTTP API serve. Produced by records/ from Mesos state
 // (and later from ServerSets); consumed read-only by dns/ and http/. Names are lowercase, fully
 // qualified, with the trailing dot (`http_example.test.vagrant.aurora.mesos.`).
-import type { RecordCounts } from './record-types.js';
+import type { RecordCounts, RecordKey } from './record-types.js';
 
 export interface SrvData {
   priority: number;
@@ -18,7 +18,14 @@ export interface NameRecords {
   srv: SrvData[];
   /** PTR targets (lowercase FQDNs with trailing dot), for `in-addr.arpa.` / `ip6.arpa.` owners. */
   ptr: string[];
+  /** Record types answered with unhealthy tasks' records because no healthy task behind the name
+   *  makes that type (healthFailOpen); absent when none is. Reading is not counting: the readers
+   *  that answer clients count what they send from these (beacon_health_failopen_answers_total). */
+  failOpen?: FailOpen;
 }
+
+/** The record types of one name that failed open (PTRs are never health-filtered). */
+export type FailOpen = Partial<Record<Exclude<RecordKey, 'ptr'>, true>>;
 
 /** Zone parameters the server needs next to the records (SOA, TTLs, apex). */
 export interface ZoneInfo {

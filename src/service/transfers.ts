@@ -146,9 +146,8 @@ export class ZoneTransfers {
     // A stream change touches a few names: compare those; a snapshot, a ServerSet replacement
     // or a new generation's store ('all') compares the whole zone.
     const touched = store.takeTouched();
-    const moved = store.uncounted(() =>
-      touched === 'all' ? this.journal.sync(view) : this.journal.syncNames(view, touched),
-    );
+    const moved =
+      touched === 'all' ? this.journal.sync(view) : this.journal.syncNames(view, touched);
     const ms = performance.now() - t0;
     this.lastSyncMs = ms;
     this.lastSyncEnd = performance.now();

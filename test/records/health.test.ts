@@ -13,54 +13,13 @@ import {
   type MemRecordSet,
   type RecordsConfig,
 } from '../../src/records/index.js';
+import { OverlayRecordSet } from '../../src/records/overlay.js';
+import { healthState, WEB, WEB_NAMED, WEB_SRV } from '../helpers/health-state.js';
 
-const D = 'web.aurora.mesos.';
-const SRV = '_web._tcp.aurora.mesos.';
-const NAMED = '_http._web._tcp.aurora.mesos.';
-
-function status(healthy: boolean | undefined, timestamp: number) {
-  return {
-    state: 'TASK_RUNNING',
-    timestamp,
-    ...(healthy === undefined ? {} : { healthy }),
-    container_status: { network_infos: [{ ip_addresses: [{ ip_address: '' }] }] },
-  };
-}
-
-/** Three instances of one job; `health[i]` is instance i's latest health (undefined: none). */
-function doc(health: (boolean | undefined)[]) {
-  return {
-    leader: 'master@10.0.0.9:5050',
-    slaves: [{ id: 'S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
-    frameworks: [
-      {
-        id: 'F',
-        name: 'Aurora',
-        tasks: health.map((h, i) => ({
-          id: `t${i}`,
-          name: 'web',
-          slave_id: 'S0',
-          state: 'TASK_RUNNING',
-          resources: { ports: `[${31000 + i}-${31000 + i}]` },
-          // An older status says the opposite: only the latest one with health counts.
-          statuses: [
-            status(h === undefined ? undefined : !h, 100),
-            {
-              ...status(h, 200),
-              container_status: {
-                network_infos: [{ ip_addresses: [{ ip_address: `10.1.0.${i + 1}` }] }],
-              },
-            },
-          ],
-          discovery: {
-            name: 'web',
-            ports: { ports: [{ number: 31000 + i, name: 'http', protocol: 'tcp' }] },
-          },
-        })),
-      },
-    ],
-  };
-}
+const D = WEB;
+const SRV = WEB_SRV;
+const NAMED = WEB_NAMED;
+const doc = healthState;
 
 const cfg = (o: Partial<RecordsConfig> = {}) => makeRecordsConfig(o);
 const a = (rs: MemRecordSet, n: string) => [...(rs.get(n)?.a ?? [])].sort();
@@ -110,15 +69,48 @@ describe('health-aware answers', () => {
     assert.deepEqual(ports(rs, NAMED), [31000, 31002]);
     assert.deepEqual(a(rs, canonOf(rs, '10.1.0.2')), ['10.1.0.2'], 'SRV targets still resolve');
     assert.equal(rs.unhealthyTaskCount, 1);
-    assert.equal(rs.failOpenAnswers, 0);
+    for (const n of [D, SRV, NAMED]) assert.equal(rs.get(n)?.failOpen, undefined, n);
   });
 
-  it('every instance unhealthy → the name answers with all of them (fail open), counted', () => {
+  it('every instance unhealthy → the name answers with all of them (fail open), marked', () => {
     const rs = generateRecords(parseState(doc([false, false, false])).state, cfg());
     assert.deepEqual(a(rs, D), ['10.1.0.1', '10.1.0.2', '10.1.0.3']);
     assert.deepEqual(ports(rs, NAMED), [31000, 31001, 31002]);
-    assert.ok(rs.failOpenAnswers >= 2);
+    assert.deepEqual(rs.get(D)?.failOpen, { a: true });
+    assert.deepEqual(rs.get(NAMED)?.failOpen, { srv: true });
     assert.equal(rs.exists(D), true);
+  });
+
+  it('fail open is per record type, and reading is pure (the same answer every time)', () => {
+    // Instance 1, the unhealthy one, alone has an IPv6 address: the name's AAAA fails open
+    // while its A records stay the healthy ones.
+    const rs = generateRecords(parseState(doc([true, false, true], { ipv6: [1] })).state, cfg());
+    const serial = rs.zone.soa.serial;
+    const r = rs.get(D)!;
+    assert.deepEqual([...r.a].sort(), ['10.1.0.1', '10.1.0.3']);
+    assert.deepEqual(r.aaaa, ['fd00::2']);
+    assert.deepEqual(r.failOpen, { aaaa: true });
+    assert.equal(rs.get(SRV)?.failOpen, undefined, 'the SRV has healthy instances');
+    for (let i = 0; i < 3; i++) assert.deepEqual(rs.get(D), r);
+    assert.equal(rs.zone.soa.serial, serial);
+  });
+
+  it('ServerSet records laid over a fail-open name keep its mark', () => {
+    const rs = generateRecords(parseState(doc([false, false])).state, cfg());
+    const view = new OverlayRecordSet(rs);
+    view.setSource('zk!/web', [{ name: D, type: 'A', value: '10.2.0.1', port: 0 }]);
+    const r = view.get(D)!;
+    assert.deepEqual([...r.a].sort(), ['10.1.0.1', '10.1.0.2', '10.2.0.1']);
+    assert.deepEqual(r.failOpen, { a: true });
+    view.setSource('zk!/other', [
+      { name: 'other.aurora.mesos.', type: 'A', value: '10.2.0.2', port: 0 },
+    ]);
+    assert.equal(view.get('other.aurora.mesos.')?.failOpen, undefined);
+    assert.equal(
+      view.get(SRV)?.failOpen?.srv,
+      true,
+      'names without ServerSet records pass through',
+    );
   });
 
   it('healthFailOpen false: a name with only unhealthy instances does not exist', () => {

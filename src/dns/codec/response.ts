@@ -17,6 +17,9 @@ export interface AnswerPlan {
   authority: Buffer[];
   answersLen: number;
   authorityLen: number;
+  /** The Answer section holds records of unhealthy tasks served because no healthy task makes
+   *  them (NameRecords.failOpen): the server counts every response sent from this plan. */
+  failOpen: boolean;
 }
 
 export function makePlan(
@@ -37,6 +40,7 @@ export function makePlan(
     authority,
     answersLen: sum(answers),
     authorityLen: sum(authority),
+    failOpen: false,
   };
 }
 
