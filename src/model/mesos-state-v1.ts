@@ -16,6 +16,7 @@ import {
   str,
 } from './mesos-parts.js';
 import { parsePid, tight } from './mesos-addr.js';
+import { drain } from '../slices.js';
 
 type Obj = Record<string, unknown>;
 
@@ -136,6 +137,11 @@ function list(o: unknown, key: string): unknown[] {
 /** `{"type":"GET_STATE","get_state":{…}}`, `{"type":"SUBSCRIBED","subscribed":{"get_state":…}}`
  *  or a bare GetState object. */
 export function parseV1State(doc: Obj): StateParseResult {
+  return drain(parseV1StateSteps(doc));
+}
+
+/** parseV1State one task at a time (it yields after each; see parseStateSteps). */
+export function* parseV1StateSteps(doc: Obj): Generator<void, StateParseResult> {
   let gs: unknown = doc;
   if (doc.type === 'GET_STATE') gs = doc.get_state;
   else if (doc.type === 'SUBSCRIBED')
@@ -177,6 +183,7 @@ export function parseV1State(doc: Obj): StateParseResult {
       continue;
     }
     fw.tasks.push(t);
+    yield;
   }
   return { state: { agents, frameworks }, warnings };
 }

@@ -19,7 +19,8 @@ import {
   type StateParseResult,
   type StateWarning,
 } from './mesos-parts.js';
-import { parseV1State } from './mesos-state-v1.js';
+import { parseV1StateSteps } from './mesos-state-v1.js';
+import { drain } from '../slices.js';
 
 export * from './mesos-parts.js';
 
@@ -28,6 +29,12 @@ type Obj = Record<string, unknown>;
 /** Parses a state document of either API version. Throws StateError only when `doc` is not an
  *  object (or is a v1 response of another type). */
 export function parseState(doc: unknown): StateParseResult {
+  return drain(parseStateSteps(doc));
+}
+
+/** parseState one task at a time: it yields after each task, so a caller can pause between them
+ *  (sources/sliced-parser.ts keeps the event loop answering while a big document is read). */
+export function* parseStateSteps(doc: unknown): Generator<void, StateParseResult> {
   if (!isObj(doc)) {
     const what = doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc;
     throw new StateError(
@@ -40,9 +47,9 @@ export function parseState(doc: unknown): StateParseResult {
     isObj(doc.get_tasks) ||
     isObj(doc.get_agents)
   ) {
-    return withRepeatedIds(parseV1State(doc));
+    return withRepeatedIds(yield* parseV1StateSteps(doc));
   }
-  return withRepeatedIds(parseV0State(doc));
+  return withRepeatedIds(yield* parseV0State(doc));
 }
 
 /** A task id is unique only within its framework; a state that repeats one inside a framework
@@ -76,7 +83,7 @@ export function stateParser(doc: unknown): { state: MesosState; warnings: string
   return { state: r.state, warnings: r.warnings.map(formatWarning) };
 }
 
-function parseV0State(doc: Obj): StateParseResult {
+function* parseV0State(doc: Obj): Generator<void, StateParseResult> {
   const warnings: StateWarning[] = [];
   const state: MesosState = { agents: [], frameworks: [] };
   if (doc.leader !== undefined && doc.leader !== '') {
@@ -130,6 +137,7 @@ function parseV0State(doc: Obj): StateParseResult {
         t.frameworkId = fw.id;
         fw.tasks.push(t);
       }
+      yield;
     }
     state.frameworks.push(fw);
   }

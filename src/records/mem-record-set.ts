@@ -16,6 +16,7 @@ import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, type EntryParams } from './entry.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
+import { drain } from '../slices.js';
 import { walkStateSteps } from './state-walk.js';
 import { A, countsOf, type Kind, type RecordCounts } from './record-types.js';
 import {
@@ -299,8 +300,7 @@ export class MemRecordSet implements RecordSet {
 
   /** Full-build path (generateRecords): no serial bumps, no parked bookkeeping per call. */
   loadState(state: MesosState): void {
-    const steps = this.loadSteps(state);
-    while (!steps.next().done);
+    drain(this.loadSteps(state));
   }
 
   /** loadState one task at a time (it yields after each): for a caller that pauses between. */

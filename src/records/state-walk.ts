@@ -5,6 +5,7 @@
 // Mesos-DNS does), the repeat keyed by its position.
 import { taskKey } from '../model/mesos-events.js';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../model/mesos-state.js';
+import { drain } from '../slices.js';
 
 export interface StateVisitor {
   /** An agent (the first of its id); returns the object its tasks' records are made from. */
@@ -18,8 +19,7 @@ export interface StateVisitor {
 }
 
 export function walkState(state: MesosState, v: StateVisitor): void {
-  const steps = walkStateSteps(state, v);
-  while (!steps.next().done);
+  drain(walkStateSteps(state, v));
 }
 
 /** walkState one task at a time: it yields after each task, so a caller can pause between them

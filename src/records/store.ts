@@ -3,6 +3,7 @@
 // new set, swap it in one place, keep the old one when building fails); changes apply in place,
 // synchronously. Every source feeds the store the same way: snapshots and RecordChanges.
 import type { MesosState } from '../model/mesos-state.js';
+import { inSlices, SLICE_MS } from '../slices.js';
 import { applyStateChange, type RecordChange } from './changes.js';
 import type { RecordsConfig } from './config.js';
 import { MemRecordSet } from './mem-record-set.js';
@@ -57,27 +58,23 @@ export class RecordStore {
   }
 
   /**
-   * loadState in slices of about `sliceMs` of work, yielding to the event loop between them, so
+   * loadState in slices of about `sliceMs` of work (0: every 32 tasks), yielding to the event loop between them, so
    * a 50,000-task build (seconds) does not stop DNS answers meanwhile. The old set serves until
    * the new one is complete and swapped in, as with loadState; state changes applied meanwhile
    * go to the old set and are applied again to the new one right after the swap (they came
    * after this snapshot). One build at a time: the caller queues snapshots.
    */
-  async loadStateSliced(state: MesosState, fetchedAt: number, sliceMs = 10): Promise<MemRecordSet> {
+  async loadStateSliced(
+    state: MesosState,
+    fetchedAt: number,
+    sliceMs = SLICE_MS,
+  ): Promise<MemRecordSet> {
     if (this.meanwhile) throw new Error('a sliced state load is already running');
     const rs = new MemRecordSet(this.config);
     const meanwhile: RecordChange[] = [];
     this.meanwhile = meanwhile;
     try {
-      let start = performance.now();
-      let n = 0;
-      const steps = rs.loadSteps(state);
-      while (!steps.next().done) {
-        // The clock read costs more than a task's step: look at it every few tasks.
-        if ((++n & 31) !== 0 || performance.now() - start < sliceMs) continue;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        start = performance.now();
-      }
+      await inSlices(rs.loadSteps(state), sliceMs);
     } finally {
       this.meanwhile = undefined;
     }

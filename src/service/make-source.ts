@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/mesos-dns.js';
 import { ConfigError } from '../errors.js';
-import { stateParser, type MesosState } from '../model/mesos-state.js';
+import type { MesosState } from '../model/mesos-state.js';
+import { stateParserSliced } from '../sources/sliced-parser.js';
 import type { BackoffOptions } from '../sources/backoff.js';
 import type { FetchOptions } from '../sources/fetch-state.js';
 import { FileStateSource } from '../sources/file-source.js';
@@ -63,7 +64,7 @@ export function makeStateSource(
   if (choice.statePath) {
     return new FileStateSource<MesosState>({
       path: choice.statePath,
-      parse: stateParser,
+      parse: stateParserSliced,
       reloadOnSighup: choice.reloadOnSighup ?? false,
     });
   }
@@ -83,7 +84,7 @@ export function makeStateSource(
   }
   const poll = {
     masters: masters(config),
-    parse: stateParser,
+    parse: stateParserSliced,
     refreshMs: choice.timing?.refreshMs ?? config.refreshSeconds * 1000,
     timeoutMs: choice.timing?.stateTimeoutMs ?? config.stateTimeoutSeconds * 1000,
     https: config.MesosHTTPSOn,

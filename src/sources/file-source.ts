@@ -45,9 +45,10 @@ export async function readStateFile<S>(
   } catch (e) {
     throw new InputError(`--state ${path}: not JSON (${(e as Error).message})`, { cause: e });
   }
+  text = ''; // not kept alive while the model is built (in slices, over many event-loop turns)
   let parsed: { state: S; warnings: string[] };
   try {
-    parsed = parse(doc);
+    parsed = await parse(doc);
   } catch (e) {
     throw new InputError(`--state ${path}: unusable state document: ${(e as Error).message}`, {
       cause: e,

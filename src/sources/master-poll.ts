@@ -231,7 +231,7 @@ export class MasterPollSource<S>
     const fetchedAt = Date.now();
     let parsed: { state: S; warnings: string[] };
     try {
-      parsed = this.opts.parse(doc);
+      parsed = await this.opts.parse(doc);
     } catch (e) {
       throw new StateError(`${url}: unusable state document: ${(e as Error).message}`, {
         cause: e,

@@ -10,7 +10,8 @@ import https from 'node:https';
 import { StateError } from '../errors.js';
 import { logger } from '../log.js';
 import { reduceEvent, stateOf, subscribedModel, type ClusterModel } from '../model/mesos-events.js';
-import { formatWarning, isObj, stateParser, type MesosState } from '../model/mesos-state.js';
+import { formatWarning, isObj, type MesosState } from '../model/mesos-state.js';
+import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
 import { backoffDelay } from './backoff.js';
 import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
@@ -307,7 +308,7 @@ export class StreamStateSource
    *  subscription's are already reported). */
   private startFallback(): void {
     if (this.fallback || this.closed) return;
-    const poll = new MasterPollSource<MesosState>({ ...this.o, parse: stateParser });
+    const poll = new MasterPollSource<MesosState>({ ...this.o, parse: stateParserSliced });
     poll.on('snapshot', (snap) => {
       if (this.closed || this.streaming) return;
       this.health.lastFrom = snap.from;

@@ -72,6 +72,9 @@ export interface StateSource<S> extends EventEmitter<StateSourceEvents<S>> {
   status(): SourceStatus;
 }
 
-/** Turns the raw JSON value of a state document into the parsed model (throws StateError when
- *  the document is unusable as a whole). Injected so sources stay independent of the model. */
-export type StateParser<S> = (doc: unknown) => { state: S; warnings: string[] };
+/** Turns the raw JSON value of a state document into the parsed model (throws or rejects with
+ *  StateError when the document is unusable as a whole); may work in slices and resolve later
+ *  (stateParserSliced). Injected so sources stay independent of the model. */
+export type StateParser<S> = (
+  doc: unknown,
+) => { state: S; warnings: string[] } | Promise<{ state: S; warnings: string[] }>;

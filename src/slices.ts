@@ -1,0 +1,29 @@
+// Long synchronous jobs (a 50,000-task state parsed into the model, its records built) written as
+// generators that yield between items, run either at once or in slices of a few milliseconds with
+// the event loop turning in between, so DNS keeps answering while they run.
+
+/** Milliseconds of work per slice: short enough that a query waits at most about this long. */
+export const SLICE_MS = 10;
+
+/** Runs `steps` to the end at once and returns its result. */
+export function drain<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs `steps` to the end in slices of about `sliceMs` (0: yield every 32 steps), letting the
+ *  event loop run (setImmediate) between slices; resolves with its result. */
+export async function inSlices<T>(steps: Generator<void, T>, sliceMs = SLICE_MS): Promise<T> {
+  let start = performance.now();
+  let n = 0;
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    // The clock read costs more than a step: look at it every few steps.
+    if ((++n & 31) !== 0 || performance.now() - start < sliceMs) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    start = performance.now();
+  }
+}
