@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { drain, inSlices } from '../src/slices.js';
+import { countTurns } from './helpers/loop-turns.js';
 
 function* count(n: number, failAt = -1): Generator<void, number> {
   let sum = 0;
@@ -20,17 +21,10 @@ test('drain runs a generator to its result at once', () => {
 });
 
 test('inSlices gives the same result and lets the event loop turn between slices', async () => {
-  let turns = 0;
-  let running = true;
-  const tick = (): void => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
+  const stop = countTurns();
   // sliceMs 0: a pause every 32 steps, whatever the machine's speed.
   const result = await inSlices(count(3200), 0);
-  running = false;
+  const turns = stop();
   assert.equal(result, drain(count(3200)));
   assert.ok(turns >= 99, `the event loop turned ${turns} times (100 slices)`);
   await assert.rejects(inSlices(count(1000, 700), 0), /failed at 700/);

@@ -19,6 +19,7 @@ import {
 } from '../../src/records/index.js';
 import { RecordStore } from '../../src/records/store.js';
 import { syntheticState } from '../../bench/lib/synthetic-state.js';
+import { countTurns } from '../helpers/loop-turns.js';
 import { FIXTURES, loadFixture } from './fixtures.js';
 
 type Answers = Map<string, string>;
@@ -248,17 +249,11 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
     const store = new RecordStore(cfg);
     store.loadState(first, 1_700_000_000_000);
     const old = answers(store.view!);
-    let turns = 0;
-    let building = true;
     const sawOld: boolean[] = [];
-    const tick = (): void => {
-      if (!building) return;
-      turns++;
-      // What a DNS query in between gets: the old set, whole.
-      if (turns % 5 === 1) sawOld.push(answers(store.view!).size === old.size);
-      setImmediate(tick);
-    };
-    setImmediate(tick);
+    // What a DNS query in between gets: the old set, whole.
+    const stop = countTurns((turn) => {
+      if (turn % 5 === 1) sawOld.push(answers(store.view!).size === old.size);
+    });
     // sliceMs 0: yields every 32 tasks, whatever the machine's speed.
     const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
     assert.equal(
@@ -267,7 +262,7 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
       'the old set until the swap',
     );
     await loading;
-    building = false;
+    const turns = stop();
     assert.ok(turns >= 3000 / 32 - 1, `the event loop turned ${turns} times during the build`);
     assert.ok(sawOld.length > 0 && sawOld.every(Boolean), 'every look in between saw the old set');
     assertSameAnswers(store.view!, answers(served(second, cfg)), 'after the swap');

@@ -8,6 +8,7 @@ import { syntheticState } from '../../bench/lib/synthetic-state.js';
 import { StateError } from '../../src/errors.js';
 import { stateParser } from '../../src/model/mesos-state.js';
 import { stateParserSliced } from '../../src/sources/sliced-parser.js';
+import { countTurns } from '../helpers/loop-turns.js';
 import { FIXTURES, STATE_DIR } from '../records/fixtures.js';
 
 describe('stateParserSliced', () => {
@@ -20,16 +21,9 @@ describe('stateParserSliced', () => {
 
   it('equals stateParser on 3,000 tasks, and the event loop turns meanwhile', async () => {
     const doc = syntheticState({ tasks: 3000, agents: 150, discovery: true });
-    let turns = 0;
-    let running = true;
-    const tick = (): void => {
-      if (!running) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
+    const stop = countTurns();
     const sliced = await stateParserSliced(doc, 0);
-    running = false;
+    const turns = stop();
     assert.deepEqual(sliced, stateParser(doc));
     assert.ok(turns >= 3000 / 32 - 1, `the event loop turned ${turns} times`);
   });
