@@ -14,8 +14,13 @@ export function drain<T>(steps: Generator<void, T>): T {
 }
 
 /** Runs `steps` to the end in slices of about `sliceMs` (0: yield every 32 steps), letting the
- *  event loop run (setImmediate) between slices; resolves with its result. */
-export async function inSlices<T>(steps: Generator<void, T>, sliceMs = SLICE_MS): Promise<T> {
+ *  event loop run (setImmediate) between slices; resolves with its result. Rejects with
+ *  `signal.reason` at the first pause after `signal` is aborted (the work is abandoned). */
+export async function inSlices<T>(
+  steps: Generator<void, T>,
+  sliceMs = SLICE_MS,
+  signal?: AbortSignal,
+): Promise<T> {
   let start = performance.now();
   let n = 0;
   for (;;) {
@@ -24,6 +29,7 @@ export async function inSlices<T>(steps: Generator<void, T>, sliceMs = SLICE_MS)
     // The clock read costs more than a step: look at it every few steps.
     if ((++n & 31) !== 0 || performance.now() - start < sliceMs) continue;
     await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
     start = performance.now();
   }
 }

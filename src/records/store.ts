@@ -58,29 +58,53 @@ export class RecordStore {
   }
 
   /**
-   * loadState in slices of about `sliceMs` of work (0: every 32 tasks), yielding to the event loop between them, so
-   * a 50,000-task build (seconds) does not stop DNS answers meanwhile. The old set serves until
-   * the new one is complete and swapped in, as with loadState; state changes applied meanwhile
-   * go to the old set and are applied again to the new one right after the swap (they came
-   * after this snapshot). One build at a time: the caller queues snapshots.
+   * loadState in slices of about `sliceMs` of work (0: every 32 tasks), yielding to the event
+   * loop between them, so a 50,000-task build (seconds) does not stop DNS answers meanwhile. The
+   * old set serves until the new one is complete and swapped in, as with loadState. State changes
+   * that came after this snapshot must be applied to the new set too: those the caller saw before
+   * the build started are passed as `replay`; those applied meanwhile are added to it; all are
+   * applied again right after the swap (a failing one is handed to `onReplayError` and the rest
+   * still apply). `signal` abandons the build (rejects with its reason; nothing is swapped).
+   * One build at a time: the caller queues snapshots.
    */
   async loadStateSliced(
     state: MesosState,
     fetchedAt: number,
-    sliceMs = SLICE_MS,
+    opts: {
+      sliceMs?: number;
+      replay?: RecordChange[];
+      signal?: AbortSignal;
+      onReplayError?: (e: unknown, change: RecordChange) => void;
+    } = {},
   ): Promise<MemRecordSet> {
     if (this.meanwhile) throw new Error('a sliced state load is already running');
     const rs = new MemRecordSet(this.config);
-    const meanwhile: RecordChange[] = [];
-    this.meanwhile = meanwhile;
+    const replay = opts.replay ?? [];
+    this.meanwhile = replay;
     try {
-      await inSlices(rs.loadSteps(state), sliceMs);
+      await inSlices(rs.loadSteps(state), opts.sliceMs ?? SLICE_MS, opts.signal);
     } finally {
       this.meanwhile = undefined;
     }
     this.swapIn(rs, fetchedAt);
-    for (const change of meanwhile) this.apply(change);
+    for (const change of replay) {
+      try {
+        this.apply(change);
+      } catch (e) {
+        if (!opts.onReplayError) throw e;
+        opts.onReplayError(e, change);
+      }
+    }
     return rs;
+  }
+
+  /** A reload's new store takes over from `prev` (the one served until now): its serial moves
+   *  past every serial `prev` handed out, including those of changes made while this one built. */
+  continueAfter(prev: RecordStore): void {
+    const floor = Math.max(prev.serial, prev.stateSet?.zone.soa.serial ?? 0);
+    this.serial = Math.max(this.serial, floor);
+    const set = this.stateSet;
+    if (set && set.zone.soa.serial <= floor) set.zone.soa.serial = floor + 1;
   }
 
   /** The swap of a complete new state set (both load paths). */

@@ -16,7 +16,7 @@ import type { MesosState } from '../model/mesos-state.js';
 import type { RecordChange } from '../records/changes.js';
 import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
-import { FrameworkHosts } from '../sources/framework-hosts.js';
+import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
 import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
 import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
@@ -88,11 +88,21 @@ interface Generation {
   serversets?: ServersetSource;
   served?: Served;
   /** A state snapshot is being built (sliced: see loadState); `next` is the newest one that
-   *  arrived meanwhile (older ones are superseded). */
+   *  arrived meanwhile (older ones are superseded) with the changes that came after it. */
   building?: boolean;
-  next?: StateSnapshot<MesosState>;
+  next?: PendingState;
   /** Called once with the outcome of the next state load (firstStateLoad). */
   onLoad: ((err?: Error) => void)[];
+  /** Aborted when the generation closes: an unfinished build is abandoned. */
+  abort: AbortController;
+  closed?: boolean;
+}
+
+/** A snapshot waiting to be built, and the state changes that arrived after it (they are applied
+ *  to the set it becomes, after the swap). */
+interface PendingState {
+  snap: StateSnapshot<MesosState>;
+  changes: RecordChange[];
 }
 
 /** The outcome of one reload (SIGHUP). */
@@ -176,6 +186,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** True from the moment shutdown begins (/readyz fails while DNS keeps answering). */
   private draining = false;
   private reloading: Promise<ReloadResult> | undefined;
+  /** The generation a reload is loading, until it is swapped in or given up. */
+  private preparing: Generation | undefined;
   /** Addresses of frameworks without a pid, looked up off the query path (sources/framework-hosts). */
   private readonly frameworkHosts = new FrameworkHosts();
   /** Zone transfers and NOTIFY (`allowTransfer`, `notify`), when configured. */
@@ -259,7 +271,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private generation(config: Config, serialAfter?: RecordStore): Generation {
     const source = makeStateSource(config, { ...this.opts, stats: this.sourceStats });
     const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses), serialAfter);
-    const g: Generation = { config, store, source, onLoad: [] };
+    const g: Generation = { config, store, source, onLoad: [], abort: new AbortController() };
     if (config.serversets.length > 0) {
       g.serversets = new ServersetSource({
         configs: config.serversets,
@@ -340,7 +352,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       if (next.dnson !== cur.dnson || next.httpon !== cur.httpon)
         throw new ConfigError('"dnson" and "httpon" cannot change without a restart');
       if (rebuild) {
-        fresh = this.generation(next, this.gen.store);
+        fresh = this.preparing = this.generation(next, this.gen.store);
         await this.startGeneration(fresh, true);
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
       }
@@ -356,16 +368,21 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         await bound(() => h.listen(), 'httpport', next.HTTPListener, next.httpport);
         applied.push('http listener');
       }
+      // close() ran meanwhile: it closed what serves, and nothing new may start serving.
+      if (this.closed) throw new Error('shutting down; reload abandoned');
     } catch (e) {
+      this.preparing = undefined;
       await this.closeGeneration(fresh);
       await newDns?.close();
       await newHttp?.close();
       throw e;
     }
+    this.preparing = undefined;
     // The swap: from here on everything serves the new config.
     const old = this.gen;
     if (fresh) {
-      // Carry the served state's metadata over only when it is the same source's.
+      // Serials continue past the old store's, changes made while the new one loaded included.
+      fresh.store.continueAfter(old.store);
       this.gen = fresh;
     } else {
       // In place: the sources' handlers compare their generation with this.gen by identity, so a
@@ -413,7 +430,12 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   }
 
   private async closeGeneration(g: Generation | undefined): Promise<void> {
-    if (!g) return;
+    if (!g || g.closed) return;
+    // An unfinished build is abandoned, and whoever waits for it (a reload) hears so.
+    g.closed = true;
+    g.next = undefined;
+    g.abort.abort(new Error('closed while loading state'));
+    for (const done of g.onLoad.splice(0)) done(new Error('closed while loading state'));
     for (const s of [g.source, g.serversets]) {
       await s
         ?.close()
@@ -491,7 +513,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.draining = true;
     this.frameworkHosts.close();
     this.transfers?.close();
-    // Stop the sources first so no new record set arrives while the servers shut down.
+    // Stop the sources first so no new record set arrives while the servers shut down (a
+    // reload's generation too: its build is abandoned and the reload rejects).
+    await this.closeGeneration(this.preparing);
     await this.closeGeneration(this.gen);
     await Promise.all([this.http?.close(), this.dns?.close()]);
   }
@@ -499,30 +523,46 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** Builds snapshots one at a time; one that arrives during a build waits, and only the newest
    *  waiting one is built (a poll or resubscription supersedes the one before). */
   private queueState(g: Generation, snap: StateSnapshot<MesosState>): void {
+    if (g.closed) return;
+    const pending: PendingState = { snap, changes: [] };
     if (g.building) {
-      g.next = snap;
+      g.next = pending;
       return;
     }
     g.building = true;
     void (async () => {
-      let s: StateSnapshot<MesosState> | undefined = snap;
-      while (s && !this.closed) {
-        await this.loadState(g, s);
-        s = g.next;
-        g.next = undefined;
+      let p: PendingState | undefined = pending;
+      try {
+        while (p && !g.closed && !this.closed) {
+          try {
+            await this.loadState(g, p);
+          } catch (e) {
+            // A bug after the build (a listener, the DNS server): logged, and the queue goes on.
+            log.error({ err: (e as Error).message }, 'publishing a state load failed');
+          }
+          p = g.next;
+          g.next = undefined;
+        }
+      } finally {
+        g.building = false;
       }
-      g.building = false;
     })();
   }
 
-  private async loadState(g: Generation, snap: StateSnapshot<MesosState>): Promise<void> {
+  private async loadState(g: Generation, p: PendingState): Promise<void> {
+    const snap = p.snap;
     let rs: MemRecordSet;
     try {
       this.frameworkHosts.annotate(snap.state);
       // Sliced: a big state takes seconds to build, and DNS keeps answering from the old set
       // meanwhile (one event loop serves both).
-      rs = await g.store.loadStateSliced(snap.state, snap.fetchedAt);
+      rs = await g.store.loadStateSliced(snap.state, snap.fetchedAt, {
+        replay: p.changes,
+        signal: g.abort.signal,
+        onReplayError: (e, change) => this.changeFailed(g, e, change.type, snap.from),
+      });
     } catch (e) {
+      if (g.closed) return; // abandoned: closeGeneration told the waiters
       const failure = {
         error: withContext(`${snap.from}: generating records failed`, e),
         at: Date.now(),
@@ -533,10 +573,18 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       else g.source.emit('failure', failure);
       return;
     }
+    // Framework addresses looked up while the set was built reached only the old set.
+    for (const f of snap.state.frameworks) {
+      if (!needsLookup(f)) continue;
+      const ips = this.frameworkHosts.cached(f.hostname.toLowerCase());
+      if (ips) rs.setFrameworkHostIps(f.hostname, ips);
+    }
     for (const done of g.onLoad.splice(0)) done();
     if (this.closed) return;
     const prevWarnings = g.served?.warnings.length;
-    g.served = { fetchedAt: snap.fetchedAt, from: snap.from, warnings: snap.warnings };
+    // A change applied during the build may have made the state fresher than this snapshot.
+    const fetchedAt = Math.max(snap.fetchedAt, g.served?.fetchedAt ?? 0);
+    g.served = { fetchedAt, from: snap.from, warnings: snap.warnings };
     // A generation still loading for a reload is swapped in by reloadNow, not here.
     if (g !== this.gen) return;
     this.published();
@@ -578,17 +626,11 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     if (this.closed) return;
     try {
       if (change.type === 'framework') this.frameworkHosts.annotateFramework(change.framework);
+      // A snapshot waiting for its build was taken before this change: it applies there too.
+      if (change.type !== 'serverset') g.next?.changes.push(change);
       g.store.apply(change);
     } catch (e) {
-      // The set may be inconsistent now: count it, and let the next snapshot (resubscription or
-      // poll) rebuild it in full.
-      log.error({ err: (e as Error).message, event: meta.event }, 'applying a change failed');
-      if (g === this.gen)
-        this.onFailure({
-          error: withContext(`${meta.from}: applying ${meta.event} failed`, e),
-          at: Date.now(),
-          consecutive: this.consecutiveFailures + 1,
-        });
+      this.changeFailed(g, e, meta.event, meta.from);
       return;
     }
     if (change.type !== 'serverset' && g.served) g.served.fetchedAt = meta.at;
@@ -596,6 +638,18 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.published();
     this.metrics.changeApplied(meta.event);
     this.emit('changed', change, meta);
+  }
+
+  /** A change could not be applied: the set may be inconsistent now; count it, and let the next
+   *  snapshot (resubscription or poll) rebuild it in full. */
+  private changeFailed(g: Generation, e: unknown, event: string, from: string): void {
+    log.error({ err: (e as Error).message, event }, 'applying a change failed');
+    if (g === this.gen)
+      this.onFailure({
+        error: withContext(`${from}: applying ${event} failed`, e),
+        at: Date.now(),
+        consecutive: this.consecutiveFailures + 1,
+      });
   }
 
   private onFailure(f: StateFailure): void {
@@ -609,20 +663,26 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
 
 /** Starts a source and resolves on its first snapshot; rejects on its first failure. */
 /** Starts a generation's state source and resolves once its first snapshot is built into the
- *  store (rejects when the source fails first, or the records cannot be built). */
+ *  store (rejects when the source fails before a snapshot, the records cannot be built, or the
+ *  generation closes meanwhile). A source failure during the build does not count: the build
+ *  has its snapshot. */
 function firstStateLoad(g: Generation): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const got = () => g.source.off('failure', bad);
     const bad = (f: StateFailure) => {
+      g.source.off('snapshot', got);
       g.onLoad = g.onLoad.filter((x) => x !== done);
       reject(f.error);
     };
     const done = (err?: Error) => {
       g.source.off('failure', bad);
+      g.source.off('snapshot', got);
       if (err) reject(err);
       else resolve();
     };
     g.onLoad.push(done);
     g.source.once('failure', bad);
+    g.source.once('snapshot', got);
     g.source.start();
   });
 }

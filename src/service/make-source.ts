@@ -32,6 +32,9 @@ export interface SourceChoice {
   timing?: { refreshMs?: number; stateTimeoutMs?: number; zkDetectionTimeoutMs?: number };
   /** Where the sources count ZooKeeper session and event-stream figures for /metrics. */
   stats?: SourceStats;
+  /** Makes the state source instead (tests: a scripted source that emits snapshots and changes
+   *  when told). Called for the first config and for every reload that rebuilds the sources. */
+  makeSource?: (config: Config) => StateSource<MesosState>;
 }
 
 function readKeyFile(
@@ -61,6 +64,7 @@ export function makeStateSource(
   config: Config,
   choice: SourceChoice = {},
 ): StateSource<MesosState> {
+  if (choice.makeSource) return choice.makeSource(config);
   if (choice.statePath) {
     return new FileStateSource<MesosState>({
       path: choice.statePath,

@@ -203,8 +203,9 @@ describe('NSD, Knot and BIND as secondaries of beacon dns', () => {
               latencies[x.kind].push(performance.now() - t0);
               return true;
             },
-            5000,
-            5,
+            // Generous: a loaded CI machine; the latency figure is printed, not asserted.
+            15000,
+            20,
           ),
         ),
       );

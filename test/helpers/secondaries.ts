@@ -167,9 +167,16 @@ export function startKnotSecondary(port: number, zone: string, primaryPort: numb
 
 /** Why BIND cannot run here, or undefined when it can. */
 export function bindMissing(): string | undefined {
-  return existsSync(NAMED)
-    ? undefined
-    : `${NAMED} is not installed (Debian: apt-get install bind9)`;
+  if (!existsSync(NAMED)) return `${NAMED} is not installed (Debian: apt-get install bind9)`;
+  // Debian's AppArmor profile for named allows /var/cache/bind, not the test's temp directory.
+  try {
+    const profiles = readFileSync('/sys/kernel/security/apparmor/profiles', 'utf8');
+    if (/^\/usr\/sbin\/named \(enforce\)|^named \(enforce\)/m.test(profiles))
+      return 'AppArmor enforces its named profile here, which forbids the temp directory a test secondary needs (aa-complain /usr/sbin/named to run it)';
+  } catch {
+    // No AppArmor (or not readable): nothing stands in the way.
+  }
+  return undefined;
 }
 
 /** BIND (named) as a secondary of `zone` on 127.0.0.1:port, in the foreground (-g: logs to

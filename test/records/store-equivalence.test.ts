@@ -255,7 +255,7 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
       if (turn % 5 === 1) sawOld.push(answers(store.view!).size === old.size);
     });
     // sliceMs 0: yields every 32 tasks, whatever the machine's speed.
-    const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, { sliceMs: 0 });
     assert.equal(
       store.view!.counts().a,
       served(first, cfg).counts().a,
@@ -273,7 +273,7 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
     const store = new RecordStore(cfg);
     store.loadState(first, 1_700_000_000_000);
     const serial0 = store.view!.zone.soa.serial;
-    const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, { sliceMs: 0 });
     // One task of the new snapshot moves to another IP, one is killed, one new one starts.
     const tasks = second.frameworks[0]!.tasks;
     const moved = withIp(tasks[1]!, '10.99.0.1');
@@ -298,7 +298,7 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
 
   it('a change before the first snapshot is built is kept for it', async () => {
     const store = new RecordStore(cfg);
-    const loading = store.loadStateSliced(second, 1_700_000_100_000, 0);
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, { sliceMs: 0 });
     await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(store.view, undefined, 'nothing served before the first load');
     const moved = withIp(second.frameworks[0]!.tasks[1]!, '10.99.0.3');
@@ -306,5 +306,66 @@ describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () =>
     await loading;
     const after = mapTasks(second, (t, i) => (i === 1 ? moved : t));
     assertSameAnswers(store.view!, reference(after, cfg), 'first snapshot + change');
+  });
+});
+
+describe('a sliced load: abandoned, failing changes, a reload taking over', () => {
+  const cfg = makeRecordsConfig();
+  const first = generated(1000, true);
+  const second = generated(3000, true);
+
+  it('an aborted build rejects and swaps nothing in', async () => {
+    const store = new RecordStore(cfg);
+    store.loadState(first, 1_700_000_000_000);
+    const before = answers(store.view!);
+    const abort = new AbortController();
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, {
+      sliceMs: 0,
+      signal: abort.signal,
+    });
+    abort.abort(new Error('closed while loading state'));
+    await assert.rejects(loading, /closed while loading state/);
+    assert.deepEqual(answers(store.view!), before, 'the old set still serves, untouched');
+    // The store is free for the next load.
+    await store.loadStateSliced(second, 1_700_000_200_000, { sliceMs: 0 });
+    assertSameAnswers(store.view!, reference(second, cfg), 'the next load');
+  });
+
+  it('a replayed change that fails is reported; the others still apply', async () => {
+    const store = new RecordStore(cfg);
+    store.loadState(first, 1_700_000_000_000);
+    const tasks = second.frameworks[0]!.tasks;
+    const broken = { ...tasks[1]!, statuses: null as unknown as MesosTask['statuses'] };
+    const moved = withIp(tasks[2]!, '10.99.0.7');
+    const failed: unknown[] = [];
+    const loading = store.loadStateSliced(second, 1_700_000_100_000, {
+      sliceMs: 0,
+      onReplayError: (e) => failed.push(e),
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.throws(() => store.apply({ type: 'task', task: broken }));
+    store.apply({ type: 'task', task: moved });
+    await loading;
+    assert.equal(failed.length, 1, 'the broken change, once');
+    const rs = store.view!;
+    const named = [...rs.names()].filter((n) => rs.get(n)!.a.includes('10.99.0.7'));
+    assert.ok(named.length > 0, 'the change after the failing one applied');
+  });
+
+  it("a reload's new store continues past every serial the old one gave out", async () => {
+    const old = new RecordStore(cfg);
+    old.loadState(first, 1_000);
+    const fresh = new RecordStore(cfg, old);
+    const loading = fresh.loadStateSliced(second, 1_000, { sliceMs: 0 });
+    // The old store keeps serving and changing while the new one builds.
+    for (let i = 1; i <= 20; i++)
+      old.apply({ type: 'task', task: withIp(first.frameworks[0]!.tasks[i]!, `10.98.0.${i}`) });
+    await loading;
+    const served = old.view!.zone.soa.serial;
+    fresh.continueAfter(old);
+    assert.ok(
+      fresh.view!.zone.soa.serial > served,
+      `${fresh.view!.zone.soa.serial} after ${served}`,
+    );
   });
 });

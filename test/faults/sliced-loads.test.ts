@@ -1,0 +1,157 @@
+// The service while a big state snapshot is built in slices (DnsService.queueState/loadState):
+// a change that follows a snapshot waiting behind a build is kept, a framework address looked up
+// during a build reaches the new set, and close() during a reload's build settles the reload.
+// The state comes from a scripted source (the service's `makeSource` option), so the order of
+// snapshots and changes is exactly the one each test sets up.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { after, describe, it } from 'node:test';
+import type { Config } from '../../src/config/mesos-dns.js';
+import { parseState, type MesosState } from '../../src/model/mesos-state.js';
+import { DnsService } from '../../src/service/dns-service.js';
+import type {
+  SourceStatus,
+  StateSnapshot,
+  StateSource,
+  StateSourceEvents,
+} from '../../src/sources/types.js';
+import { testConfig } from '../http/fixture.js';
+import { nextEvent, waitFor } from '../helpers/wait.js';
+
+/** A state document: `n` running tasks on one agent, plus `extra` frameworks. */
+function doc(n: number, extra: unknown[] = []): unknown {
+  const tasks = [];
+  for (let i = 0; i < n; i++)
+    tasks.push({
+      id: `t${i}`,
+      name: `job${i % 500}`,
+      slave_id: 'S0',
+      state: 'TASK_RUNNING',
+      resources: { ports: `[${31000 + (i % 1000)}-${31000 + (i % 1000)}]` },
+      statuses: [
+        {
+          state: 'TASK_RUNNING',
+          timestamp: 1,
+          container_status: {
+            network_infos: [
+              {
+                ip_addresses: [
+                  { ip_address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    });
+  return {
+    leader: 'master@10.0.0.9:5050',
+    slaves: [{ id: 'S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
+    frameworks: [{ id: 'F', name: 'Aurora', pid: 'scheduler@10.0.0.2:8080', tasks }, ...extra],
+  };
+}
+
+function snapshot(d: unknown): StateSnapshot<MesosState> {
+  return { state: parseState(d).state, warnings: [], fetchedAt: Date.now(), from: 'scripted' };
+}
+
+/** Emits what the test tells it to; `first` on start. */
+class ScriptedSource
+  extends EventEmitter<StateSourceEvents<MesosState>>
+  implements StateSource<MesosState>
+{
+  constructor(private readonly first?: unknown) {
+    super();
+  }
+  start(): void {
+    if (this.first !== undefined) this.emit('snapshot', snapshot(this.first));
+  }
+  async close(): Promise<void> {}
+  status(): SourceStatus {
+    return { kind: 'file', target: 'scripted', consecutiveFailures: 0 };
+  }
+}
+
+describe('state loads in slices, in the service', () => {
+  const open: DnsService[] = [];
+  after(async () => {
+    for (const s of open) await s.close();
+  });
+
+  /** A service whose every state source is scripted: the first one starts with `first`. */
+  async function serve(
+    first: unknown,
+    later: (config: Config) => unknown = () => undefined,
+  ): Promise<{ service: DnsService; sources: ScriptedSource[] }> {
+    const sources: ScriptedSource[] = [];
+    const service = await DnsService.start({
+      config: testConfig(),
+      processMetrics: false,
+      makeSource: (config) => {
+        const s = new ScriptedSource(sources.length === 0 ? first : later(config));
+        sources.push(s);
+        return s;
+      },
+    });
+    open.push(service);
+    await waitFor('the first load', () => service.records() !== undefined, 30000);
+    return { service, sources };
+  }
+
+  it('a change that comes after a snapshot waiting behind a build is kept', async () => {
+    const { service, sources } = await serve(doc(10));
+    const src = sources[0]!;
+    const loaded = nextEvent(service, 'loaded', 60000);
+    src.emit('snapshot', snapshot(doc(30000))); // a long build starts (and yields)
+    src.emit('snapshot', snapshot(doc(100))); // a resubscription: waits for the build
+    const fw = parseState({
+      frameworks: [{ id: 'G', name: 'newfw', pid: 'scheduler@10.9.9.9:8080' }],
+    }).state.frameworks[0]!;
+    src.emit(
+      'change',
+      { type: 'framework', framework: fw },
+      {
+        at: Date.now(),
+        event: 'FRAMEWORK_ADDED',
+        from: 'scripted',
+      },
+    );
+    assert.deepEqual(service.records()!.get('newfw.mesos.')?.a, ['10.9.9.9'], 'served at once');
+    await loaded; // the 30,000-task build
+    await waitFor(
+      'the second snapshot served',
+      () => service.records()!.taskCount() === 100,
+      60000,
+    );
+    assert.deepEqual(
+      service.records()!.get('newfw.mesos.')?.a,
+      ['10.9.9.9'],
+      'and still served after the snapshot it followed',
+    );
+  });
+
+  it('a framework address looked up during a build reaches the new set', async () => {
+    const d = doc(30000, [{ id: 'H', name: 'httpfw', hostname: 'localhost', tasks: [] }]);
+    const { service } = await serve(d);
+    await waitFor(
+      'httpfw.mesos. answering with the looked-up address of localhost',
+      () => (service.records()!.get('httpfw.mesos.')?.a.length ?? 0) > 0,
+      10000,
+    );
+  });
+
+  it('close() while a reload builds its new generation settles the reload', async () => {
+    const { service } = await serve(doc(10), () => doc(60000));
+    const reload = service.reload({ ...service.config, domain: 'other' });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await service.close();
+    const outcome = await Promise.race([
+      reload.then(
+        () => 'resolved',
+        (e: Error) => `rejected: ${e.message}`,
+      ),
+      new Promise<string>((resolve) => setTimeout(() => resolve('pending after 20 s'), 20000)),
+    ]);
+    assert.match(outcome, /^rejected: .*(closed|shutting down)/);
+  });
+});
