@@ -5,7 +5,7 @@
 // than the whole update, and the caller (the stream source) is its only owner.
 import {
   isObj,
-  parseState,
+  parseStateSteps,
   parseStatuses,
   type HostPort,
   type MesosAgent,
@@ -15,6 +15,7 @@ import {
   type StateWarning,
 } from './mesos-state.js';
 import { parseV1Agent, parseV1Framework, parseV1Task } from './mesos-state-v1.js';
+import { drain } from '../slices.js';
 
 /** One incremental change. A task change carries the task's latest state (records exist only for
  *  TASK_RUNNING tasks; any other state removes them). */
@@ -102,7 +103,14 @@ export function stateOf(m: ClusterModel): MesosState {
 
 /** The model of a SUBSCRIBED event (throws StateError when its state is unusable). */
 export function subscribedModel(event: unknown): { model: ClusterModel; warnings: StateWarning[] } {
-  const parsed = parseState(event);
+  return drain(subscribedModelSteps(event));
+}
+
+/** subscribedModel one task at a time (it yields after each; see parseStateSteps). */
+export function* subscribedModelSteps(
+  event: unknown,
+): Generator<void, { model: ClusterModel; warnings: StateWarning[] }> {
+  const parsed = yield* parseStateSteps(event);
   return { model: modelOf(parsed.state), warnings: parsed.warnings };
 }
 

@@ -9,7 +9,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { StateError } from '../errors.js';
 import { logger } from '../log.js';
-import { reduceEvent, stateOf, subscribedModel, type ClusterModel } from '../model/mesos-events.js';
+import {
+  reduceEvent,
+  stateOf,
+  subscribedModelSteps,
+  type ClusterModel,
+} from '../model/mesos-events.js';
+import { inSlices } from '../slices.js';
 import { formatWarning, isObj, type MesosState } from '../model/mesos-state.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
@@ -57,6 +63,10 @@ export class StreamStateSource
   private model: ClusterModel | undefined;
   /** Polls the masters while the stream is down. */
   private fallback: MasterPollSource<MesosState> | undefined;
+  /** SUBSCRIBED events seen: identifies the subscription a sliced model build belongs to. */
+  private subscriptions = 0;
+  /** Events that arrived while the SUBSCRIBED model is being built, applied after it in order. */
+  private held: Obj[] | undefined;
 
   constructor(options: StreamSourceOptions) {
     super();
@@ -196,6 +206,9 @@ export class StreamStateSource
             subscribed = true;
             settle();
             this.onSubscribed(url, event);
+          } else if (this.held) {
+            this.armWatchdog();
+            this.held.push(event);
           } else this.onEvent(url, event);
           if (this.closed) return;
         }
@@ -233,30 +246,43 @@ export class StreamStateSource
     this.heartbeatSeconds =
       typeof sub.heartbeat_interval_seconds === 'number' ? sub.heartbeat_interval_seconds : 15;
     this.armWatchdog();
-    let first: ReturnType<typeof subscribedModel>;
-    try {
-      first = subscribedModel(event);
-    } catch (e) {
-      this.req?.destroy(e as Error);
-      return;
-    }
-    const u = new URL(url);
-    first.model.leader = {
-      host: u.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
-    };
-    this.model = first.model;
+    // The model of a big cluster takes a while: it is built in slices (DNS keeps answering),
+    // the events behind it wait in order, and a break meanwhile resubscribes (lost()).
+    const id = ++this.subscriptions;
     this.setStreaming(true);
-    this.leader = hostPort(first.model.leader);
-    this.health.succeeded(url, Date.now());
-    void this.stopFallback();
-    log.info({ url }, 'subscribed to the master event stream');
-    this.safeEmit('snapshot', {
-      state: stateOf(this.model),
-      warnings: first.warnings.map(formatWarning),
-      fetchedAt: Date.now(),
-      from: url,
-    });
+    this.held = [];
+    void inSlices(subscribedModelSteps(event)).then(
+      (first) => {
+        if (this.closed || id !== this.subscriptions || !this.streaming) return;
+        const u = new URL(url);
+        first.model.leader = {
+          host: u.hostname.replace(/^\[|\]$/g, ''),
+          port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+        };
+        this.model = first.model;
+        this.leader = hostPort(first.model.leader);
+        this.health.succeeded(url, Date.now());
+        void this.stopFallback();
+        log.info({ url }, 'subscribed to the master event stream');
+        this.safeEmit('snapshot', {
+          state: stateOf(this.model),
+          warnings: first.warnings.map(formatWarning),
+          fetchedAt: Date.now(),
+          from: url,
+        });
+        const held = this.held ?? [];
+        this.held = undefined;
+        for (const e of held) {
+          if (this.closed || id !== this.subscriptions) return;
+          this.onEvent(url, e);
+        }
+      },
+      (e: unknown) => {
+        if (this.closed || id !== this.subscriptions || !this.streaming) return;
+        this.held = undefined;
+        this.req?.destroy(e as Error);
+      },
+    );
   }
 
   private onEvent(url: string, event: Obj): void {
@@ -274,6 +300,7 @@ export class StreamStateSource
   private lost(err: Error): void {
     if (this.closed || !this.streaming) return;
     this.setStreaming(false);
+    this.held = undefined; // a SUBSCRIBED model still building is dropped (see onSubscribed)
     clearTimeout(this.watchdog);
     this.req?.destroy();
     log.warn({ err: err.message }, 'event stream lost; resubscribing');

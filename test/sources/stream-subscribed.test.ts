@@ -1,0 +1,112 @@
+// The stream source builds the model of a big SUBSCRIBED document in slices: the events the
+// master sends right behind it (same write) wait, then apply to that model in order, after the
+// snapshot. A minimal v1 operator API on loopback plays the master.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { encodeRecord } from '../../src/model/recordio.js';
+import { DEFAULT_RECORDS_CONFIG, generateRecords, MemRecordSet } from '../../src/records/index.js';
+import { applyStateChange, type RecordChange } from '../../src/records/changes.js';
+import { StreamStateSource } from '../../src/sources/stream.js';
+import { waitFor } from '../helpers/wait.js';
+
+const TASKS = 3000;
+
+function v1Task(i: number, state = 'TASK_RUNNING'): Record<string, unknown> {
+  const id = { value: `t${i}` };
+  return {
+    name: `job${i}`,
+    task_id: id,
+    framework_id: { value: 'F' },
+    agent_id: { value: 'S0' },
+    state,
+    resources: [
+      { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31000 }] } },
+    ],
+    statuses: [
+      {
+        task_id: id,
+        state: 'TASK_RUNNING',
+        timestamp: 1700000000,
+        container_status: {
+          network_infos: [{ ip_addresses: [{ ip_address: `10.1.${(i >> 8) & 255}.${i & 255}` }] }],
+        },
+      },
+    ],
+  };
+}
+
+const subscribed = {
+  type: 'SUBSCRIBED',
+  subscribed: {
+    heartbeat_interval_seconds: 15,
+    get_state: {
+      get_agents: {
+        agents: [
+          {
+            agent_info: { id: { value: 'S0' }, hostname: 'a0', port: 5051 },
+            pid: 'slave(1)@10.0.0.1:5051',
+          },
+        ],
+      },
+      get_frameworks: {
+        frameworks: [{ framework_info: { id: { value: 'F' }, name: 'Aurora', hostname: 'x' } }],
+      },
+      get_tasks: { tasks: Array.from({ length: TASKS }, (_, i) => v1Task(i)) },
+    },
+  },
+};
+
+// Sent in the same write as SUBSCRIBED: only a model that already holds t5 can apply the first.
+const behind = [
+  {
+    type: 'TASK_UPDATED',
+    task_updated: {
+      framework_id: { value: 'F' },
+      status: { task_id: { value: 't5' }, state: 'TASK_KILLED', timestamp: 1700000001 },
+      state: 'TASK_KILLED',
+    },
+  },
+  { type: 'TASK_ADDED', task_added: { task: v1Task(TASKS) } },
+];
+
+const server = http.createServer((req, res) => {
+  req.resume();
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write([subscribed, ...behind].map(encodeRecord).join(''));
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+test('events right behind a big SUBSCRIBED wait for its model, then apply in order', async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const source = new StreamStateSource({
+    masters: [{ host: '127.0.0.1', port }],
+    refreshMs: 60000,
+    timeoutMs: 10000,
+  });
+  const seen: string[] = [];
+  let rs: MemRecordSet | undefined;
+  source.on('snapshot', (s) => {
+    seen.push('snapshot');
+    rs = generateRecords(s.state, DEFAULT_RECORDS_CONFIG);
+  });
+  source.on('change', (c: RecordChange) => {
+    seen.push(`change ${c.type === 'task' ? `${c.task.id} ${c.task.state}` : c.type}`);
+    if (c.type !== 'serverset') applyStateChange(rs!, c);
+  });
+  try {
+    source.start();
+    await waitFor('the snapshot and both changes', () => seen.length >= 3, 30000);
+    assert.deepEqual(seen, ['snapshot', 'change t5 TASK_KILLED', `change t${TASKS} TASK_RUNNING`]);
+    assert.equal(rs!.get('job5.aurora.mesos.'), undefined, 'the killed task is gone');
+    assert.deepEqual(rs!.get(`job${TASKS}.aurora.mesos.`)?.a, [`10.1.11.184`]);
+    assert.equal(rs!.taskCount(), TASKS);
+  } finally {
+    await source.close();
+  }
+});
