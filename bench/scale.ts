@@ -384,8 +384,10 @@ async function refreshStall(
       if (performance.now() - t0 > 180_000) throw new Error('beacon dns: no answer in 180 s');
       await new Promise((r) => setTimeout(r, 50));
     }
-    // Long enough for at least two refreshes, however slow one build is on this machine.
-    const window = Math.max(8000, 3 * 3000);
+    // Long enough for at least two refreshes, however slow one load is on this machine (the
+    // first load took `loadMs`; a refresh polls 3 s after the previous load ended).
+    const loadMs = performance.now() - t0;
+    const window = Math.round(Math.max(9000, 2 * (3000 + loadMs)));
     const { lat, lost } = await queryLoad(port, p.name, window);
     const sum = summary(lat);
     const max = sum.max;
