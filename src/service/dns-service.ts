@@ -17,6 +17,7 @@ import type { RecordChange } from '../records/changes.js';
 import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
+import { collectAfterLoad } from './heap.js';
 import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
 import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
@@ -404,7 +405,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       await prev.close();
     } else this.http?.setConfig(next);
     this.published();
-    if (fresh) await this.closeGeneration(old);
+    if (fresh) {
+      await this.closeGeneration(old);
+      void collectAfterLoad(fresh.store.state?.taskCount() ?? 0);
+    }
     log.info({ applied }, 'config reloaded');
     return { applied };
   }
@@ -598,6 +602,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     }
     const counts = rs.counts();
     log.info({ from: snap.from, ...counts }, 'records loaded');
+    void collectAfterLoad(rs.taskCount());
     this.emit('loaded', {
       from: snap.from,
       fetchedAt: snap.fetchedAt,
