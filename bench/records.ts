@@ -22,6 +22,7 @@ import type { MesosTask } from '../src/model/mesos-state.js';
 import { parseState } from '../src/model/mesos-state.js';
 import { generateRecords, makeRecordsConfig } from '../src/records/index.js';
 import { syntheticState } from './lib/synthetic-state.js';
+import { movedTask } from './lib/task-change.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const argReps = process.argv.indexOf('--reps');
@@ -105,18 +106,7 @@ function incremental(file: string): void {
   const times: number[] = [];
   for (let i = 0; i < UPDATES; i++) {
     const t = tasks[(i * 7919) % tasks.length]!;
-    const next: MesosTask = {
-      ...t,
-      ports: [40000 + (i % 1000)],
-      statuses: [
-        {
-          state: 'TASK_RUNNING',
-          timestamp: 2e9 + i,
-          labels: [],
-          networkIps: [`10.200.${(i >> 8) & 255}.${i & 255}`],
-        },
-      ],
-    };
+    const next = movedTask(t, i);
     const s = process.hrtime.bigint();
     rs.applyTask(next);
     times.push(Number(process.hrtime.bigint() - s) / 1e6);

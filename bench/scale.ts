@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { RecordStore } from '../src/records/store.js';
 import { freePort } from '../test/helpers/net.js';
 import { machine, median, summary } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
+import { movedTask } from './lib/task-change.js';
 import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -159,6 +160,54 @@ interface FirstAnswer {
   stderr: string;
 }
 
+/** A DNS server process under watch: the first 64 KiB of its stderr and its peak RSS (sampled
+ *  every 50 ms from /proc). */
+function watched(cmd: string, args: string[]) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    if (stderr.length < 1 << 16) stderr += c.toString();
+  });
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const s = procStatus(child.pid!);
+    if (s) peak = Math.max(peak, s.hwm, s.rss);
+  }, 50);
+  return {
+    child,
+    stderr: () => stderr,
+    /** RSS now, and the peak so far (VmHWM included). */
+    memory(): { rss: number; peak: number } {
+      const s = procStatus(child.pid!)!;
+      peak = Math.max(peak, s.hwm);
+      return { rss: s.rss, peak };
+    },
+    stop(): Promise<void> {
+      clearInterval(sampler);
+      return stop(child);
+    },
+  };
+}
+
+/** Polls until `p.name` answers with `p.ip`; returns the ms since `t0`. Throws when the process
+ *  exits or `deadlineMs` passes first. */
+async function untilAnswer(
+  w: ReturnType<typeof watched>,
+  port: number,
+  p: { name: string; ip: string },
+  t0: number,
+  deadlineMs = 180_000,
+): Promise<number> {
+  for (;;) {
+    if (w.child.exitCode !== null)
+      throw new Error(`the DNS server exited (${w.child.exitCode}): ${w.stderr()}`);
+    if ((await queryA(port, p.name, 200))?.includes(p.ip)) return performance.now() - t0;
+    if (performance.now() - t0 > deadlineMs)
+      throw new Error(`no correct answer within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Spawns a DNS server process, polls until `probe` answers with its IP (or `deadlineMs`
  *  passes), samples its memory meanwhile, then waits `settleMs` and reads its RSS. */
 async function firstAnswer(
@@ -170,36 +219,13 @@ async function firstAnswer(
   settleMs = 3000,
 ): Promise<FirstAnswer> {
   const t0 = performance.now();
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    if (stderr.length < 1 << 16) stderr += c.toString();
-  });
-  let peak = 0;
-  const sampler = setInterval(() => {
-    const s = procStatus(child.pid!);
-    if (s) peak = Math.max(peak, s.hwm, s.rss);
-  }, 50);
+  const w = watched(cmd, args);
   try {
-    let ms = NaN;
-    while (performance.now() - t0 < deadlineMs) {
-      if (child.exitCode !== null) throw new Error(`${cmd} exited (${child.exitCode}): ${stderr}`);
-      const a = await queryA(dnsPort, p.name, 200);
-      if (a?.includes(p.ip)) {
-        ms = performance.now() - t0;
-        break;
-      }
-      if (!a) await new Promise((r) => setTimeout(r, 20));
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-    if (Number.isNaN(ms)) throw new Error(`${cmd}: no correct answer within ${deadlineMs} ms`);
+    const ms = await untilAnswer(w, dnsPort, p, t0, deadlineMs);
     await new Promise((r) => setTimeout(r, settleMs));
-    const s = procStatus(child.pid!)!;
-    peak = Math.max(peak, s.hwm);
-    return { ms, rss: s.rss, peak, stderr };
+    return { ms, ...w.memory(), stderr: w.stderr() };
   } finally {
-    clearInterval(sampler);
-    await stop(child);
+    await w.stop();
   }
 }
 
@@ -230,10 +256,18 @@ function bareParse(masterPort: number): Promise<{ ms: number; peak: number }> {
   });
 }
 
-function beaconConfig(dir: string, masterPort: number, dnsPort: number): string {
+/** Beacon's config for the bench; `refreshSeconds` for the runs that watch refreshes (default:
+ *  the hour writeDnsConfig sets, one load). */
+function beaconConfig(
+  dir: string,
+  masterPort: number,
+  dnsPort: number,
+  refreshSeconds?: number,
+): string {
   return writeDnsConfig(dir, 'beacon', masterPort, dnsPort, {
     stateTimeoutSeconds: 120,
     resolvers: [],
+    ...(refreshSeconds ? { refreshSeconds } : {}),
   });
 }
 
@@ -371,22 +405,16 @@ async function refreshStall(
   bareMs: number,
 ): Promise<void> {
   const port = await freePort();
-  const cfgFile = beaconConfig(dir, master.port, port);
-  const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-  writeFileSync(cfgFile, JSON.stringify({ ...cfg, refreshSeconds: 3 }));
-  const child = spawn(process.execPath, [BEACON, 'dns', '--config', cfgFile], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
+  const w = watched(process.execPath, [
+    BEACON,
+    'dns',
+    '--config',
+    beaconConfig(dir, master.port, port, 3),
+  ]);
   try {
-    const t0 = performance.now();
-    while (!(await queryA(port, p.name, 200))?.includes(p.ip)) {
-      if (performance.now() - t0 > 180_000) throw new Error('beacon dns: no answer in 180 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
     // Long enough for at least two refreshes, however slow one load is on this machine (the
     // first load took `loadMs`; a refresh polls 3 s after the previous load ended).
-    const loadMs = performance.now() - t0;
+    const loadMs = await untilAnswer(w, port, p, performance.now());
     const window = Math.round(Math.max(9000, 2 * (3000 + loadMs)));
     const { lat, lost } = await queryLoad(port, p.name, window);
     const sum = summary(lat);
@@ -395,7 +423,7 @@ async function refreshStall(
       `   answers during refreshes (poll every 3 s, one query per 5 ms for ${window / 1000} s): ${lat.length} answered, ${lost} lost; p50 ${f2(sum.p50)} ms, p99 ${f1(sum.p99)} ms, max ${f1(max)} ms = ${f2(max / bareMs)}x the bare GET + JSON.parse (the floor of one event loop)`,
     );
   } finally {
-    await stop(child);
+    await w.stop();
   }
 }
 
@@ -410,41 +438,25 @@ async function brokenRun(
 ): Promise<void> {
   console.log(`\n   bad input at this size (load average ${load()}):`);
   const port = await freePort();
-  // Refresh every second so the broken documents are fetched while we watch.
-  const cfgFile = beaconConfig(dir, master.port, port);
-  const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-  writeFileSync(cfgFile, JSON.stringify({ ...cfg, refreshSeconds: 2 }));
   master.setBody(good);
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [BEACON, 'dns', '--config', cfgFile], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    if (stderr.length < 1 << 16) stderr += c.toString();
-  });
-  let peak = 0;
-  const sampler = setInterval(() => {
-    const s = procStatus(child.pid!);
-    if (s) peak = Math.max(peak, s.hwm);
-  }, 50);
+  // Refresh every 2 s so the broken documents are fetched while we watch.
+  const w = watched(process.execPath, [
+    BEACON,
+    'dns',
+    '--config',
+    beaconConfig(dir, master.port, port, 2),
+  ]);
   try {
-    while ((await queryA(port, p.name, 200))?.includes(p.ip) !== true) {
-      if (child.exitCode !== null) throw new Error(`beacon exited: ${stderr}`);
-      if (performance.now() - t0 > 180_000) throw new Error('beacon: no answer in 180 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilAnswer(w, port, p, performance.now());
     master.setBody(good.subarray(0, Math.floor(good.length / 2)));
     await new Promise((r) => setTimeout(r, 8000));
     const a1 = await queryA(port, p.name, 2000);
-    const s1 = procStatus(child.pid!)!;
+    const m = w.memory();
     console.log(
-      `   truncated half-way (3 refreshes): still answering the last good records: ${a1?.includes(p.ip) ? 'yes' : 'NO'}; RSS ${f1(s1.rss / MiB)} MiB, peak ${f1(Math.max(peak, s1.hwm) / MiB)} MiB`,
+      `   truncated half-way (3 refreshes): still answering the last good records: ${a1?.includes(p.ip) ? 'yes' : 'NO'}; RSS ${f1(m.rss / MiB)} MiB, peak ${f1(m.peak / MiB)} MiB`,
     );
   } finally {
-    clearInterval(sampler);
-    await stop(child);
+    await w.stop();
   }
   // Broken items: every 10th task loses its slave_id, every 1000th is not an object.
   const doc = JSON.parse(good.toString('utf8')) as { frameworks: { tasks: unknown[] }[] };
@@ -497,18 +509,7 @@ function incremental(tasks: number): void {
   const cpu: number[] = [];
   for (let i = 0; i < UPDATES; i++) {
     const t = all[i]!;
-    const next: MesosTask = {
-      ...t,
-      ports: [40000 + (i % 1000)],
-      statuses: [
-        {
-          state: 'TASK_RUNNING',
-          timestamp: 2e9 + i,
-          labels: [],
-          networkIps: [`10.200.${(i >> 8) & 255}.${i & 255}`],
-        },
-      ],
-    };
+    const next = movedTask(t, i);
     const c0 = process.cpuUsage();
     const s = process.hrtime.bigint();
     store.apply({ type: 'task', task: next });
