@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevcluster } from '../src/cluster/devcluster.js';
 import { startDevclusterDns } from '../src/cluster/dns.js';
+import { loopbackDns } from '../test/helpers/devcluster.js';
 import { parseJobText } from '../src/cluster/job-schema.js';
 import { freePort, uniqueAgentIp } from '../test/helpers/net.js';
 import { machine, slope } from './lib/stats.js';
@@ -82,12 +83,7 @@ async function main(): Promise<void> {
   });
   (dc.master.options as { completedLimit?: number }).completedLimit = COMPLETED;
   const dns = await startDevclusterDns({
-    master: dc.masterUrl.replace('http://', ''),
-    dnsHost: '127.0.0.1',
-    dnsPort: await freePort(),
-    httpHost: '127.0.0.1',
-    httpPort: await freePort(),
-    domain: 'mesos',
+    ...(await loopbackDns(dc)),
     source: 'stream',
     refreshSeconds: 1,
     serversetsZk: dc.zkConnectString,

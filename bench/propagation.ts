@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { startDevcluster, type Devcluster } from '../src/cluster/devcluster.js';
 import { startDevclusterDns } from '../src/cluster/dns.js';
+import { loopbackDns } from '../test/helpers/devcluster.js';
 import { parseJobText } from '../src/cluster/job-schema.js';
 import { freePort } from '../test/helpers/net.js';
 import { machine, summary } from './lib/stats.js';
@@ -137,12 +138,7 @@ async function startCluster(): Promise<{ dc: Devcluster; dir: string }> {
 /** The devcluster's DNS service (the same composition `beacon devcluster` runs) on free ports. */
 async function dnsFor(dc: Devcluster, source: 'stream' | 'poll') {
   return startDevclusterDns({
-    master: dc.masterUrl.replace('http://', ''),
-    dnsHost: '127.0.0.1',
-    dnsPort: await freePort(),
-    httpHost: '127.0.0.1',
-    httpPort: await freePort(),
-    domain: 'mesos',
+    ...(await loopbackDns(dc)),
     source,
     refreshSeconds: POLL_SECONDS,
   });
