@@ -13,9 +13,8 @@ import { startDevcluster } from '../../src/cluster/devcluster.js';
 import { startDevclusterDns } from '../../src/cluster/dns.js';
 import { parseConfig } from '../../src/config/mesos-dns.js';
 import { DnsService } from '../../src/service/dns-service.js';
-import { devclusterOptions } from '../helpers/devcluster.js';
+import { devclusterOptions, loopbackDns } from '../helpers/devcluster.js';
 import { dig } from '../helpers/dig.js';
-import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'http_example.test.vagrant.aurora.mesos';
@@ -30,6 +29,7 @@ function query(id) {
   const h = Buffer.alloc(12); h.writeUInt16BE(id, 0); h.writeUInt16BE(0x0100, 2); h.writeUInt16BE(1, 4);
   return Buffer.concat([h, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
 }
+let bound = 0;
 const results = await Promise.all(targets.map((t) => new Promise((resolve) => {
   const [host, port] = t.split(':');
   const s = dgram.createSocket('udp4');
@@ -37,6 +37,7 @@ const results = await Promise.all(targets.map((t) => new Promise((resolve) => {
   let sent = 0, answered = 0, timedOut = 0, id = 0;
   s.on('message', (m) => { const q = m.readUInt16BE(0); const t = waiting.get(q); if (t) { clearTimeout(t); waiting.delete(q); answered++; } });
   s.bind(0, '127.0.0.1', () => {
+    if (++bound === targets.length) console.log('go');
     const timer = setInterval(() => {
       const q = ++id & 0xffff; sent++;
       waiting.set(q, setTimeout(() => { waiting.delete(q); timedOut++; }, 1000));
@@ -54,12 +55,7 @@ test('a 2 s stall of the devcluster main thread drops no query to its DNS', asyn
   const dc = await startDevcluster(options);
   const master = dc.masterUrl.replace('http://', '');
   const dns = await startDevclusterDns({
-    master,
-    dnsHost: '127.0.0.1',
-    dnsPort: await freePort(),
-    httpHost: '127.0.0.1',
-    httpPort: await freePort(),
-    domain: 'mesos',
+    ...(await loopbackDns(dc)),
     source: 'stream',
     refreshSeconds: 1,
     mirror: false,
@@ -96,13 +92,14 @@ test('a 2 s stall of the devcluster main thread drops no query to its DNS', asyn
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise((r) => child.on('exit', r));
-    // Let the probe run a second, then stall this thread (everything the devcluster runs) 2 s.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Once the probe is sending, stall this thread (everything the devcluster runs) 2 s.
+    await waitFor('the probe sending', () => out.startsWith('go\n'), 10000);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
     await exited;
     const [worker, control] = out
       .trim()
       .split('\n')
+      .filter((l) => l.startsWith('{'))
       .map(
         (l) =>
           JSON.parse(l) as { target: string; sent: number; answered: number; timedOut: number },
