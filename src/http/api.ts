@@ -3,15 +3,11 @@
 import {
   A,
   AAAA,
-  axfrRecords,
-  enumerate,
   enumerableRecords,
   forEachSorted,
   PTR,
   servedNames,
   SRV,
-  type EnumerableFramework,
-  type MemRecordSet,
   type ServedView,
 } from '../records/index.js';
 import type { RecordSet } from '../records/types.js';
@@ -28,16 +24,6 @@ export interface ServiceEntry {
   /** A string, as Mesos-DNS writes it. */
   port: string;
 }
-export interface AxfrBody {
-  TTL: number;
-  Serial: number;
-  RefreshSeconds: number;
-  Mname: string;
-  Rname: string;
-  Domain: string;
-  Records: ReturnType<typeof axfrRecords>;
-}
-
 /** Mesos-DNS's empty entries, returned (with 200) on a miss in compatibility mode. */
 export const EMPTY_HOST: HostEntry = { host: '', ip: '' };
 export const EMPTY_SERVICE: ServiceEntry = { service: '', host: '', ip: '', port: '' };
@@ -87,27 +73,12 @@ export function servicesBody(
   return out;
 }
 
-export function enumerateBody(rs: MemRecordSet): { frameworks: EnumerableFramework[] } {
-  return enumerate(rs);
-}
-
-export function axfrBody(rs: MemRecordSet, refreshSeconds: number): AxfrBody {
-  return {
-    TTL: rs.zone.ttl,
-    Serial: rs.zone.soa.serial,
-    RefreshSeconds: refreshSeconds,
-    Mname: rs.zone.soa.mname,
-    Rname: rs.zone.soa.rname,
-    Domain: rs.zone.domain,
-    Records: axfrRecords(rs),
-  };
-}
-
 // ---- streamed bodies ----------------------------------------------------------------------------
 // /v1/axfr and /v1/enumerate of a 200,000-task set are hundreds of MB of JSON: built as one object
 // and one string they cost several times that in memory. These generators give the same JSON as
 // `JSON.stringify(axfrBody(…))` / `enumerateBody(…)` (plus the ServerSet records) in pieces of
-// about CHUNK characters, for the server to write with backpressure.
+// about CHUNK characters, for the server to write with backpressure (test/http/streamed-listings
+// compares them with those one-object bodies).
 
 const CHUNK = 1 << 16;
 

@@ -1,11 +1,17 @@
 // /v1/axfr and /v1/enumerate are written in pieces (issue 10 item 5): the streamed JSON must parse
-// to exactly what the one-object bodies (axfrBody / enumerateBody, kept as the reference) give for
+// to exactly what the one-object bodies (axfrBody / enumerateBody below, the reference) give for
 // every golden fixture and for a large generated state served over HTTP, and it must include the
 // ServerSet records DNS answers (names, merged values, the serial and the counts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { axfrBody, axfrJson, enumerateBody, enumerateJson } from '../../src/http/api.js';
-import { makeRecordsConfig, OverlayRecordSet } from '../../src/records/index.js';
+import { axfrJson, enumerateJson } from '../../src/http/api.js';
+import {
+  axfrRecords,
+  enumerate,
+  makeRecordsConfig,
+  OverlayRecordSet,
+  type MemRecordSet,
+} from '../../src/records/index.js';
 import { RecordStore } from '../../src/records/store.js';
 import type { ServersetRecord } from '../../src/records/serverset-records.js';
 import { stateParser } from '../../src/model/mesos-state.js';
@@ -13,6 +19,22 @@ import { syntheticState } from '../../bench/lib/synthetic-state.js';
 import { FakeMaster } from '../helpers/fake-master.js';
 import { request } from '../helpers/http.js';
 import { FIXTURES, loadFixture } from '../records/fixtures.js';
+
+/** /v1/axfr as one object (Mesos-DNS's shape): what the streamed body must parse to. */
+function axfrBody(rs: MemRecordSet, refreshSeconds: number) {
+  return {
+    TTL: rs.zone.ttl,
+    Serial: rs.zone.soa.serial,
+    RefreshSeconds: refreshSeconds,
+    Mname: rs.zone.soa.mname,
+    Rname: rs.zone.soa.rname,
+    Domain: rs.zone.domain,
+    Records: axfrRecords(rs),
+  };
+}
+
+/** /v1/enumerate as one object. */
+const enumerateBody = (rs: MemRecordSet) => enumerate(rs);
 import { startService, type Started } from './fixture.js';
 
 const parse = (pieces: Iterable<string>): unknown => JSON.parse([...pieces].join(''));
