@@ -23,13 +23,9 @@ export class RecordStore {
   /** State changes applied while a sliced load builds (loadStateSliced), to apply again. */
   private meanwhile: RecordChange[] | undefined;
 
-  /** `after`: the store this one replaces (a reload): serials continue past its. */
-  constructor(
-    private readonly config: RecordsConfig,
-    after?: RecordStore,
-  ) {
+  /** A store that replaces another (a reload) continues its serials: see continueAfter. */
+  constructor(private readonly config: RecordsConfig) {
     this.overlay = new OverlayRecordSet(new MemRecordSet(config), config.srvWeight);
-    if (after) this.serial = Math.max(after.serial, after.stateSet?.zone.soa.serial ?? 0);
   }
 
   /** The served domain (lowercase, no trailing dot). */

@@ -269,9 +269,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   }
 
   /** The sources and store of a config, not started. Throws ConfigError on a bad source setting. */
-  private generation(config: Config, serialAfter?: RecordStore): Generation {
+  private generation(config: Config): Generation {
     const source = makeStateSource(config, { ...this.opts, stats: this.sourceStats });
-    const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses), serialAfter);
+    const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses));
     const g: Generation = { config, store, source, onLoad: [], abort: new AbortController() };
     if (config.serversets.length > 0) {
       g.serversets = new ServersetSource({
@@ -353,7 +353,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       if (next.dnson !== cur.dnson || next.httpon !== cur.httpon)
         throw new ConfigError('"dnson" and "httpon" cannot change without a restart');
       if (rebuild) {
-        fresh = this.preparing = this.generation(next, this.gen.store);
+        fresh = this.preparing = this.generation(next);
         await this.startGeneration(fresh, true);
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');
       }

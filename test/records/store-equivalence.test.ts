@@ -355,7 +355,7 @@ describe('a sliced load: abandoned, failing changes, a reload taking over', () =
   it("a reload's new store continues past every serial the old one gave out", async () => {
     const old = new RecordStore(cfg);
     old.loadState(first, 1_000);
-    const fresh = new RecordStore(cfg, old);
+    const fresh = new RecordStore(cfg);
     const loading = fresh.loadStateSliced(second, 1_000, { sliceMs: 0 });
     // The old store keeps serving and changing while the new one builds.
     for (let i = 1; i <= 20; i++)
