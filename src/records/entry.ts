@@ -78,6 +78,19 @@ export class Entry implements NameRecords {
     return len(this.va) + len(this.v6) + srvLen(this.vs) + len(this.vp);
   }
 
+  /** Number of records of one kind. */
+  count(kind: Kind): number {
+    return kind === SRV ? srvLen(this.vs) : len(this.get(kind));
+  }
+
+  /** Adds every record of `other` (one reference each). */
+  addAll(other: Entry): void {
+    for (const k of [A, AAAA, PTR] as const) for (const v of other.values(k)) this.add(k, v, 0);
+    const t = other.values(SRV);
+    const p = other.srvPorts();
+    for (let i = 0; i < t.length; i++) this.add(SRV, t[i]!, p[i]!);
+  }
+
   /** Values of one kind (SRV: the targets, parallel to srvPorts()); do not mutate. */
   values(kind: Kind): readonly string[] {
     if (kind === SRV) {

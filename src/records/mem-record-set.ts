@@ -14,24 +14,35 @@ import { taskKey } from '../model/mesos-events.js';
 import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, type EntryParams } from './entry.js';
+import { JobGroup, MixedSlot, SrvCollector } from './job-srv.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
 import { drain } from '../slices.js';
 import { walkStateSteps } from './state-walk.js';
-import { A, countsOf, type Kind, type RecordCounts } from './record-types.js';
+import { A, AAAA, countsOf, type Kind, PTR, type RecordCounts, SRV } from './record-types.js';
 import {
   Namer,
   type Sink,
   type TaskSpec,
+  canonSuffix,
   emitTask,
   isRecordable,
+  jobKey,
   taskSpec,
 } from './task-records.js';
 import type { FailOpen, NameRecords, RecordSet, ZoneInfo } from './types.js';
 
 /** The Map value of a name: its Entry, or — for the most common name by far, `canon.fw.D.` with
- *  its one A record — just that IP (no Entry object: 400,000 of them in a 100,000-task set). */
-type Slot = Entry | string;
+ *  its one A record — just that IP (no Entry object: 400,000 of them in a 100,000-task set); for a
+ *  job's SRV name, the job (its records are made when asked: job-srv.ts), or a MixedSlot when
+ *  more than one job or other records share the name. */
+type Slot = Entry | string | JobGroup | MixedSlot;
+/** Withheld names (unhealthy tasks' job-level records): never the inline form. */
+type HeldSlot = Entry | JobGroup | MixedSlot;
+
+/** Built answers of job SRV names kept between asks (bounded: every name once in a listing). */
+const BUILT_MAX = 4096;
+const NO_SINK: Sink = { put: () => undefined };
 
 export class MemRecordSet implements RecordSet {
   readonly zone: ZoneInfo;
@@ -55,7 +66,15 @@ export class MemRecordSet implements RecordSet {
   private readonly remover: Sink;
   /** Job-level records of unhealthy tasks (healthFilter), reference-counted like the served ones:
    *  answered for a name and type only when no healthy task makes one (healthFailOpen). */
-  private readonly withheld = new Map<string, Entry>();
+  private readonly withheld = new Map<string, HeldSlot>();
+  /** Jobs by jobKey: the members behind every job SRV name. */
+  private readonly jobs = new Map<string, JobGroup>();
+  /** Served SRV records of names whose count is made by building them (MixedSlot, colliding
+   *  jobs): name → count, -1 until counted. Every other job SRV name is counted in `totals`. */
+  private readonly complex = new Map<string, number>();
+  /** Job SRV names built for get() (see BUILT_MAX); a change to a name drops its copy. */
+  private readonly built = new Map<string, Entry>();
+  private readonly collector = new SrvCollector();
   private readonly withholder: Sink;
   private readonly unwithholder: Sink;
   private unhealthyTasks = 0;
@@ -74,16 +93,14 @@ export class MemRecordSet implements RecordSet {
       put: (n, k, v, p) => {
         if (n.length > MAX_NAME) return;
         this.touched?.add(n);
-        let e = this.withheld.get(n);
-        if (!e) this.withheld.set(n, (e = new Entry(this.params)));
-        e.add(k, v, p);
+        this.heldEntry(n, true)!.add(k, v, p);
       },
     };
     this.unwithholder = {
       put: (n, k, v, p) => {
         this.touched?.add(n);
-        const e = this.withheld.get(n);
-        if (e && e.remove(k, v, p) && e.size === 0) this.withheld.delete(n);
+        const e = this.heldEntry(n, false);
+        if (e && e.remove(k, v, p) && e.size === 0) this.heldEmptied(n);
       },
     };
     emitSelf(config, this.adder);
@@ -93,10 +110,16 @@ export class MemRecordSet implements RecordSet {
 
   get(name: string): NameRecords | undefined {
     const s = this.map.get(name);
-    const served = typeof s === 'string' ? { a: [s], aaaa: [], srv: [], ptr: [] } : s;
+    const served =
+      s === undefined || s instanceof Entry
+        ? s
+        : typeof s === 'string'
+          ? { a: [s], aaaa: [], srv: [], ptr: [] }
+          : this.builtEntry(name, s);
     if (this.withheld.size === 0 || !this.config.healthFailOpen) return served;
-    const w = this.withheld.get(name);
-    if (!w) return served;
+    const h = this.withheld.get(name);
+    if (!h) return served;
+    const w = h instanceof Entry ? h : this.build(name, h, true);
     // Fail open, per type: a type no healthy task makes is answered with the unhealthy ones, and
     // marked so the readers that answer clients can count it (get() itself is a pure read).
     let failOpen: FailOpen | undefined;
@@ -140,13 +163,24 @@ export class MemRecordSet implements RecordSet {
   }
 
   counts(): RecordCounts {
-    return countsOf(this.totals);
+    let srv = 0;
+    for (const [name, n] of this.complex) {
+      if (n >= 0) srv += n;
+      else {
+        const c = this.countComplex(name);
+        this.complex.set(name, c);
+        srv += c;
+      }
+    }
+    const t = this.totals;
+    return countsOf(srv === 0 ? t : [t[A]!, t[AAAA]!, t[SRV]! + srv, t[PTR]!]);
   }
 
   /** Internal entry access for listing (values per kind without building SrvData objects). */
   entry(name: string): Entry | undefined {
     const s = this.map.get(name);
-    return typeof s === 'string' ? this.inflate(s) : s;
+    if (s === undefined || s instanceof Entry) return s;
+    return typeof s === 'string' ? this.inflate(s) : this.build(name, s, false);
   }
 
   // ---- incremental updates -------------------------------------------------------------------
@@ -327,7 +361,11 @@ export class MemRecordSet implements RecordSet {
 
   /** Trims every record array to its length (after a full build). */
   compact(): void {
-    for (const e of this.map.values()) if (typeof e !== 'string') e.compact();
+    for (const e of this.map.values()) {
+      if (e instanceof Entry) e.compact();
+      else if (e instanceof MixedSlot) e.entry?.compact();
+    }
+    for (const g of this.jobs.values()) g.trim();
   }
 
   // The set keeps its own copies of agents and frameworks, never the parsed document's objects.
@@ -365,12 +403,37 @@ export class MemRecordSet implements RecordSet {
     if (!s) this.byAgent.set(spec.agentId, (s = new Set()));
     s.add(spec.key);
     if (spec.unhealthy) this.unhealthyTasks++;
-    emitTask(spec, this.namer, this.adder, spec.unhealthy ? this.withholder : this.adder);
+    const c = this.collector;
+    c.inner = spec.unhealthy ? this.withholder : this.adder;
+    emitTask(spec, this.namer, this.adder, c);
+    c.inner = undefined;
+    const key = jobKey(spec, this.namer);
+    if (key === '') return;
+    let g = this.jobs.get(key);
+    if (!g) this.jobs.set(key, (g = new JobGroup(key)));
+    if (!g.collides && this.sameCanon(g, spec)) this.collide(g);
+    g.members.push(spec);
+    const served = !spec.unhealthy;
+    c.drain((name, n) => this.jobSrv(name, g, served, n));
   }
 
   private removeSpec(spec: TaskSpec): void {
     if (spec.unhealthy) this.unhealthyTasks--;
-    emitTask(spec, this.namer, this.remover, spec.unhealthy ? this.unwithholder : this.remover);
+    const c = this.collector;
+    c.inner = spec.unhealthy ? this.unwithholder : this.remover;
+    emitTask(spec, this.namer, this.remover, c);
+    c.inner = undefined;
+    const g = this.jobs.get(jobKey(spec, this.namer));
+    if (g) {
+      const served = !spec.unhealthy;
+      c.drain((name, n) => this.jobSrv(name, g, served, -n));
+      const i = g.members.indexOf(spec);
+      if (i >= 0) {
+        g.members[i] = g.members[g.members.length - 1]!;
+        g.members.pop();
+      }
+      if (g.members.length === 0) this.jobs.delete(g.key);
+    } else c.drain(() => undefined);
     this.tasks.delete(spec.key);
     const s = this.byAgent.get(spec.agentId);
     if (s) {
@@ -420,28 +483,239 @@ export class MemRecordSet implements RecordSet {
     } else if (typeof s === 'string') {
       e = this.inflate(s);
       this.map.set(name, e);
-    } else e = s;
+    } else if (s instanceof Entry) e = s;
+    else e = this.mixedEntry(this.map, name, s, true);
     if (e.add(kind, value, port)) this.totals[kind]!++;
   }
 
   private removeRecord(name: string, kind: Kind, value: string, port: number): void {
-    const e = this.map.get(name);
-    if (e === undefined) return;
+    const s = this.map.get(name);
+    if (s === undefined) return;
     this.touched?.add(name);
-    if (typeof e === 'string') {
-      if (kind !== A || e !== value) return;
+    if (typeof s === 'string') {
+      if (kind !== A || s !== value) return;
       this.map.delete(name);
       this.totals[A]!--;
       if (this.ancestors) this.countAncestors(name, -1);
       return;
     }
-    if (e.remove(kind, value, port)) {
-      this.totals[kind]!--;
-      if (e.size === 0) {
-        this.map.delete(name);
-        if (this.ancestors) this.countAncestors(name, -1);
-      }
+    if (s instanceof JobGroup) return; // no materialised records
+    const e = s instanceof Entry ? s : s.entry;
+    if (!e?.remove(kind, value, port)) return;
+    if (s instanceof MixedSlot) this.changedSrv(name, true);
+    this.totals[kind]!--;
+    if (e.size > 0) return;
+    if (s instanceof Entry) {
+      this.map.delete(name);
+      if (this.ancestors) this.countAncestors(name, -1);
+    } else this.mixedEmptied(this.map, name, s, true);
+  }
+
+  // ---- job SRV names (job-srv.ts) ------------------------------------------------------------
+
+  /** The materialised part of a name shared with jobs (made a MixedSlot when it was a job's). */
+  private mixedEntry(
+    map: Map<string, Slot>,
+    name: string,
+    s: JobGroup | MixedSlot,
+    served: boolean,
+  ): Entry {
+    this.changedSrv(name, served);
+    if (s instanceof MixedSlot) return (s.entry ??= new Entry(this.params));
+    const e = new Entry(this.params);
+    if (served) this.leaveTotals(name, s);
+    map.set(name, new MixedSlot([s], e));
+    if (served) this.complex.set(name, -1);
+    return e;
+  }
+
+  /** A MixedSlot's materialised records are gone: with one job left it is that job's again. */
+  private mixedEmptied(map: Map<string, Slot>, name: string, s: MixedSlot, served: boolean): void {
+    s.entry = undefined;
+    this.changedSrv(name, served);
+    if (s.groups.length !== 1) return;
+    const g = s.groups[0]!;
+    map.set(name, g);
+    if (served) {
+      this.complex.delete(name);
+      this.enterTotals(name, g);
     }
+  }
+
+  /** The withheld Entry of a name (made when `create`), whatever form its slot has. */
+  private heldEntry(name: string, create: boolean): Entry | undefined {
+    const h = this.withheld.get(name);
+    if (h instanceof Entry) return h;
+    if (h === undefined) {
+      if (!create) return undefined;
+      const e = new Entry(this.params);
+      this.withheld.set(name, e);
+      return e;
+    }
+    if (!create && (h instanceof JobGroup || !h.entry)) return undefined;
+    return this.mixedEntry(this.withheld, name, h, false);
+  }
+
+  private heldEmptied(name: string): void {
+    const h = this.withheld.get(name);
+    if (h instanceof MixedSlot) this.mixedEmptied(this.withheld, name, h, false);
+    else this.withheld.delete(name);
+  }
+
+  /** `n` more (or, negative, fewer) distinct SRV records of `name` from healthy (`served`) or
+   *  unhealthy members of job `g`. */
+  private jobSrv(name: string, g: JobGroup, served: boolean, n: number): void {
+    if (name.length > MAX_NAME) return;
+    this.touched?.add(name);
+    this.changedSrv(name, served);
+    let i = g.indexOf(name);
+    if (i < 0) {
+      if (n <= 0) return;
+      i = g.t.length;
+      g.t.push(name, 0, 0);
+    }
+    const col = served ? i + 1 : i + 2;
+    const before = g.t[col] as number;
+    const after = before + n;
+    g.t[col] = after;
+    const map: Map<string, Slot> = served ? this.map : this.withheld;
+    if (before === 0 && after > 0) this.attach(map, name, g, served);
+    else if (after === 0 && before > 0) this.detach(map, name, g, served, before);
+    else if (served && map.get(name) === g && !g.collides) this.totals[SRV]! += n;
+    if (g.t[i + 1] === 0 && g.t[i + 2] === 0) {
+      const last = g.t.length - 3;
+      if (i !== last) for (let k = 0; k < 3; k++) g.t[i + k] = g.t[last + k]!;
+      g.t.length = last;
+    }
+  }
+
+  /** Job `g` now makes records of `name` (on the served or withheld side). */
+  private attach(map: Map<string, Slot>, name: string, g: JobGroup, served: boolean): void {
+    const s = map.get(name);
+    if (s === undefined) {
+      map.set(name, g);
+      if (served) {
+        if (this.ancestors) this.countAncestors(name, 1);
+        this.enterTotals(name, g);
+      }
+      return;
+    }
+    if (s instanceof MixedSlot) s.groups.push(g);
+    else if (s instanceof JobGroup) {
+      if (served) this.leaveTotals(name, s);
+      map.set(name, new MixedSlot([s, g], undefined));
+    } else map.set(name, new MixedSlot([g], typeof s === 'string' ? this.inflate(s) : s));
+    if (served) this.complex.set(name, -1);
+  }
+
+  /** Job `g` no longer makes records of `name`; it made `before` (served side: counted). */
+  private detach(
+    map: Map<string, Slot>,
+    name: string,
+    g: JobGroup,
+    served: boolean,
+    before: number,
+  ): void {
+    const s = map.get(name);
+    if (s === g) {
+      map.delete(name);
+      if (!served) return;
+      if (this.ancestors) this.countAncestors(name, -1);
+      if (g.collides) this.complex.delete(name);
+      else this.totals[SRV]! -= before;
+      return;
+    }
+    if (!(s instanceof MixedSlot)) return;
+    const at = s.groups.indexOf(g);
+    if (at >= 0) s.groups.splice(at, 1);
+    if (s.groups.length === 0 || (s.groups.length === 1 && !s.entry)) {
+      if (s.groups.length === 1) map.set(name, s.groups[0]!);
+      else if (s.entry) map.set(name, s.entry);
+      else {
+        map.delete(name);
+        if (served && this.ancestors) this.countAncestors(name, -1);
+      }
+      if (served) {
+        this.complex.delete(name);
+        if (s.groups.length === 1) this.enterTotals(name, s.groups[0]!);
+      }
+    } else if (served) this.complex.set(name, -1);
+  }
+
+  /** `name` became job g's alone: its records count in totals (or by building, if g collides). */
+  private enterTotals(name: string, g: JobGroup): void {
+    if (g.collides) this.complex.set(name, -1);
+    else this.totals[SRV]! += g.count(g.indexOf(name), true);
+  }
+
+  /** `name` stops being job g's alone: take its records out of totals. */
+  private leaveTotals(name: string, g: JobGroup): void {
+    if (!g.collides) this.totals[SRV]! -= g.count(g.indexOf(name), true);
+  }
+
+  /** Records of a name changed: forget its built copy and (if counted by building) its count. */
+  private changedSrv(name: string, served: boolean): void {
+    if (!served) return;
+    this.built.delete(name);
+    if (this.complex.has(name)) this.complex.set(name, -1);
+  }
+
+  /** True when a member of g has the canonical names `spec` will have. */
+  private sameCanon(g: JobGroup, spec: TaskSpec): boolean {
+    if (g.members.length === 0) return false;
+    const mine = canonSuffix(spec, this.namer);
+    for (const m of g.members)
+      if (m.hash === spec.hash && canonSuffix(m, this.namer) === mine) return true;
+    return false;
+  }
+
+  /** Job g's names are counted by building from now on (its members' records coincide). */
+  private collide(g: JobGroup): void {
+    for (let i = 0; i < g.t.length; i += 3) {
+      const name = g.t[i] as string;
+      if (this.map.get(name) !== g) continue;
+      this.totals[SRV]! -= g.count(i, true);
+      this.complex.set(name, -1);
+    }
+    g.collides = true;
+  }
+
+  /** Served SRV records of a name counted by building (its virtual part, beyond its Entry). */
+  private countComplex(name: string): number {
+    const s = this.map.get(name);
+    if (!(s instanceof JobGroup || s instanceof MixedSlot)) return 0;
+    const e = this.build(name, s, false);
+    const own = s instanceof MixedSlot && s.entry ? s.entry.count(SRV) : 0;
+    return e.count(SRV) - own;
+  }
+
+  private builtEntry(name: string, s: JobGroup | MixedSlot): Entry {
+    let e = this.built.get(name);
+    if (e === undefined) {
+      e = this.build(name, s, false);
+      if (this.built.size >= BUILT_MAX) this.built.clear();
+      this.built.set(name, e);
+    }
+    return e;
+  }
+
+  /** The records of a job SRV name, made from the jobs' healthy (or unhealthy) members. */
+  private build(name: string, s: JobGroup | MixedSlot, unhealthy: boolean): Entry {
+    const e = new Entry(this.params);
+    let groups: readonly JobGroup[] = [s as JobGroup];
+    if (s instanceof MixedSlot) {
+      groups = s.groups;
+      if (s.entry) e.addAll(s.entry);
+    }
+    const sink: Sink = {
+      put: (n, k, v, p) => {
+        if (k === SRV && n === name) e.add(k, v, p);
+      },
+    };
+    for (const g of groups)
+      for (const m of g.members)
+        if ((m.unhealthy === true) === unhealthy) emitTask(m, this.namer, NO_SINK, sink);
+    return e;
   }
 
   // Empty non-terminals: counted lazily (the first exists() call), then kept up to date.

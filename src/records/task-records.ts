@@ -31,6 +31,8 @@ export interface TaskSpec {
   /** Identity in a record set: framework and task id (model/mesos-events.ts taskKey). */
   key: string;
   id: string;
+  /** taskHash(id), kept: job-level SRV records are made from their tasks when asked. */
+  hash: string;
   name: string;
   frameworkId: string;
   frameworkName: string;
@@ -145,9 +147,15 @@ export function taskSpec(
   key = taskKey(fw.id, task.id),
 ): TaskSpec {
   const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
+  const k = own.copy(key);
   const spec: TaskSpec = {
-    key: own.copy(key),
-    id: own.copy(task.id),
+    key: k,
+    // The id is the end of the key (taskKey): a slice shares the key's characters.
+    id:
+      k.length === fw.id.length + 1 + task.id.length
+        ? k.slice(fw.id.length + 1)
+        : own.copy(task.id),
+    hash: taskHash(task.id),
     name: own.get(task.name),
     frameworkId: fw.id,
     frameworkName: fw.name,
@@ -184,8 +192,10 @@ interface PassNames {
   srvName: string;
   tcpSlave: string;
   udpSlave: string;
-  tcp: string;
-  udp: string;
+  /** `_name._tcp.fw.D.` and `_name._udp.fw.D.`: only a job without DiscoveryInfo has them, so
+   *  they are made on first use (Namer.plainSrv). */
+  tcp: string | undefined;
+  udp: string | undefined;
   /** Flat 4-tuples protocol, port name, `_name._proto.fw.D.`, `_port._name._proto.fw.D.` (or
    *  ''): a job has a handful, and two Maps per job cost more than the names (66,000 Maps at
    *  50,000 tasks). */
@@ -285,8 +295,8 @@ export class Namer {
       srvName,
       tcpSlave: flat(srvName, '._tcp', fwSlaveD),
       udpSlave: flat(srvName, '._udp', fwSlaveD),
-      tcp: flat(srvName, '._tcp', fwD),
-      udp: flat(srvName, '._udp', fwD),
+      tcp: undefined,
+      udp: undefined,
       di: [],
     };
   }
@@ -312,6 +322,13 @@ export class Namer {
       bounded(this.reverses).set(ip, r);
     }
     return r;
+  }
+
+  /** The names `_name._tcp.fw.D.` and `_name._udp.fw.D.` of a pass (made once). */
+  plainSrv(pn: PassNames, fw: string): [string, string] {
+    pn.tcp ??= flat(pn.srvName, '._tcp.', fw, this.tail);
+    pn.udp ??= flat(pn.srvName, '._udp.', fw, this.tail);
+    return [pn.tcp, pn.udp];
   }
 
   /** Where in `pn.di` the names of a DiscoveryInfo port are: `_name._proto.fw.D.` at +2,
@@ -342,15 +359,28 @@ function bounded<V>(m: Map<string, V>): Map<string, V> {
   return m;
 }
 
+/** The `-hash-tail` of a task's canonical names (canon = name-hash-tail), cut to fit a label:
+ *  two tasks of one job with the same suffix have the same canonical names. */
+export function canonSuffix(t: TaskSpec, namer: Namer): string {
+  const suffix = `-${t.hash}${namer.agentSuffix(t.agentId)}`;
+  return suffix.length > MAX_LABEL - 1 ? suffix.slice(0, MAX_LABEL - 1).replace(/-+$/, '') : suffix;
+}
+
+/** Which job a task's job-level names belong to: its framework's DomainFrag and its task or
+ *  DiscoveryInfo name (every instance of a job makes the same names); '' when it makes none. */
+export function jobKey(t: TaskSpec, namer: Namer): string {
+  const fw = namer.fw(t.frameworkName);
+  if (fw === '') return '';
+  return t.diName !== undefined ? `${fw}\u0000d${t.diName}` : `${fw}\u0000t${t.name}`;
+}
+
 /** Emits every record of one task (both passes when it has a DiscoveryInfo name): the job-level
  *  names (shared by every instance of a job) through `jobSink`, the task's own (canonical names,
  *  PTR) through `sink`, so an unhealthy task's job-level records can be withheld. */
 export function emitTask(t: TaskSpec, namer: Namer, sink: Sink, jobSink: Sink = sink): void {
   const fw = namer.fw(t.frameworkName);
   if (fw === '') return; // Mesos-DNS would make names with an empty label
-  // canon = name-hash-tail
-  let suffix = `-${taskHash(t.id)}${namer.agentSuffix(t.agentId)}`;
-  if (suffix.length > MAX_LABEL - 1) suffix = suffix.slice(0, MAX_LABEL - 1).replace(/-+$/, '');
+  const suffix = canonSuffix(t, namer);
   const d = t.diName !== undefined ? (t.diPorts ?? NO_PORTS) : undefined;
   // With a DiscoveryInfo name: Mesos-DNS's "legacy" pass with the raw name (the seed document's
   // names), then the sanitised one. Identical records from both passes are one record.
@@ -388,12 +418,13 @@ function emitPass(
     job.put(pn.arecSlave, k, ip, 0);
     sink.put(canonSlave, k, ip, 0);
   }
+  const plain = d || t.ports.length === 0 ? undefined : namer.plainSrv(pn, fw);
   for (const p of t.ports) {
     job.put(pn.tcpSlave, SRV, canonSlave, p);
     job.put(pn.udpSlave, SRV, canonSlave, p);
-    if (!d) {
-      job.put(pn.tcp, SRV, canonSlave, p);
-      job.put(pn.udp, SRV, canonSlave, p);
+    if (plain) {
+      job.put(plain[0], SRV, canonSlave, p);
+      job.put(plain[1], SRV, canonSlave, p);
     }
   }
   if (d) {
