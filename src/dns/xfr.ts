@@ -28,6 +28,9 @@ import {
 /** Largest transfer message we build (RFC 5936 allows up to 65535; leave room for the header). */
 export const MESSAGE_BYTES = 60_000;
 const RCODE_NOTAUTH = 9;
+/** How long a transfer waits for the zone's first serial after the first load (it comes within a
+ *  tenth of a second; see ZoneJournal.whenFirst). */
+const FIRST_SERIAL_WAIT_MS = 1000;
 
 /** Transfer counters, read by /metrics at scrape time. */
 export class XfrStats {
@@ -352,6 +355,9 @@ async function serve(ctx: TransferContext, req: Buffer, sock: net.Socket): Promi
     ctx.log.info({ client, zone: q.name, type }, 'zone transfer refused: not our zone');
     return reply(RCODE_NOTAUTH, 'notauth');
   }
+  // Records are loaded but the first serial is at most a tenth of a second away (the journal
+  // waits for the clock to pass its predecessor's last serial): wait for it rather than fail.
+  if (zone && journal.serial === undefined) await journal.whenFirst(FIRST_SERIAL_WAIT_MS);
   if (!zone || journal.serial === undefined) return reply(RCODE.SERVFAIL, 'servfail');
   let steps: ZoneStep[] | undefined;
   let clientSerial: number | undefined;

@@ -118,6 +118,8 @@ export class ZoneJournal {
    *  no serial above this one, so the first serial must be above it (see waitMs). */
   private readonly floor: number;
   private readonly readers = new Set<Reader>();
+  /** Callers of whenFirst() waiting for the first serial. */
+  private firstWaiters: (() => void)[] = [];
   private readonly opts: Required<JournalOptions>;
   /** How often the clock had not moved past the serial when a new one was needed. */
   clockBehind = 0;
@@ -252,7 +254,10 @@ export class ZoneJournal {
     }
     this.cur = to;
     this.lastSyncAt = now;
-    if (first) return true;
+    if (first) {
+      for (const done of this.firstWaiters.splice(0)) done();
+      return true;
+    }
     const step: ZoneStep = { from: from!, to, del, add };
     this.steps.push(step);
     this.stepLines += del.length + add.length;
@@ -266,6 +271,24 @@ export class ZoneJournal {
       this.stepLines -= s.del.length + s.add.length;
     }
     return true;
+  }
+
+  /** Resolves true once the journal has its first serial (at once when it has one), false
+   *  after `ms` without: a transfer asked for in the first tenth of a second waits for it. */
+  whenFirst(ms: number): Promise<boolean> {
+    if (this.cur !== undefined) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = this.firstWaiters.indexOf(done);
+        if (i >= 0) this.firstWaiters.splice(i, 1);
+        resolve(false);
+      }, ms);
+      this.firstWaiters.push(done);
+    });
   }
 
   /** The steps from `serial` to the current one; [] when `serial` is current (or newer: RFC 1995

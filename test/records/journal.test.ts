@@ -159,3 +159,16 @@ test('a journal made within the tenth of a second its predecessor last took a se
   assert.equal(after.sync(memoryRecordSet(base.slice(1))), true);
   assert.ok(serialGt(after.serial!, last), `${after.serial} after ${last}`);
 });
+
+test('whenFirst: resolves when the first serial is taken, or false after its bound', async () => {
+  let now = 1_800_000_000_050;
+  const j = new ZoneJournal('mesos', { history: 10, now: () => now });
+  const early = j.whenFirst(5_000);
+  const late = j.whenFirst(20);
+  assert.equal(await late, false, 'no serial within 20 ms');
+  assert.equal(j.sync(memoryRecordSet(base)), false, 'too early: no serial taken');
+  now += j.waitMs();
+  assert.equal(j.sync(memoryRecordSet(base)), true);
+  assert.equal(await early, true);
+  assert.equal(await j.whenFirst(0), true, 'at once once there is one');
+});
