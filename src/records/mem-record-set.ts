@@ -15,6 +15,7 @@ import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-recor
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, type EntryParams } from './entry.js';
 import { JobGroup, MixedSlot, SrvCollector } from './job-srv.js';
+import { PutBuffer, someHash } from './own-names.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
 import { drain } from '../slices.js';
@@ -72,9 +73,14 @@ export class MemRecordSet implements RecordSet {
   /** Served SRV records of names whose count is made by building them (MixedSlot, colliding
    *  jobs): name → count, -1 until counted. Every other job SRV name is counted in `totals`. */
   private readonly complex = new Map<string, number>();
-  /** Job SRV names built for get() (see BUILT_MAX); a change to a name drops its copy. */
+  /** Job SRV names and keyless canonical names built for get() (see BUILT_MAX); a change to a
+   *  name drops its copy. */
   private readonly built = new Map<string, Entry>();
   private readonly collector = new SrvCollector();
+  /** Tasks by their hash: a canonical name not kept as a key is found through it (own-names.ts). */
+  private readonly byHash = new Map<string, TaskSpec | TaskSpec[]>();
+  private readonly ownBuf = new PutBuffer();
+  private readonly jobBuf = new PutBuffer();
   private readonly withholder: Sink;
   private readonly unwithholder: Sink;
   private unhealthyTasks = 0;
@@ -111,11 +117,13 @@ export class MemRecordSet implements RecordSet {
   get(name: string): NameRecords | undefined {
     const s = this.map.get(name);
     const served =
-      s === undefined || s instanceof Entry
-        ? s
-        : typeof s === 'string'
-          ? { a: [s], aaaa: [], srv: [], ptr: [] }
-          : this.builtEntry(name, s);
+      s === undefined
+        ? this.ownEntry(name)
+        : s instanceof Entry
+          ? s
+          : typeof s === 'string'
+            ? { a: [s], aaaa: [], srv: [], ptr: [] }
+            : this.builtEntry(name, s);
     if (this.withheld.size === 0 || !this.config.healthFailOpen) return served;
     const h = this.withheld.get(name);
     if (!h) return served;
@@ -140,7 +148,7 @@ export class MemRecordSet implements RecordSet {
   }
 
   exists(name: string): boolean {
-    if (this.map.has(name)) return true;
+    if (this.map.has(name) || this.ownerOf(name)) return true;
     if (!this.ancestors) this.buildAncestors();
     if (this.ancestors!.has(name)) return true;
     if (this.withheld.size === 0 || !this.config.healthFailOpen) return false;
@@ -152,9 +160,16 @@ export class MemRecordSet implements RecordSet {
   }
 
   *names(): IterableIterator<string> {
-    yield* this.map.keys();
+    yield* this.servedNames();
     if (!this.config.healthFailOpen) return;
-    for (const n of this.withheld.keys()) if (!this.map.has(n)) yield n;
+    for (const n of this.withheld.keys()) if (!this.map.has(n) && !this.ownerOf(n)) yield n;
+  }
+
+  /** Names with served records: the keys, and tasks' canonical names kept as no key. */
+  private *servedNames(): IterableIterator<string> {
+    yield* this.map.keys();
+    for (const spec of this.tasks.values())
+      for (const n of this.ownNames(spec)) if (!this.map.has(n)) yield n;
   }
 
   /** Tasks whose job-level records are withheld as unhealthy. */
@@ -179,7 +194,8 @@ export class MemRecordSet implements RecordSet {
   /** Internal entry access for listing (values per kind without building SrvData objects). */
   entry(name: string): Entry | undefined {
     const s = this.map.get(name);
-    if (s === undefined || s instanceof Entry) return s;
+    if (s === undefined) return this.ownEntry(name);
+    if (s instanceof Entry) return s;
     return typeof s === 'string' ? this.inflate(s) : this.build(name, s, false);
   }
 
@@ -405,8 +421,13 @@ export class MemRecordSet implements RecordSet {
     if (spec.unhealthy) this.unhealthyTasks++;
     const c = this.collector;
     c.inner = spec.unhealthy ? this.withholder : this.adder;
-    emitTask(spec, this.namer, this.adder, c);
+    const own = this.ownBuf;
+    emitTask(spec, this.namer, own, c);
     c.inner = undefined;
+    // After the job-level records: a canonical name that a job name equals is then a key.
+    this.addOwn(spec, own);
+    own.clear();
+    this.indexHash(spec, true);
     const key = jobKey(spec, this.namer);
     if (key === '') return;
     let g = this.jobs.get(key);
@@ -420,9 +441,17 @@ export class MemRecordSet implements RecordSet {
   private removeSpec(spec: TaskSpec): void {
     if (spec.unhealthy) this.unhealthyTasks--;
     const c = this.collector;
-    c.inner = spec.unhealthy ? this.unwithholder : this.remover;
-    emitTask(spec, this.namer, this.remover, c);
+    const own = this.ownBuf;
+    const job = this.jobBuf;
+    c.inner = job;
+    emitTask(spec, this.namer, own, c);
     c.inner = undefined;
+    // The reverse of addSpec: the task's own names first, while a job name they equal is there.
+    this.indexHash(spec, false);
+    this.removeOwn(own);
+    own.clear();
+    job.replay(spec.unhealthy ? this.unwithholder : this.remover);
+    job.clear();
     const g = this.jobs.get(jobKey(spec, this.namer));
     if (g) {
       const served = !spec.unhealthy;
@@ -466,10 +495,12 @@ export class MemRecordSet implements RecordSet {
     this.zone.soa.serial = (this.zone.soa.serial + 1) >>> 0 || 1;
   }
 
-  private addRecord(name: string, kind: Kind, value: string, port: number): void {
+  private addRecord(name: string, kind: Kind, value: string, port: number, check = true): void {
     if (name.length > MAX_NAME) return;
     this.touched?.add(name);
-    const s = this.map.get(name);
+    let s = this.map.get(name);
+    if (s === undefined && check && this.byHash.size > 0 && this.keyFor(name))
+      s = this.map.get(name);
     let e: Entry;
     if (s === undefined) {
       if (this.ancestors) this.countAncestors(name, 1);
@@ -591,7 +622,8 @@ export class MemRecordSet implements RecordSet {
 
   /** Job `g` now makes records of `name` (on the served or withheld side). */
   private attach(map: Map<string, Slot>, name: string, g: JobGroup, served: boolean): void {
-    const s = map.get(name);
+    let s = map.get(name);
+    if (s === undefined && served && this.keyFor(name)) s = map.get(name);
     if (s === undefined) {
       map.set(name, g);
       if (served) {
@@ -691,12 +723,13 @@ export class MemRecordSet implements RecordSet {
 
   private builtEntry(name: string, s: JobGroup | MixedSlot): Entry {
     let e = this.built.get(name);
-    if (e === undefined) {
-      e = this.build(name, s, false);
-      if (this.built.size >= BUILT_MAX) this.built.clear();
-      this.built.set(name, e);
-    }
+    if (e === undefined) this.remember(name, (e = this.build(name, s, false)));
     return e;
+  }
+
+  private remember(name: string, e: Entry): void {
+    if (this.built.size >= BUILT_MAX) this.built.clear();
+    this.built.set(name, e);
   }
 
   /** The records of a job SRV name, made from the jobs' healthy (or unhealthy) members. */
@@ -721,7 +754,160 @@ export class MemRecordSet implements RecordSet {
   // Empty non-terminals: counted lazily (the first exists() call), then kept up to date.
   private buildAncestors(): void {
     this.ancestors = new Map();
-    for (const name of this.map.keys()) this.countAncestors(name, 1);
+    for (const name of this.servedNames()) this.countAncestors(name, 1);
+  }
+
+  // ---- tasks' canonical names kept as no key (own-names.ts) --------------------------------
+  // A canonical name is kept as no key while exactly one task makes it and nothing else does:
+  // the first other source (another task, any record) turns it into an ordinary entry.
+
+  /** The task's own records (canonical names, PTR) after its job-level ones. */
+  private addOwn(spec: TaskSpec, buf: PutBuffer): void {
+    const names: string[] = [];
+    const keyless: boolean[] = [];
+    for (let i = 0; i < buf.length; i++) {
+      const n = buf.names[i]!;
+      const k = buf.kinds[i]!;
+      if (k === PTR || n.length > MAX_NAME) {
+        this.addRecord(n, k, buf.values[i]!, buf.ports[i]!);
+        continue;
+      }
+      let j = names.indexOf(n);
+      if (j < 0) {
+        let alone = false;
+        if (!this.map.has(n)) {
+          const u = this.ownerOf(n, spec);
+          if (u) this.keep(u, n);
+          else alone = true;
+        }
+        j = names.push(n) - 1;
+        keyless.push(alone);
+        if (alone) {
+          this.touched?.add(n);
+          this.built.delete(n);
+          if (this.ancestors) this.countAncestors(n, 1);
+        }
+      }
+      if (!keyless[j]) this.addRecord(n, k, buf.values[i]!, buf.ports[i]!);
+      else if (!repeated(buf, i)) this.totals[k]!++;
+    }
+  }
+
+  private removeOwn(buf: PutBuffer): void {
+    const names: string[] = [];
+    const keyless: boolean[] = [];
+    for (let i = 0; i < buf.length; i++) {
+      const n = buf.names[i]!;
+      const k = buf.kinds[i]!;
+      if (k === PTR || n.length > MAX_NAME) {
+        this.removeRecord(n, k, buf.values[i]!, buf.ports[i]!);
+        continue;
+      }
+      let j = names.indexOf(n);
+      if (j < 0) {
+        const alone = !this.map.has(n);
+        j = names.push(n) - 1;
+        keyless.push(alone);
+        if (alone) {
+          this.touched?.add(n);
+          this.built.delete(n);
+          if (this.ancestors) this.countAncestors(n, -1);
+        }
+      }
+      if (!keyless[j]) this.removeRecord(n, k, buf.values[i]!, buf.ports[i]!);
+      else if (!repeated(buf, i)) this.totals[k]!--;
+    }
+  }
+
+  /** Before `name` (not a key) becomes a key: a task's canonical name kept as no key becomes an
+   *  entry. True when it did. */
+  private keyFor(name: string): boolean {
+    const u = this.ownerOf(name);
+    if (u) this.keep(u, name);
+    return u !== undefined;
+  }
+
+  /** Task u's records of its canonical name `name` become an entry (one reference per time the
+   *  task makes each, as removeOwn takes them back). */
+  private keep(u: TaskSpec, name: string): void {
+    const buf = this.ownOf(u, name);
+    this.built.delete(name);
+    if (this.ancestors) this.countAncestors(name, -1);
+    for (let i = 0; i < buf.length; i++) {
+      if (!repeated(buf, i)) this.totals[buf.kinds[i]!]!--;
+      this.addRecord(name, buf.kinds[i]!, buf.values[i]!, 0, false);
+    }
+  }
+
+  /** The task (other than `except`) whose canonical name `name` is, kept as no key. */
+  private ownerOf(name: string, except?: TaskSpec): TaskSpec | undefined {
+    if (this.byHash.size === 0) return undefined;
+    let found: TaskSpec | undefined;
+    const makes = (t: TaskSpec): boolean => {
+      if (t === except || this.ownOf(t, name).length === 0) return false;
+      found = t;
+      return true;
+    };
+    someHash(name, (h) => {
+      const c = this.byHash.get(h);
+      return c === undefined ? false : Array.isArray(c) ? c.some(makes) : makes(c);
+    });
+    return found;
+  }
+
+  /** Task t's records of its own (non-PTR) name `name`, as emitted (repeats included). */
+  private ownOf(t: TaskSpec, name: string): PutBuffer {
+    const buf = new PutBuffer();
+    const sink: Sink = {
+      put: (n, k, v, p) => {
+        if (n === name && k !== PTR) buf.put(n, k, v, p);
+      },
+    };
+    emitTask(t, this.namer, sink, NO_SINK);
+    return buf;
+  }
+
+  /** Task t's own non-PTR names (each once). */
+  private ownNames(t: TaskSpec): string[] {
+    const out: string[] = [];
+    const sink: Sink = {
+      put: (n, k) => {
+        if (k !== PTR && n.length <= MAX_NAME && !out.includes(n)) out.push(n);
+      },
+    };
+    emitTask(t, this.namer, sink, NO_SINK);
+    return out;
+  }
+
+  /** The records of a canonical name kept as no key (undefined: no task's); kept in `built`
+   *  until the task changes (addOwn/removeOwn). */
+  private ownEntry(name: string): Entry | undefined {
+    let e = this.built.get(name);
+    if (e !== undefined) return e;
+    const u = this.ownerOf(name);
+    if (!u) return undefined;
+    const buf = this.ownOf(u, name);
+    e = new Entry(this.params);
+    for (let i = 0; i < buf.length; i++) e.add(buf.kinds[i]!, buf.values[i]!, 0);
+    this.remember(name, e);
+    return e;
+  }
+
+  private indexHash(spec: TaskSpec, add: boolean): void {
+    const h = spec.hash;
+    const c = this.byHash.get(h);
+    if (add) {
+      if (c === undefined) this.byHash.set(h, spec);
+      else if (Array.isArray(c)) c.push(spec);
+      else this.byHash.set(h, [c, spec]);
+      return;
+    }
+    if (c === spec) this.byHash.delete(h);
+    else if (Array.isArray(c)) {
+      const i = c.indexOf(spec);
+      if (i >= 0) c.splice(i, 1);
+      if (c.length === 1) this.byHash.set(h, c[0]!);
+    }
   }
 
   private countAncestors(name: string, delta: number): void {
@@ -733,6 +919,18 @@ export class MemRecordSet implements RecordSet {
       else anc.delete(parent);
     }
   }
+}
+
+/** True when record i of `buf` repeats an earlier one (same name, kind and value). */
+function repeated(buf: PutBuffer, i: number): boolean {
+  for (let j = 0; j < i; j++)
+    if (
+      buf.values[j] === buf.values[i] &&
+      buf.kinds[j] === buf.kinds[i] &&
+      buf.names[j] === buf.names[i]
+    )
+      return true;
+  return false;
 }
 
 export function cmp(a: string, b: string): number {
