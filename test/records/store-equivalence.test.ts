@@ -14,6 +14,7 @@ import {
   listRecords,
   makeRecordsConfig,
   SRV,
+  taskHash,
   type RecordSet,
   type RecordsConfig,
 } from '../../src/records/index.js';
@@ -309,6 +310,10 @@ describe('job SRV names shared by jobs, other records, or coinciding members', (
     task('sick-0', 'sick', { ip: '10.0.5.1', healthy: false }),
     task('half-0', 'half', { ip: '10.0.6.1', healthy: false }),
     task('half-1', 'half', { ip: '10.0.6.2', healthy: true }),
+    // job names equal to another task's canonical name (name-hash-tail), made after it and before
+    task('shadow-0', `web-${taskHash('web-0')}-s0`, { ip: '10.0.8.1' }),
+    task('shadow-1', `zed-${taskHash('zed-0')}-s1`, { ip: '10.0.8.2' }),
+    task('zed-0', 'zed', { ip: '10.0.8.3', agent: 'S1' }),
   ];
   const cfgs: Array<[string, RecordsConfig]> = [
     ['default config', makeRecordsConfig()],
@@ -327,7 +332,7 @@ describe('job SRV names shared by jobs, other records, or coinciding members', (
       store.loadState(full, 1_700_000_000_000);
       // Take away, one at a time, the task that makes each case, then bring it back. (Not the
       // repeated id: the event stream knows a task by framework and id, so it is one task there.)
-      for (const i of [0, 2, 5, 6, 7, 9, 11]) {
+      for (const i of [0, 2, 5, 6, 7, 9, 11, 12, 13, 14]) {
         const gone = full.frameworks[0]!.tasks[i]!;
         store.apply({ type: 'task', task: { ...gone, state: 'TASK_KILLED' } });
         const without = stateParser(doc(tasks.filter((_, k) => k !== i))).state;
