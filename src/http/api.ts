@@ -4,9 +4,9 @@ import {
   A,
   AAAA,
   enumerableRecords,
-  forEachSorted,
+  forEachValue,
   PTR,
-  servedNames,
+  sortedRecords,
   SRV,
   type ServedView,
 } from '../records/index.js';
@@ -119,7 +119,7 @@ export function* axfrJson(
       `"Mname":${JSON.stringify(zone.soa.mname)},"Rname":${JSON.stringify(zone.soa.rname)},` +
       `"Domain":${JSON.stringify(zone.domain)},"Records":{`,
   );
-  const names = servedNames(v);
+  const all = sortedRecords(v.overlay ?? v.state);
   const vals: string[] = [];
   const collect = (value: string) => void vals.push(value);
   for (let k = 0; k < AXFR_KEYS.length; k++) {
@@ -127,10 +127,10 @@ export function* axfrJson(
     let first = true;
     let out = p.add(`${k === 0 ? '' : ','}"${key}":{`);
     if (out) yield out;
-    for (const name of names) {
+    for (const [name, r] of all) {
       vals.length = 0;
-      if (kind === SRV) forEachSorted(v, name, kind, (t, port) => void vals.push(`${t}:${port}`));
-      else forEachSorted(v, name, kind, collect);
+      if (kind === SRV) forEachValue(r, kind, (t, port) => void vals.push(`${t}:${port}`));
+      else forEachValue(r, kind, collect);
       if (vals.length === 0) continue;
       out = p.add(`${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(vals)}`);
       first = false;

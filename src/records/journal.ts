@@ -9,7 +9,13 @@
 //
 // Only the forward zone is journalled (A, AAAA, SRV under `domain`); PTR records live in the
 // reverse zones, which Beacon does not transfer. The apex SOA and NS are made by the transfer.
-import type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
+import {
+  eachName,
+  type NameRecords,
+  type RecordSet,
+  type SrvData,
+  type ZoneInfo,
+} from './types.js';
 import { clockSerial, serialAdd, serialGt, SERIAL_UNIT_MS } from './serial.js';
 
 /** The journal's copy of one name's records: the IP alone for the most common case (one A
@@ -176,15 +182,14 @@ export class ZoneJournal {
     const changed: Changed[] = [];
     let seen = 0;
     let added = 0;
-    for (const name of view.names()) {
-      if (!this.inZone(name)) continue;
-      const r = view.get(name);
-      if (!r || (r.a.length === 0 && r.aaaa.length === 0 && r.srv.length === 0)) continue;
+    eachName(view, (name, r) => {
+      if (!this.inZone(name)) return;
+      if (r.a.length === 0 && r.aaaa.length === 0 && r.srv.length === 0) return;
       seen++;
       const old = this.rrs.get(name);
       if (old === undefined) added++;
       if (!same(old, r)) changed.push([name, old, r]);
-    }
+    });
     // Names gone from the view: only looked for when the counts say some are.
     if (this.rrs.size + added !== seen) {
       for (const [name, old] of this.rrs) {
@@ -355,6 +360,9 @@ class SerialView implements RecordSet {
       };
     }
     return this.cache!.zone;
+  }
+  each(f: (name: string, records: NameRecords) => void): void {
+    eachName(this.base, f);
   }
   get(name: string): NameRecords | undefined {
     return this.base.get(name);

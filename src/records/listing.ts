@@ -3,8 +3,10 @@
 // a name A, AAAA, SRV, PTR; values in order (SRV by target, then port).
 import { A, AAAA, KIND_NAMES, PTR, SRV, type Kind, type RecordTypeName } from './record-types.js';
 import type { SortedRecords } from './collector.js';
+import { Entry } from './entry.js';
 import { type MemRecordSet, cmp } from './mem-record-set.js';
 import type { OverlayRecordSet } from './overlay.js';
+import { eachName, type NameRecords, type RecordSet } from './types.js';
 
 export interface RecordLine {
   name: string;
@@ -20,8 +22,12 @@ export interface RecordLine {
 
 const KINDS = [A, AAAA, SRV, PTR] as const;
 
-export function sortedNames(rs: MemRecordSet): string[] {
-  return Array.from(rs.names()).sort();
+/** Every name with what get() answers for it, sorted by name (zone-wide listings read the set
+ *  in one bulk pass: see RecordSet.each). */
+export function sortedRecords(rs: RecordSet): [string, NameRecords][] {
+  const all: [string, NameRecords][] = [];
+  eachName(rs, (name, r) => void all.push([name, r]));
+  return all.sort((x, y) => cmp(x[0], y[0]));
 }
 
 const ONE = [0] as const;
@@ -52,18 +58,11 @@ function order(vals: readonly string[], ports: readonly number[] | undefined): r
 
 /** Calls `f` for every record in sorted order. */
 export function forEachRecord(
-  rs: MemRecordSet,
+  rs: RecordSet,
   f: (name: string, kind: Kind, value: string, port: number) => void,
 ): void {
-  for (const name of sortedNames(rs)) {
-    const e = rs.entry(name)!;
-    for (const kind of KINDS) {
-      const vals = e.values(kind);
-      if (vals.length === 0) continue;
-      const ports = kind === SRV ? e.srvPorts() : undefined;
-      for (const i of order(vals, ports)) f(name, kind, vals[i]!, ports ? ports[i]! : 0);
-    }
-  }
+  for (const [name, r] of sortedRecords(rs))
+    for (const kind of KINDS) forEachValue(r, kind, (value, port) => f(name, kind, value, port));
 }
 
 /** What DNS serves, for listings: the state's set and, when ServerSet records lie over it, the
@@ -73,34 +72,22 @@ export interface ServedView {
   overlay?: OverlayRecordSet;
 }
 
-/** The owner names of a served view, sorted. */
-export function servedNames(v: ServedView): string[] {
-  return Array.from((v.overlay ?? v.state).names()).sort();
-}
-
-/** Calls `f` with each record of one name and kind, in listing order. Reads the state's entry
- *  without building answer objects; a name with ServerSet records (or only fail-open ones) goes
- *  through get(), which merges as DNS does. */
-export function forEachSorted(
-  v: ServedView,
-  name: string,
+/** Calls `f` with each record of one kind of a name's records, in listing order. An Entry is read
+ *  without building answer objects (SrvData would stay cached on a long-lived entry). */
+export function forEachValue(
+  r: NameRecords,
   kind: Kind,
   f: (value: string, port: number) => void,
 ): void {
-  const e = v.overlay?.hasExtra(name) ? undefined : v.state.entry(name);
   let vals: readonly string[];
   let ports: readonly number[] | undefined;
-  if (e) {
-    vals = e.values(kind);
-    ports = kind === SRV ? e.srvPorts() : undefined;
-  } else {
-    const r = (v.overlay ?? v.state).get(name);
-    if (!r) return;
-    if (kind === SRV) {
-      vals = r.srv.map((s) => s.target);
-      ports = r.srv.map((s) => s.port);
-    } else vals = kind === A ? r.a : kind === AAAA ? r.aaaa : r.ptr;
-  }
+  if (r instanceof Entry) {
+    vals = r.values(kind);
+    ports = kind === SRV ? r.srvPorts() : undefined;
+  } else if (kind === SRV) {
+    vals = r.srv.map((s) => s.target);
+    ports = r.srv.map((s) => s.port);
+  } else vals = kind === A ? r.a : kind === AAAA ? r.aaaa : r.ptr;
   if (vals.length === 0) return;
   for (const i of order(vals, ports)) f(vals[i]!, ports ? ports[i]! : 0);
 }

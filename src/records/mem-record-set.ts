@@ -165,6 +165,65 @@ export class MemRecordSet implements RecordSet {
     for (const n of this.withheld.keys()) if (!this.map.has(n) && !this.ownerOf(n)) yield n;
   }
 
+  /** Every name of names() with what get() answers, in no order. Job SRV names and keyless
+   *  canonical names are built in bulk (each job's members and each task once) rather than name
+   *  by name: the zone journal and listings read the whole zone this way. */
+  each(f: (name: string, records: NameRecords) => void): void {
+    const held = this.withheld.size > 0 && this.config.healthFailOpen;
+    const out = (name: string, e: NameRecords): void =>
+      f(name, held && this.withheld.has(name) ? this.get(name)! : e);
+    for (const [name, s] of this.map) {
+      if (s instanceof JobGroup && !s.collides) continue; // below, job by job
+      if (typeof s === 'string') out(name, { a: [s], aaaa: [], srv: [], ptr: [] });
+      else out(name, s instanceof Entry ? s : this.build(name, s, false));
+    }
+    for (const g of this.jobs.values()) if (!g.collides) this.eachOfJob(g, out);
+    for (const spec of this.tasks.values()) this.eachOwn(spec, out);
+    if (held)
+      for (const n of this.withheld.keys())
+        if (!this.map.has(n) && !this.ownerOf(n)) f(n, this.get(n)!);
+  }
+
+  /** The served SRV names job g makes alone, built from one pass over its healthy members. */
+  private eachOfJob(g: JobGroup, out: (name: string, e: Entry) => void): void {
+    const names: string[] = [];
+    for (let i = 0; i < g.t.length; i += 3) {
+      const name = g.t[i] as string;
+      if (g.count(i, true) > 0 && this.map.get(name) === g) names.push(name);
+    }
+    if (names.length === 0) return;
+    const entries = names.map(() => new Entry(this.params));
+    const sink: Sink = {
+      put: (n, k, v, p) => {
+        if (k !== SRV) return;
+        const i = names.indexOf(n);
+        if (i >= 0) entries[i]!.add(k, v, p);
+      },
+    };
+    for (const m of g.members) if (m.unhealthy !== true) emitTask(m, this.namer, NO_SINK, sink);
+    for (let i = 0; i < names.length; i++) out(names[i]!, entries[i]!);
+  }
+
+  /** Task t's canonical names kept as no key, built from one pass over the task. */
+  private eachOwn(t: TaskSpec, out: (name: string, e: Entry) => void): void {
+    const names: string[] = [];
+    const entries: Entry[] = [];
+    const sink: Sink = {
+      put: (n, k, v) => {
+        if (k === PTR || n.length > MAX_NAME) return;
+        let i = names.indexOf(n);
+        if (i < 0) {
+          if (this.map.has(n)) return;
+          i = names.push(n) - 1;
+          entries.push(new Entry(this.params));
+        }
+        entries[i]!.add(k, v, 0);
+      },
+    };
+    emitTask(t, this.namer, sink, NO_SINK);
+    for (let i = 0; i < names.length; i++) out(names[i]!, entries[i]!);
+  }
+
   /** Names with served records: the keys, and tasks' canonical names kept as no key. */
   private *servedNames(): IterableIterator<string> {
     yield* this.map.keys();

@@ -3,7 +3,13 @@
 // and port, so an Aurora task announced in a ServerSet and published in DiscoveryInfo answers
 // once. The base may change in place (its serial moves) or be replaced; readers still see one
 // consistent view per query, since every change is a synchronous swap.
-import type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
+import {
+  eachName,
+  type NameRecords,
+  type RecordSet,
+  type SrvData,
+  type ZoneInfo,
+} from './types.js';
 import { addCounts, type RecordCounts } from './record-types.js';
 import type { ServersetRecord } from './serverset-records.js';
 import { srvWeight } from '../serverset/weights.js';
@@ -162,6 +168,13 @@ export class OverlayRecordSet implements RecordSet {
   *names(): IterableIterator<string> {
     yield* this.base.names();
     for (const n of this.extra.keys()) if (!this.base.get(n)) yield n;
+  }
+
+  each(f: (name: string, records: NameRecords) => void): void {
+    eachName(this.base, (name, r) => {
+      if (!this.extra.has(name)) f(name, r);
+    });
+    for (const name of this.extra.keys()) f(name, this.get(name)!);
   }
 
   counts(): RecordCounts {

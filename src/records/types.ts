@@ -59,4 +59,20 @@ export interface RecordSet {
   names(): IterableIterator<string>;
   /** Number of records of each type. */
   counts(): RecordCounts;
+  /** Calls `f` with every name of names() and what get() answers for it, in no order: for
+   *  zone-wide readers (listings, the zone journal), where a set that makes records when asked
+   *  can make them in bulk. Absent: names() and get(). */
+  each?(f: (name: string, records: NameRecords) => void): void;
+}
+
+/** rs.each, or names() and get() where a set has no bulk path. */
+export function eachName(rs: RecordSet, f: (name: string, records: NameRecords) => void): void {
+  if (rs.each) {
+    rs.each(f);
+    return;
+  }
+  for (const name of rs.names()) {
+    const r = rs.get(name);
+    if (r) f(name, r);
+  }
 }
