@@ -33,8 +33,30 @@ export async function collectAfterLoad(tasks: number): Promise<boolean> {
   if (tasks < COLLECT_FROM_TASKS) return false;
   const run = gcFunction();
   if (!run) return false;
+  // Compacting: a full collection alone frees objects but keeps the pages they were spread over
+  // (at 50,000 tasks old space stayed 149 MiB for 99 MiB in use); moving the survivors together
+  // gives those pages back. V8 reads the flag when the collection starts.
+  // First a plain one: compacting while the load's garbage is still there copied the survivors
+  // next to it (peak RSS 337 -> 467 MiB at 50,000 tasks).
   try {
     await run({ type: 'major', execution: 'async' });
+  } catch {
+    return false;
+  }
+  const compact = setFlag('--compact-on-every-full-gc');
+  try {
+    await run({ type: 'major', execution: 'async' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (compact) setFlag('--no-compact-on-every-full-gc');
+  }
+}
+
+function setFlag(flag: string): boolean {
+  try {
+    v8.setFlagsFromString(flag);
     return true;
   } catch {
     return false;
