@@ -484,7 +484,7 @@ export class MemRecordSet implements RecordSet {
     emitTask(spec, this.namer, own, c);
     c.inner = undefined;
     // After the job-level records: a canonical name that a job name equals is then a key.
-    this.addOwn(spec, own);
+    this.applyOwn(spec, own, true);
     own.clear();
     this.indexHash(spec, true);
     const key = jobKey(spec, this.namer);
@@ -507,7 +507,7 @@ export class MemRecordSet implements RecordSet {
     c.inner = undefined;
     // The reverse of addSpec: the task's own names first, while a job name they equal is there.
     this.indexHash(spec, false);
-    this.removeOwn(own);
+    this.applyOwn(spec, own, false);
     own.clear();
     job.replay(spec.unhealthy ? this.unwithholder : this.remover);
     job.clear();
@@ -820,61 +820,41 @@ export class MemRecordSet implements RecordSet {
   // A canonical name is kept as no key while exactly one task makes it and nothing else does:
   // the first other source (another task, any record) turns it into an ordinary entry.
 
-  /** The task's own records (canonical names, PTR) after its job-level ones. */
-  private addOwn(spec: TaskSpec, buf: PutBuffer): void {
+  /** Adds (or takes back) a task's own records: canonical names, PTR. Adding runs after its
+   *  job-level records and removing before them, so a job name equal to a canonical name is there
+   *  both times. */
+  private applyOwn(spec: TaskSpec, buf: PutBuffer, add: boolean): void {
+    const put = add ? this.adder : this.remover;
     const names: string[] = [];
     const keyless: boolean[] = [];
     for (let i = 0; i < buf.length; i++) {
       const n = buf.names[i]!;
       const k = buf.kinds[i]!;
       if (k === PTR || n.length > MAX_NAME) {
-        this.addRecord(n, k, buf.values[i]!, buf.ports[i]!);
+        put.put(n, k, buf.values[i]!, buf.ports[i]!);
         continue;
       }
       let j = names.indexOf(n);
       if (j < 0) {
-        let alone = false;
-        if (!this.map.has(n)) {
+        let alone = !this.map.has(n);
+        if (alone && add) {
+          // Another task's keyless name: both become an entry.
           const u = this.ownerOf(n, spec);
-          if (u) this.keep(u, n);
-          else alone = true;
+          if (u) {
+            this.keep(u, n);
+            alone = false;
+          }
         }
         j = names.push(n) - 1;
         keyless.push(alone);
         if (alone) {
           this.touched?.add(n);
           this.built.delete(n);
-          if (this.ancestors) this.countAncestors(n, 1);
+          if (this.ancestors) this.countAncestors(n, add ? 1 : -1);
         }
       }
-      if (!keyless[j]) this.addRecord(n, k, buf.values[i]!, buf.ports[i]!);
-      else if (!repeated(buf, i)) this.totals[k]!++;
-    }
-  }
-
-  private removeOwn(buf: PutBuffer): void {
-    const names: string[] = [];
-    const keyless: boolean[] = [];
-    for (let i = 0; i < buf.length; i++) {
-      const n = buf.names[i]!;
-      const k = buf.kinds[i]!;
-      if (k === PTR || n.length > MAX_NAME) {
-        this.removeRecord(n, k, buf.values[i]!, buf.ports[i]!);
-        continue;
-      }
-      let j = names.indexOf(n);
-      if (j < 0) {
-        const alone = !this.map.has(n);
-        j = names.push(n) - 1;
-        keyless.push(alone);
-        if (alone) {
-          this.touched?.add(n);
-          this.built.delete(n);
-          if (this.ancestors) this.countAncestors(n, -1);
-        }
-      }
-      if (!keyless[j]) this.removeRecord(n, k, buf.values[i]!, buf.ports[i]!);
-      else if (!repeated(buf, i)) this.totals[k]!--;
+      if (!keyless[j]) put.put(n, k, buf.values[i]!, buf.ports[i]!);
+      else if (!repeated(buf, i)) this.totals[k]! += add ? 1 : -1;
     }
   }
 
@@ -887,7 +867,7 @@ export class MemRecordSet implements RecordSet {
   }
 
   /** Task u's records of its canonical name `name` become an entry (one reference per time the
-   *  task makes each, as removeOwn takes them back). */
+   *  task makes each, as applyOwn takes them back). */
   private keep(u: TaskSpec, name: string): void {
     const buf = this.ownOf(u, name);
     this.built.delete(name);
@@ -939,7 +919,7 @@ export class MemRecordSet implements RecordSet {
   }
 
   /** The records of a canonical name kept as no key (undefined: no task's); kept in `built`
-   *  until the task changes (addOwn/removeOwn). */
+   *  until the task changes (applyOwn). */
   private ownEntry(name: string): Entry | undefined {
     let e = this.built.get(name);
     if (e !== undefined) return e;
