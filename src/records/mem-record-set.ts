@@ -880,7 +880,8 @@ export class MemRecordSet implements RecordSet {
 
   /** The task (other than `except`) whose canonical name `name` is, kept as no key. */
   private ownerOf(name: string, except?: TaskSpec): TaskSpec | undefined {
-    if (this.byHash.size === 0) return undefined;
+    // A name past the limit is in no set (addRecord drops it too).
+    if (this.byHash.size === 0 || name.length > MAX_NAME) return undefined;
     let found: TaskSpec | undefined;
     const makes = (t: TaskSpec): boolean => {
       if (t === except || this.ownOf(t, name).length === 0) return false;

@@ -344,6 +344,32 @@ describe('job SRV names shared by jobs, other records, or coinciding members', (
   }
 });
 
+describe('names past 254 bytes', () => {
+  it('a canonical name past the limit is in no answer (nor any other name)', () => {
+    // A framework name of four long labels: `canon.fw.slave.mesos.` passes 254 bytes.
+    const fw = ['a', 'b', 'c', 'd'].map((c, i) => c.repeat(i < 3 ? 60 : 50)).join('.');
+    const state = stateParser({
+      slaves: [{ id: 'S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
+      frameworks: [
+        { id: 'F', name: fw, pid: 'scheduler@10.0.0.11:8083', tasks: [task('web-0', 'web')] },
+      ],
+    }).state;
+    const cfg = makeRecordsConfig();
+    const store = new RecordStore(cfg);
+    store.loadState(state, 1_700_000_000_000);
+    const long: string[] = [];
+    store.state!.taskRecords(store.state!.taskGroups()[0]!.tasks[0]!, {
+      put: (n) => void (n.length > 254 && !long.includes(n) && long.push(n)),
+    });
+    assert.ok(long.length > 0, 'the state makes an over-long name');
+    for (const n of long) {
+      assert.equal(store.view!.get(n), undefined, n);
+      assert.equal(store.view!.exists(n), false, n);
+    }
+    assertSameAnswers(store.view!, reference(state, cfg), 'long framework name');
+  });
+});
+
 describe('a sliced load (RecordStore.loadStateSliced) equals a whole one', () => {
   const cfg = makeRecordsConfig();
   const first = generated(1000, true);
