@@ -142,18 +142,30 @@ export class RecordStore {
     } else {
       // During a sliced load the change also waits for the new set (even the first one).
       this.meanwhile?.push(change);
-      const set = this.stateSet;
-      if (!set) return;
-      if (touched !== 'all') set.touched = touched;
-      try {
-        applyStateChange(set, change);
-      } finally {
-        set.touched = undefined;
-      }
+      this.onState((set) => applyStateChange(set, change));
     }
     // Nobody taking them (transfers turned off by a reload): a whole-zone compare is cheaper
     // than a set that only grows.
     if (touched !== 'all' && touched.size > TOUCHED_MAX) this.touched = 'all';
+  }
+
+  /** Gives the frameworks without a pid whose hostname is `hostname` these looked-up addresses
+   *  (MemRecordSet.setFrameworkHostIps); true when any records changed. */
+  setFrameworkHostIps(hostname: string, ips: readonly string[]): boolean {
+    return this.onState((set) => set.setFrameworkHostIps(hostname, ips)) ?? false;
+  }
+
+  /** Runs a change on the state's set with the names it touches noted for the zone journal. */
+  private onState<T>(f: (set: MemRecordSet) => T): T | undefined {
+    const set = this.stateSet;
+    if (!set) return undefined;
+    const touched = this.touched;
+    if (touched !== 'all') set.touched = touched;
+    try {
+      return f(set);
+    } finally {
+      set.touched = undefined;
+    }
   }
 
   /** The owner names whose records changed since the last call ('all' after a snapshot or a

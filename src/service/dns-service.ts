@@ -215,7 +215,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       { processMetrics: opts.processMetrics, sources: this.sourceStats },
     );
     this.frameworkHosts.on('resolved', (host, ips) => {
-      if (this.gen.store.state?.setFrameworkHostIps(host, ips)) this.published();
+      // Through the store: the zone journal must see the names this changes.
+      if (this.gen.store.setFrameworkHostIps(host, ips)) this.published();
     });
   }
 

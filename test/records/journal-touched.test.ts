@@ -123,3 +123,27 @@ test('a snapshot or a ServerSet replacement asks for a whole compare', () => {
   store.loadState(state, 1_700_000_001_000);
   assert.equal(store.takeTouched(), 'all');
 });
+
+test('a framework address looked up after the load is a touched name too', () => {
+  const state = stateParser({
+    slaves: [{ id: 'S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
+    // No pid: the scheduler's address comes from looking its hostname up (source layer).
+    frameworks: [{ id: 'F', name: 'Aurora', hostname: 'sched.example', tasks: [] }],
+  }).state;
+  const store = new RecordStore(makeRecordsConfig());
+  store.loadState(state, 1_700_000_000_000);
+  let now = 1_800_000_000_000;
+  const whole = new ZoneJournal('mesos', { history: 50, now: () => now });
+  const inc = new ZoneJournal('mesos', { history: 50, now: () => now });
+  now += 100;
+  store.takeTouched();
+  assert.ok(whole.sync(store.view!));
+  assert.ok(inc.sync(store.view!));
+  now += 1000;
+  assert.equal(store.setFrameworkHostIps('sched.example', ['10.0.0.50']), true);
+  const touched = store.takeTouched() as Set<string>;
+  assert.ok(touched.has('aurora.mesos.'), `touched: ${[...touched].join(' ')}`);
+  assert.equal(whole.sync(store.view!), true, 'the zone changed');
+  assert.equal(inc.syncNames(store.view!, touched), true, 'and the touched names show it');
+  assert.equal(content(inc), content(whole));
+});
