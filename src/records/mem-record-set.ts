@@ -193,14 +193,7 @@ export class MemRecordSet implements RecordSet {
     }
     if (names.length === 0) return;
     const entries = names.map(() => new Entry(this.params));
-    const sink: Sink = {
-      put: (n, k, v, p) => {
-        if (k !== SRV) return;
-        const i = names.indexOf(n);
-        if (i >= 0) entries[i]!.add(k, v, p);
-      },
-    };
-    for (const m of g.members) if (m.unhealthy !== true) emitTask(m, this.namer, NO_SINK, sink);
+    this.fromMembers([g], names, entries, false);
     for (let i = 0; i < names.length; i++) out(names[i]!, entries[i]!);
   }
 
@@ -227,8 +220,12 @@ export class MemRecordSet implements RecordSet {
   /** Names with served records: the keys, and tasks' canonical names kept as no key. */
   private *servedNames(): IterableIterator<string> {
     yield* this.map.keys();
-    for (const spec of this.tasks.values())
-      for (const n of this.ownNames(spec)) if (!this.map.has(n)) yield n;
+    const names: string[] = [];
+    for (const spec of this.tasks.values()) {
+      names.length = 0;
+      this.eachOwn(spec, (n) => void names.push(n));
+      yield* names;
+    }
   }
 
   /** Tasks whose job-level records are withheld as unhealthy. */
@@ -248,14 +245,6 @@ export class MemRecordSet implements RecordSet {
     }
     const t = this.totals;
     return countsOf(srv === 0 ? t : [t[A]!, t[AAAA]!, t[SRV]! + srv, t[PTR]!]);
-  }
-
-  /** Internal entry access for listing (values per kind without building SrvData objects). */
-  entry(name: string): Entry | undefined {
-    const s = this.map.get(name);
-    if (s === undefined) return this.ownEntry(name);
-    if (s instanceof Entry) return s;
-    return typeof s === 'string' ? this.inflate(s) : this.build(name, s, false);
   }
 
   // ---- incremental updates -------------------------------------------------------------------
@@ -799,15 +788,28 @@ export class MemRecordSet implements RecordSet {
       groups = s.groups;
       if (s.entry) e.addAll(s.entry);
     }
+    this.fromMembers(groups, [name], [e], unhealthy);
+    return e;
+  }
+
+  /** Adds to `entries[i]` the SRV records of `names[i]` that the healthy (or unhealthy) members
+   *  of `groups` make. */
+  private fromMembers(
+    groups: readonly JobGroup[],
+    names: readonly string[],
+    entries: readonly Entry[],
+    unhealthy: boolean,
+  ): void {
     const sink: Sink = {
       put: (n, k, v, p) => {
-        if (k === SRV && n === name) e.add(k, v, p);
+        if (k !== SRV) return;
+        const i = names.indexOf(n);
+        if (i >= 0) entries[i]!.add(k, v, p);
       },
     };
     for (const g of groups)
       for (const m of g.members)
         if ((m.unhealthy === true) === unhealthy) emitTask(m, this.namer, NO_SINK, sink);
-    return e;
   }
 
   // Empty non-terminals: counted lazily (the first exists() call), then kept up to date.
@@ -907,18 +909,6 @@ export class MemRecordSet implements RecordSet {
     return buf;
   }
 
-  /** Task t's own non-PTR names (each once). */
-  private ownNames(t: TaskSpec): string[] {
-    const out: string[] = [];
-    const sink: Sink = {
-      put: (n, k) => {
-        if (k !== PTR && n.length <= MAX_NAME && !out.includes(n)) out.push(n);
-      },
-    };
-    emitTask(t, this.namer, sink, NO_SINK);
-    return out;
-  }
-
   /** The records of a canonical name kept as no key (undefined: no task's); kept in `built`
    *  until the task changes (applyOwn). */
   private ownEntry(name: string): Entry | undefined {
@@ -926,10 +916,10 @@ export class MemRecordSet implements RecordSet {
     if (e !== undefined) return e;
     const u = this.ownerOf(name);
     if (!u) return undefined;
-    const buf = this.ownOf(u, name);
-    e = new Entry(this.params);
-    for (let i = 0; i < buf.length; i++) e.add(buf.kinds[i]!, buf.values[i]!, 0);
-    this.remember(name, e);
+    this.eachOwn(u, (n, x) => {
+      if (n === name) e = x;
+    });
+    if (e) this.remember(name, e);
     return e;
   }
 
