@@ -15,7 +15,6 @@ import {
   type StateWarning,
 } from './mesos-state.js';
 import { parseV1Agent, parseV1Framework, parseV1Task } from './mesos-state-v1.js';
-import { drain } from '../slices.js';
 
 /** One incremental change. A task change carries the task's latest state (records exist only for
  *  TASK_RUNNING tasks; any other state removes them). */
@@ -101,12 +100,8 @@ export function stateOf(m: ClusterModel): MesosState {
   return state;
 }
 
-/** The model of a SUBSCRIBED event (throws StateError when its state is unusable). */
-export function subscribedModel(event: unknown): { model: ClusterModel; warnings: StateWarning[] } {
-  return drain(subscribedModelSteps(event));
-}
-
-/** subscribedModel one task at a time (it yields after each; see parseStateSteps). */
+/** The model of a SUBSCRIBED event (throws StateError when its state is unusable), one task at a
+ *  time (it yields after each; see parseStateSteps). */
 export function* subscribedModelSteps(
   event: unknown,
 ): Generator<void, { model: ClusterModel; warnings: StateWarning[] }> {

@@ -16,7 +16,6 @@ import {
   str,
 } from './mesos-parts.js';
 import { parsePid, tight } from './mesos-addr.js';
-import { drain } from '../slices.js';
 
 type Obj = Record<string, unknown>;
 
@@ -135,12 +134,7 @@ function list(o: unknown, key: string): unknown[] {
 }
 
 /** `{"type":"GET_STATE","get_state":{…}}`, `{"type":"SUBSCRIBED","subscribed":{"get_state":…}}`
- *  or a bare GetState object. */
-export function parseV1State(doc: Obj): StateParseResult {
-  return drain(parseV1StateSteps(doc));
-}
-
-/** parseV1State one task at a time (it yields after each; see parseStateSteps). */
+ *  or a bare GetState object, one task at a time (it yields after each; see parseStateSteps). */
 export function* parseV1StateSteps(doc: Obj): Generator<void, StateParseResult> {
   let gs: unknown = doc;
   if (doc.type === 'GET_STATE') gs = doc.get_state;
