@@ -256,19 +256,20 @@ function bareParse(masterPort: number): Promise<{ ms: number; peak: number }> {
   });
 }
 
-/** Beacon's config for the bench; `refreshSeconds` for the runs that watch refreshes (default:
- *  the hour writeDnsConfig sets, one load). */
-function beaconConfig(
+/** The arguments of `beacon dns` with the bench's config; `refreshSeconds` for the runs that
+ *  watch refreshes (default: the hour writeDnsConfig sets, one load). */
+function beaconArgs(
   dir: string,
   masterPort: number,
   dnsPort: number,
   refreshSeconds?: number,
-): string {
-  return writeDnsConfig(dir, 'beacon', masterPort, dnsPort, {
+): string[] {
+  const config = writeDnsConfig(dir, 'beacon', masterPort, dnsPort, {
     stateTimeoutSeconds: 120,
     resolvers: [],
     ...(refreshSeconds ? { refreshSeconds } : {}),
   });
+  return [BEACON, 'dns', '--config', config];
 }
 
 function mesosDnsConfig(dir: string, masterPort: number, dnsPort: number): string {
@@ -304,14 +305,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     for (let i = 0; i < REPS; i++) {
       bare.push(await bareParse(master.port));
       const port = await freePort();
-      beacon.push(
-        await firstAnswer(
-          process.execPath,
-          [BEACON, 'dns', '--config', beaconConfig(dir, master.port, port)],
-          port,
-          p,
-        ),
-      );
+      beacon.push(await firstAnswer(process.execPath, beaconArgs(dir, master.port, port), port, p));
       if (mesosBin) {
         const mport = await freePort();
         mesos.push(
@@ -405,12 +399,7 @@ async function refreshStall(
   bareMs: number,
 ): Promise<void> {
   const port = await freePort();
-  const w = watched(process.execPath, [
-    BEACON,
-    'dns',
-    '--config',
-    beaconConfig(dir, master.port, port, 3),
-  ]);
+  const w = watched(process.execPath, beaconArgs(dir, master.port, port, 3));
   try {
     // Long enough for at least two refreshes, however slow one load is on this machine (the
     // first load took `loadMs`; a refresh polls 3 s after the previous load ended).
@@ -440,12 +429,7 @@ async function brokenRun(
   const port = await freePort();
   master.setBody(good);
   // Refresh every 2 s so the broken documents are fetched while we watch.
-  const w = watched(process.execPath, [
-    BEACON,
-    'dns',
-    '--config',
-    beaconConfig(dir, master.port, port, 2),
-  ]);
+  const w = watched(process.execPath, beaconArgs(dir, master.port, port, 2));
   try {
     await untilAnswer(w, port, p, performance.now());
     master.setBody(good.subarray(0, Math.floor(good.length / 2)));
@@ -472,12 +456,7 @@ async function brokenRun(
   ts.length = 0;
   master.setBody(bad);
   const bport = await freePort();
-  const r = await firstAnswer(
-    process.execPath,
-    [BEACON, 'dns', '--config', beaconConfig(dir, master.port, bport)],
-    bport,
-    p,
-  );
+  const r = await firstAnswer(process.execPath, beaconArgs(dir, master.port, bport), bport, p);
   const skipped = /"skipped":(\d+)/.exec(r.stderr);
   console.log(
     `   ${broken.toLocaleString()} broken tasks of ${brokenOf.toLocaleString()} (first document): first answer ${f1(r.ms)} ms, RSS ${f1(r.rss / MiB)} MiB, peak ${f1(r.peak / MiB)} MiB; beacon logged ${skipped ? `${skipped[1]} items skipped` : 'no skipped count'}`,
