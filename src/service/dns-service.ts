@@ -582,7 +582,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     for (const f of snap.state.frameworks) {
       if (!needsLookup(f)) continue;
       const ips = this.frameworkHosts.cached(f.hostname.toLowerCase());
-      if (ips) rs.setFrameworkHostIps(f.hostname, ips);
+      if (ips) g.store.setFrameworkHostIps(f.hostname, ips);
     }
     for (const done of g.onLoad.splice(0)) done();
     if (this.closed) return;
@@ -667,7 +667,6 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   }
 }
 
-/** Starts a source and resolves on its first snapshot; rejects on its first failure. */
 /** Starts a generation's state source and resolves once its first snapshot is built into the
  *  store (rejects when the source fails before a snapshot, the records cannot be built, or the
  *  generation closes meanwhile). A source failure during the build does not count: the build
@@ -693,6 +692,7 @@ function firstStateLoad(g: Generation): Promise<void> {
   });
 }
 
+/** Starts a source and resolves on its first snapshot; rejects on its first failure. */
 function firstLoad<S>(source: StateSource<S>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const ok = () => {
