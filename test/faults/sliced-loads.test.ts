@@ -145,13 +145,17 @@ describe('state loads in slices, in the service', () => {
     const reload = service.reload({ ...service.config, domain: 'other' });
     await new Promise<void>((resolve) => setImmediate(resolve));
     await service.close();
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       reload.then(
         () => 'resolved',
         (e: Error) => `rejected: ${e.message}`,
       ),
-      new Promise<string>((resolve) => setTimeout(() => resolve('pending after 20 s'), 20000)),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('pending after 20 s'), 20000);
+      }),
     ]);
+    clearTimeout(timer);
     assert.match(outcome, /^rejected: .*(closed|shutting down)/);
   });
 });
