@@ -9,8 +9,15 @@ import vm from 'node:vm';
 /** Loads with fewer tasks than this leave little garbage: no collection. */
 export const COLLECT_FROM_TASKS = 10_000;
 
-type Gc = (opts: { type: 'major'; execution: 'async' }) => unknown;
+type Gc = (opts: { type: 'major' | 'minor'; execution: 'async' }) => unknown;
 let gc: Gc | false | undefined;
+
+/** V8 gives the young generation's pages back (semi-spaces 2 × 16 MiB after a load, ~1 MiB for an
+ *  idle server) only at a collection that finds the allocation rate of its last ~5 s low. Right
+ *  after a load it is not, so one young collection follows this much later. Measured at 50,000
+ *  tasks: new space 32 → 1 MiB, RSS ~30 MiB lower. */
+export const SHRINK_YOUNG_AFTER_MS = 6_000;
+let shrinkTimer: NodeJS.Timeout | undefined;
 
 /** V8's gc() without exposing it globally (a new context gets it once the flag is set); false
  *  where the runtime refuses. */
@@ -28,11 +35,25 @@ function gcFunction(): Gc | false {
 }
 
 /** Starts a major collection after a full load of `tasks` tasks; resolves when it is done
- *  (at once when skipped or unavailable). Never throws. */
-export async function collectAfterLoad(tasks: number): Promise<boolean> {
+ *  (at once when skipped or unavailable), and a young collection `shrinkAfterMs` later (unref'd;
+ *  the next load's call replaces it). Never throws. */
+export async function collectAfterLoad(
+  tasks: number,
+  shrinkAfterMs = SHRINK_YOUNG_AFTER_MS,
+): Promise<boolean> {
   if (tasks < COLLECT_FROM_TASKS) return false;
   const run = gcFunction();
   if (!run) return false;
+  clearTimeout(shrinkTimer);
+  shrinkTimer = setTimeout(() => {
+    shrinkTimer = undefined;
+    try {
+      void run({ type: 'minor', execution: 'async' });
+    } catch {
+      // the runtime refused: V8 shrinks on its own at a later quiet collection
+    }
+  }, shrinkAfterMs);
+  shrinkTimer.unref();
   // Compacting: a full collection alone frees objects but keeps the pages they were spread over
   // (at 50,000 tasks old space stayed 149 MiB for 99 MiB in use); moving the survivors together
   // gives those pages back. V8 reads the flag when the collection starts.
