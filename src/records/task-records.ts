@@ -46,11 +46,11 @@ export interface TaskSpec {
   ipsAfter: readonly string[];
   ports: readonly number[];
   /** Set when the task's latest health check failed: its job-level records are withheld. */
-  unhealthy?: true;
+  unhealthy?: true | undefined;
   /** DiscoveryInfo name; absent when the task has none or an empty one (Mesos-DNS: no DI). */
-  diName?: string;
+  diName?: string | undefined;
   /** DiscoveryInfo ports flattened: number, name, protocol, number, name, protocol, … */
-  diPorts?: readonly (string | number)[];
+  diPorts?: readonly (string | number)[] | undefined;
 }
 
 const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
@@ -164,8 +164,12 @@ export function taskSpec(
     ipsBefore: before.length === 0 ? NO_IPS : own.all(before),
     ipsAfter: after.length === 0 ? NO_IPS : own.all(after),
     ports: own.numbers(task.ports),
+    // Every field in the literal, set or not: added later they would go to a separate
+    // property array (~40 bytes per task).
+    unhealthy: cfg.healthFilter && !isHealthy(task.statuses) ? true : undefined,
+    diName: undefined,
+    diPorts: undefined,
   };
-  if (cfg.healthFilter && !isHealthy(task.statuses)) spec.unhealthy = true;
   const d = task.discovery;
   if (d && d.name !== '') {
     spec.diName = own.get(d.name);
@@ -200,6 +204,8 @@ interface PassNames {
    *  ''): a job has a handful, and two Maps per job cost more than the names (66,000 Maps at
    *  50,000 tasks). */
   di: string[];
+  /** The legacy pass of the same name (for the main pass), whose equal names are reused. */
+  twin: PassNames | undefined;
 }
 
 /** The passes of one task name (or DiscoveryInfo name): legacy (raw) first when it applies. */
@@ -267,9 +273,13 @@ export class Namer {
       }
       const legacy = isDI ? legacyLabels(raw) : undefined;
       const main = this.label(raw);
+      const lp = legacy ? this.passNames(fw, legacy) : undefined;
+      // A raw name that is already a label makes the same names in both passes: one object
+      // (emitTask then runs the pass once); otherwise equal names still share their strings.
+      const same = lp !== undefined && legacy!.length === 1 && legacy![0] === main;
       g = {
-        legacy: legacy ? this.passNames(fw, legacy) : undefined,
-        main: main === '' ? undefined : this.passNames(fw, [main]),
+        legacy: lp,
+        main: main === '' ? undefined : same ? lp : this.passNames(fw, [main], lp),
       };
       m.set(raw, g);
       this.groupCount++;
@@ -277,7 +287,8 @@ export class Namer {
     return g;
   }
 
-  private passNames(fw: string, labels: string[]): PassNames {
+  /** `twin`: the other pass of the same name, whose equal strings are reused. */
+  private passNames(fw: string, labels: string[], twin?: PassNames): PassNames {
     const last = labels.length - 1;
     const inner = last > 0 ? labels.slice(1).join('.') : '';
     const name = labels.join('.');
@@ -287,14 +298,16 @@ export class Namer {
     const fwD = `.${fw}${D}`;
     const fwSlaveD = `.${fw}.slave${D}`;
     // Flat strings (see flat()): these are owner names the set keeps as keys.
+    const tcpSlave = flat(srvName, '._tcp', fwSlaveD);
     return {
       canonPrefix: last > 0 ? flat(labels.slice(0, last).join('.'), '.') : '',
       lastLabel: labels[last]!,
-      arec: flat(name, fwD),
-      arecSlave: flat(name, fwSlaveD),
+      arec: reuse(flat(name, fwD), twin?.arec),
+      arecSlave: reuse(flat(name, fwSlaveD), twin?.arecSlave),
       srvName,
-      tcpSlave: flat(srvName, '._tcp', fwSlaveD),
-      udpSlave: flat(srvName, '._udp', fwSlaveD),
+      tcpSlave: reuse(tcpSlave, twin?.tcpSlave),
+      udpSlave: reuse(flat(srvName, '._udp', fwSlaveD), twin?.udpSlave),
+      twin,
       tcp: undefined,
       udp: undefined,
       di: [],
@@ -326,8 +339,8 @@ export class Namer {
 
   /** The names `_name._tcp.fw.D.` and `_name._udp.fw.D.` of a pass (made once). */
   plainSrv(pn: PassNames, fw: string): [string, string] {
-    pn.tcp ??= flat(pn.srvName, '._tcp.', fw, this.tail);
-    pn.udp ??= flat(pn.srvName, '._udp.', fw, this.tail);
+    pn.tcp ??= reuse(flat(pn.srvName, '._tcp.', fw, this.tail), pn.twin?.tcp);
+    pn.udp ??= reuse(flat(pn.srvName, '._udp.', fw, this.tail), pn.twin?.udp);
     return [pn.tcp, pn.udp];
   }
 
@@ -337,12 +350,24 @@ export class Namer {
     const di = pn.di;
     for (let i = 0; i < di.length; i += 4)
       if (di[i] === protocol && di[i + 1] === portName) return i;
-    const base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
+    let base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
     const label = portName === '' ? '' : this.label(portName);
-    const named = label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base);
+    let named = label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base);
+    const t = pn.twin?.di;
+    if (t) {
+      for (let i = 0; i < t.length; i += 4) {
+        if (t[i + 2] === base) base = t[i + 2]!;
+        if (named !== '' && t[i + 3] === named) named = t[i + 3]!;
+      }
+    }
     di.push(protocol, portName, base, named);
     return di.length - 4;
   }
+}
+
+/** `twin` when it equals `s` (one string kept instead of two equal ones), else `s`. */
+function reuse(s: string, twin: string | undefined): string {
+  return twin === s ? twin : s;
 }
 
 /** The parts as one flat string. A `+` or template literal makes a tree of cons strings that a
@@ -386,7 +411,8 @@ export function emitTask(t: TaskSpec, namer: Namer, sink: Sink, jobSink: Sink = 
   // names), then the sanitised one. Identical records from both passes are one record.
   const g = namer.group(fw, t.diName ?? t.name, d !== undefined);
   const ips = specIps(t, namer.usesHost);
-  if (g.legacy) emitPass(t, ips, d, g.legacy, fw, suffix, namer, sink, jobSink, false);
+  if (g.legacy && g.legacy !== g.main)
+    emitPass(t, ips, d, g.legacy, fw, suffix, namer, sink, jobSink, false);
   if (g.main) emitPass(t, ips, d, g.main, fw, suffix, namer, sink, jobSink, true);
 }
 

@@ -23,7 +23,8 @@ test('a major collection after a big load gives garbage back; small loads skip i
 });
 
 test('a young collection some seconds after a big load gives the young generation back', async () => {
-  const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
+  const young = () =>
+    v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
   // A load's allocation rate grows the semi-spaces to their maximum.
   let keep: { i: number; s: string }[] = [];
   for (let i = 0; i < 2_000_000; i++) {
@@ -35,8 +36,12 @@ test('a young collection some seconds after a big load gives the young generatio
   assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS, 5_500), true);
   // V8 itself keeps them while its recent allocation rate is high: no shrink before the timer.
   await new Promise((r) => setTimeout(r, 4_000));
-  assert.ok(young() >= grown, `young generation ${young()} before the timer, ${grown} after the load`);
+  assert.ok(
+    young() >= grown,
+    `young generation ${young()} before the timer, ${grown} after the load`,
+  );
   const deadline = Date.now() + 8_000;
-  while (young() >= grown / 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (young() >= grown / 2 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   assert.ok(young() < grown / 2, `young generation ${young()} bytes, ${grown} after the load`);
 });
