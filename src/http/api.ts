@@ -7,6 +7,7 @@ import {
   forEachValue,
   PTR,
   sortedRecords,
+  specId,
   SRV,
   type ServedView,
 } from '../records/index.js';
@@ -157,7 +158,7 @@ export function* enumerateJson(v: ServedView): Generator<string> {
       const spec = g.tasks[ti]!;
       const records = enumerableRecords(v.state, spec);
       out = p.add(
-        `${ti === 0 ? '' : ','}${JSON.stringify({ name: spec.name, id: spec.id, records })}`,
+        `${ti === 0 ? '' : ','}${JSON.stringify({ name: spec.name, id: specId(spec), records })}`,
       );
       if (out) yield out;
     }

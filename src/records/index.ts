@@ -37,6 +37,7 @@ export { domainFrag, fitLabel, legacyLabels, rfc1123, rfc952, type LabelFunc } f
 export { agentTail, taskHash } from './hash.js';
 export { reverseName } from './reverse.js';
 export type { TaskSpec } from './task-records.js';
+export { specId } from './task-records.js';
 export type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
 export {
   A,

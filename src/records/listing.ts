@@ -6,6 +6,7 @@ import type { SortedRecords } from './collector.js';
 import { Entry } from './entry.js';
 import { type MemRecordSet, cmp } from './mem-record-set.js';
 import type { OverlayRecordSet } from './overlay.js';
+import { specId } from './task-records.js';
 import { eachName, type NameRecords, type RecordSet } from './types.js';
 
 export interface RecordLine {
@@ -203,7 +204,7 @@ export function enumerate(rs: MemRecordSet): { frameworks: EnumerableFramework[]
   for (const g of rs.taskGroups()) {
     const tasks: EnumerableTask[] = [];
     for (const spec of g.tasks)
-      tasks.push({ name: spec.name, id: spec.id, records: enumerableRecords(rs, spec) });
+      tasks.push({ name: spec.name, id: specId(spec), records: enumerableRecords(rs, spec) });
     frameworks.push({ name: g.frameworkName, tasks });
   }
   return { frameworks };

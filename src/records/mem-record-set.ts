@@ -29,6 +29,7 @@ import {
   emitTask,
   isRecordable,
   jobKey,
+  specId,
   taskSpec,
 } from './task-records.js';
 import type { FailOpen, NameRecords, RecordSet, ZoneInfo } from './types.js';
@@ -383,7 +384,7 @@ export class MemRecordSet implements RecordSet {
     }
     const out: { frameworkId: string; frameworkName: string; tasks: TaskSpec[] }[] = [];
     for (const [id, fw] of [...this.frameworks].sort((x, y) => cmp(x[0], y[0]))) {
-      const tasks = (groups.get(id) ?? []).sort((x, y) => cmp(x.id, y.id));
+      const tasks = (groups.get(id) ?? []).sort((x, y) => cmp(specId(x), specId(y)));
       out.push({ frameworkId: id, frameworkName: fw.name, tasks });
     }
     return out;
@@ -425,6 +426,7 @@ export class MemRecordSet implements RecordSet {
 
   /** Trims every record array to its length (after a full build). */
   compact(): void {
+    this.own.clear();
     for (const e of this.map.values()) {
       if (e instanceof Entry) e.compact();
       else if (e instanceof MixedSlot) e.entry?.compact();

@@ -30,7 +30,9 @@ export interface Sink {
 export interface TaskSpec {
   /** Identity in a record set: framework and task id (model/mesos-events.ts taskKey). */
   key: string;
-  id: string;
+  /** The task id when the key does not end with it (a repeated id); else undefined: specId()
+   *  slices it from the key when asked (a kept slice costs 32 bytes per task). */
+  repeatedId: string | undefined;
   /** taskHash(id), kept: job-level SRV records are made from their tasks when asked. */
   hash: string;
   name: string;
@@ -39,24 +41,22 @@ export interface TaskSpec {
   agentId: string;
   /** The agent's IPs (shared with the agent entry): the `host` IP source and `.slave` records. */
   agentIps: readonly string[];
-  /** The IPs of the first populated IP source before `host` in IPSources (all of them without
-   *  `host`). */
-  ipsBefore: readonly string[];
-  /** The IPs of the first populated IP source after `host`. */
-  ipsAfter: readonly string[];
-  ports: readonly number[];
+  /** The task's own values in one array (three arrays cost ~100 bytes more per task): `nIps`
+   *  IPs, `nPorts` ports, then the DiscoveryInfo ports as number, name, protocol triples. The
+   *  IPs are those of the first populated IP source before `host` in IPSources when there is
+   *  one (`ipsFirst`), else of the first populated one after `host`. */
+  vals: readonly (string | number)[];
+  nIps: number;
+  nPorts: number;
+  ipsFirst: boolean;
   /** Set when the task's latest health check failed: its job-level records are withheld. */
   unhealthy?: true | undefined;
   /** DiscoveryInfo name; absent when the task has none or an empty one (Mesos-DNS: no DI). */
   diName?: string | undefined;
-  /** DiscoveryInfo ports flattened: number, name, protocol, number, name, protocol, … */
-  diPorts?: readonly (string | number)[] | undefined;
 }
 
 const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
 const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
-const NO_IPS: readonly string[] = Object.freeze([]);
-const NO_PORTS: readonly (string | number)[] = Object.freeze([]);
 // A DiscoveryInfo port without a protocol gets both (Mesos-DNS withProtocol).
 const BOTH = ['tcp', 'udp'] as const;
 
@@ -127,8 +127,18 @@ function ownIps(
 /** Task IPs the way Mesos-DNS computes them: every address of the first configured source that
  *  yields any (Task.IPs), `host` being the agent's IPs. */
 export function specIps(t: TaskSpec, usesHost: boolean): readonly string[] {
-  if (t.ipsBefore.length > 0 || !usesHost) return t.ipsBefore;
-  return t.agentIps.length > 0 ? t.agentIps : t.ipsAfter;
+  return hostIps(t, usesHost) ? t.agentIps : (t.vals.slice(0, t.nIps) as string[]);
+}
+
+/** True when the task's IPs are its agent's (IPSources reaches `host` with the agent's known). */
+function hostIps(t: TaskSpec, usesHost: boolean): boolean {
+  // Without `host` in IPSources nothing comes after it: the IPs kept are the ones before.
+  return !t.ipsFirst && usesHost && t.agentIps.length > 0;
+}
+
+/** The task id (see TaskSpec.id). */
+export function specId(t: TaskSpec): string {
+  return t.repeatedId ?? t.key.slice(t.frameworkId.length + 1);
 }
 
 /** True when Mesos-DNS would give the task records: TASK_RUNNING on a known agent. */
@@ -148,39 +158,39 @@ export function taskSpec(
 ): TaskSpec {
   const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
   const k = own.copy(key);
+  const mine = before.length > 0 ? before : after;
+  const d = task.discovery && task.discovery.name !== '' ? task.discovery : undefined;
+  const nPorts = task.ports.length;
+  const vals = new Array<string | number>(mine.length + nPorts + (d ? d.ports.length * 3 : 0));
+  for (let i = 0; i < mine.length; i++) vals[i] = own.get(mine[i]!);
+  for (let i = 0; i < nPorts; i++) vals[mine.length + i] = task.ports[i]!;
+  if (d) {
+    let at = mine.length + nPorts;
+    for (const p of d.ports) {
+      vals[at++] = p.number;
+      vals[at++] = own.get(p.name);
+      vals[at++] = own.get(p.protocol);
+    }
+  }
   const spec: TaskSpec = {
     key: k,
-    // The id is the end of the key (taskKey): a slice shares the key's characters.
-    id:
-      k.length === fw.id.length + 1 + task.id.length
-        ? k.slice(fw.id.length + 1)
-        : own.copy(task.id),
+    // The id is the end of the key (taskKey) unless the key marks a repeated id.
+    repeatedId: k.length === fw.id.length + 1 + task.id.length ? undefined : own.copy(task.id),
     hash: taskHash(task.id),
     name: own.get(task.name),
     frameworkId: fw.id,
     frameworkName: fw.name,
     agentId: agent.id,
     agentIps: agent.ips,
-    ipsBefore: before.length === 0 ? NO_IPS : own.all(before),
-    ipsAfter: after.length === 0 ? NO_IPS : own.all(after),
-    ports: own.numbers(task.ports),
+    vals,
+    nIps: mine.length,
+    nPorts,
+    ipsFirst: before.length > 0,
     // Every field in the literal, set or not: added later they would go to a separate
     // property array (~40 bytes per task).
     unhealthy: cfg.healthFilter && !isHealthy(task.statuses) ? true : undefined,
-    diName: undefined,
-    diPorts: undefined,
+    diName: d ? own.get(d.name) : undefined,
   };
-  const d = task.discovery;
-  if (d && d.name !== '') {
-    spec.diName = own.get(d.name);
-    const flat = new Array<string | number>(d.ports.length * 3);
-    d.ports.forEach((p, i) => {
-      flat[3 * i] = p.number;
-      flat[3 * i + 1] = own.get(p.name);
-      flat[3 * i + 2] = own.get(p.protocol);
-    });
-    spec.diPorts = flat;
-  }
   return spec;
 }
 
@@ -406,20 +416,25 @@ export function emitTask(t: TaskSpec, namer: Namer, sink: Sink, jobSink: Sink = 
   const fw = namer.fw(t.frameworkName);
   if (fw === '') return; // Mesos-DNS would make names with an empty label
   const suffix = canonSuffix(t, namer);
-  const d = t.diName !== undefined ? (t.diPorts ?? NO_PORTS) : undefined;
+  const di = t.diName !== undefined;
   // With a DiscoveryInfo name: Mesos-DNS's "legacy" pass with the raw name (the seed document's
   // names), then the sanitised one. Identical records from both passes are one record.
-  const g = namer.group(fw, t.diName ?? t.name, d !== undefined);
-  const ips = specIps(t, namer.usesHost);
+  const g = namer.group(fw, t.diName ?? t.name, di);
+  const host = hostIps(t, namer.usesHost);
+  const ips = host ? t.agentIps : t.vals;
+  const nIps = host ? t.agentIps.length : t.nIps;
   if (g.legacy && g.legacy !== g.main)
-    emitPass(t, ips, d, g.legacy, fw, suffix, namer, sink, jobSink, false);
-  if (g.main) emitPass(t, ips, d, g.main, fw, suffix, namer, sink, jobSink, true);
+    emitPass(t, ips, nIps, di, g.legacy, fw, suffix, namer, sink, jobSink, false);
+  if (g.main) emitPass(t, ips, nIps, di, g.main, fw, suffix, namer, sink, jobSink, true);
 }
 
+/** `ips[0..nIps)`: the task's IPs; `di`: it has a DiscoveryInfo name (its ports are the rest of
+ *  t.vals after the task's IPs and ports). */
 function emitPass(
   t: TaskSpec,
-  taskIps: readonly string[],
-  d: readonly (string | number)[] | undefined,
+  ips: readonly (string | number)[],
+  nIps: number,
+  di: boolean,
   pn: PassNames,
   fw: string,
   suffix: string,
@@ -434,7 +449,8 @@ function emitPass(
   // cons-string wrapper next to its flattened copy.
   const canon = [canonName, '.', fw, namer.tail].join('');
   const canonSlave = [canonName, '.', fw, '.slave', namer.tail].join('');
-  for (const ip of taskIps) {
+  for (let i = 0; i < nIps; i++) {
+    const ip = ips[i] as string;
     const k = ip.includes(':') ? AAAA : A;
     job.put(pn.arec, k, ip, 0);
     sink.put(canon, k, ip, 0);
@@ -444,8 +460,11 @@ function emitPass(
     job.put(pn.arecSlave, k, ip, 0);
     sink.put(canonSlave, k, ip, 0);
   }
-  const plain = d || t.ports.length === 0 ? undefined : namer.plainSrv(pn, fw);
-  for (const p of t.ports) {
+  const v = t.vals;
+  const portsEnd = t.nIps + t.nPorts;
+  const plain = di || t.nPorts === 0 ? undefined : namer.plainSrv(pn, fw);
+  for (let i = t.nIps; i < portsEnd; i++) {
+    const p = v[i] as number;
     job.put(pn.tcpSlave, SRV, canonSlave, p);
     job.put(pn.udpSlave, SRV, canonSlave, p);
     if (plain) {
@@ -453,11 +472,11 @@ function emitPass(
       job.put(plain[1], SRV, canonSlave, p);
     }
   }
-  if (d) {
-    for (let i = 0; i < d.length; i += 3) {
-      const number = d[i] as number;
-      const name = d[i + 1] as string;
-      const protocol = d[i + 2] as string;
+  if (di) {
+    for (let i = portsEnd; i < v.length; i += 3) {
+      const number = v[i] as number;
+      const name = v[i + 1] as string;
+      const protocol = v[i + 2] as string;
       for (const proto of protocol !== '' ? [protocol] : BOTH) {
         const at = namer.diNames(pn, fw, proto, name);
         const base = pn.di[at + 2]!;
@@ -468,6 +487,6 @@ function emitPass(
     }
   }
   if (ptr && namer.cfg.ptr) {
-    for (const ip of taskIps) sink.put(namer.reverse(ip), PTR, canon, 0);
+    for (let i = 0; i < nIps; i++) sink.put(namer.reverse(ips[i] as string), PTR, canon, 0);
   }
 }
