@@ -79,7 +79,7 @@ export class MemRecordSet implements RecordSet {
   private readonly built = new Map<string, Entry>();
   private readonly collector = new SrvCollector();
   /** Tasks by their hash: a canonical name not kept as a key is found through it (own-names.ts). */
-  private readonly byHash = new Map<string, TaskSpec | TaskSpec[]>();
+  private readonly byHash = new Map<number, TaskSpec | TaskSpec[]>();
   private readonly ownBuf = new PutBuffer();
   private readonly jobBuf = new PutBuffer();
   private readonly withholder: Sink;

@@ -2,6 +2,7 @@
 // 50,000 tasks with DiscoveryInfo) are its alone, so a record set need not keep them as keys: it
 // finds the task from the name (the 5-character task hash in it) and makes the records from the
 // task when asked. A name that something else makes too is kept as an ordinary entry.
+import { hashBitsAt } from './hash.js';
 import type { Kind } from './record-types.js';
 import type { Sink } from './task-records.js';
 
@@ -39,13 +40,15 @@ export class PutBuffer implements Sink {
 const DASH = 45;
 const DOT = 46;
 
-/** Calls `each` with every 5-character string of `name` that could be a task hash in a
- *  canonical name (after a '-', followed by '-' or '.'; the suffix `-hash-tail` may be cut after
- *  the hash) until it returns true; returns whether one did. */
-export function someHash(name: string, each: (hash: string) => boolean): boolean {
+/** Calls `each` with every 5-character run of `name` that could be a task hash in a canonical
+ *  name (after a '-', followed by '-' or '.'; the suffix `-hash-tail` may be cut after the hash),
+ *  as its bits (hash.ts), until it returns true; returns whether one did. */
+export function someHash(name: string, each: (hash: number) => boolean): boolean {
   for (let i = name.indexOf('-'); i >= 0 && i + 6 < name.length; i = name.indexOf('-', i + 1)) {
     const end = name.charCodeAt(i + 6);
-    if ((end === DASH || end === DOT) && each(name.slice(i + 1, i + 6))) return true;
+    if (end !== DASH && end !== DOT) continue;
+    const bits = hashBitsAt(name, i + 1);
+    if (bits >= 0 && each(bits)) return true;
   }
   return false;
 }

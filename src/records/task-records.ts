@@ -5,7 +5,7 @@ import type { MesosAgent, MesosFramework, MesosStatus, MesosTask } from '../mode
 import { normalizeIp } from '../model/mesos-addr.js';
 import { taskKey } from '../model/mesos-events.js';
 import type { RecordsConfig } from './config.js';
-import { agentTail, taskHash } from './hash.js';
+import { agentTail, hashText, taskHashBits } from './hash.js';
 import {
   type LabelFunc,
   MAX_LABEL,
@@ -33,8 +33,9 @@ export interface TaskSpec {
   /** The task id when the key does not end with it (a repeated id); else undefined: specId()
    *  slices it from the key when asked (a kept slice costs 32 bytes per task). */
   repeatedId: string | undefined;
-  /** taskHash(id), kept: job-level SRV records are made from their tasks when asked. */
-  hash: string;
+  /** taskHash(id) as its 25 bits (hash.ts; a number costs no string per task), kept: job-level
+   *  SRV records are made from their tasks when asked. */
+  hash: number;
   name: string;
   frameworkId: string;
   frameworkName: string;
@@ -176,7 +177,7 @@ export function taskSpec(
     key: k,
     // The id is the end of the key (taskKey) unless the key marks a repeated id.
     repeatedId: k.length === fw.id.length + 1 + task.id.length ? undefined : own.copy(task.id),
-    hash: taskHash(task.id),
+    hash: taskHashBits(task.id),
     name: own.get(task.name),
     frameworkId: fw.id,
     frameworkName: fw.name,
@@ -397,7 +398,7 @@ function bounded<V>(m: Map<string, V>): Map<string, V> {
 /** The `-hash-tail` of a task's canonical names (canon = name-hash-tail), cut to fit a label:
  *  two tasks of one job with the same suffix have the same canonical names. */
 export function canonSuffix(t: TaskSpec, namer: Namer): string {
-  const suffix = `-${t.hash}${namer.agentSuffix(t.agentId)}`;
+  const suffix = `-${hashText(t.hash)}${namer.agentSuffix(t.agentId)}`;
   return suffix.length > MAX_LABEL - 1 ? suffix.slice(0, MAX_LABEL - 1).replace(/-+$/, '') : suffix;
 }
 

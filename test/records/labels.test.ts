@@ -12,6 +12,7 @@ import {
   taskHash,
 } from '../../src/records/index.js';
 import { reverseName } from '../../src/records/reverse.js';
+import { hashBitsAt, hashText, taskHashBits } from '../../src/records/hash.js';
 
 describe('taskHash', () => {
   it('is the first 5 zbase32 chars of SHA-1', () => {
@@ -20,6 +21,18 @@ describe('taskHash', () => {
       assert.match(taskHash(id), /^[ybndrfg8ejkmcpqxot1uwisza345h769]{5}$/);
     }
     assert.notEqual(taskHash('a'), taskHash('b'));
+  });
+  it('is kept as its 25 bits, read back from the 5 characters in a name', () => {
+    for (const id of ['test', 'a', 'vagrant-test-http_example-0-4f6c', 'ünïcode']) {
+      const bits = taskHashBits(id);
+      assert.ok(bits >= 0 && bits < 2 ** 25);
+      assert.equal(hashText(bits), taskHash(id));
+      assert.equal(hashBitsAt(`web-${taskHash(id)}-s3.fw.mesos.`, 4), bits);
+    }
+    assert.equal(hashBitsAt('web-iffe9-s3', 4), taskHashBits('test'));
+    // Not zbase32: 'l', 'v', '0', '2', upper case, non-ASCII; or past the end.
+    for (const s of ['iffel', 'v1ffe', '0ffe9', 'iff2e', 'IFFE9', 'iffé9', 'iff'])
+      assert.equal(hashBitsAt(s, 0), -1, s);
   });
   it('agent tail is the lowercased last "-" field', () => {
     assert.equal(agentTail('20150101-000000-16777343-5050-1234-S3'), 's3');
