@@ -18,11 +18,12 @@ import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
 import { collectAfterLoad } from './heap.js';
-import { ServersetSource, type ServersetRecords } from '../sources/serversets.js';
+import type { ServersetSource, ServersetRecords } from '../sources/serversets.js';
 import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
 import { makeStateSource, type SourceChoice } from './make-source.js';
 import { transfersEnabled, ZoneTransfers } from './transfers.js';
+import { loadZkParts, zkParts } from './zk-parts.js';
 import { NotifyStats } from '../dns/notify.js';
 import { XfrStats } from '../dns/xfr.js';
 
@@ -228,6 +229,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** Binds the listeners, then starts loading state. Rejects (after releasing whatever it opened)
    *  on a port in use, a bad config value or — with --state — an unusable state file. */
   static async start(options: DnsServiceOptions): Promise<DnsService> {
+    await loadZkParts(options.config);
     const s = new DnsService(options);
     try {
       await s.init();
@@ -275,7 +277,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     const store = new RecordStore(recordsConfig(config, this.opts.selfAddresses));
     const g: Generation = { config, store, source, onLoad: [], abort: new AbortController() };
     if (config.serversets.length > 0) {
-      g.serversets = new ServersetSource({
+      g.serversets = new (zkParts().ServersetSource)({
         configs: config.serversets,
         domain: store.domain,
         connectTimeoutMs: config.zkDetectionTimeout > 0 ? config.zkDetectionTimeout * 1000 : 30000,
@@ -354,6 +356,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       if (next.dnson !== cur.dnson || next.httpon !== cur.httpon)
         throw new ConfigError('"dnson" and "httpon" cannot change without a restart');
       if (rebuild) {
+        await loadZkParts(next);
         fresh = this.preparing = this.generation(next);
         await this.startGeneration(fresh, true);
         applied.push(recordsKey(cur, self) !== recordsKey(next, self) ? 'records' : 'sources');

@@ -17,8 +17,8 @@ import { StreamStateSource } from '../sources/stream.js';
 import type { StateSource } from '../sources/types.js';
 import { ZkStateSource } from '../sources/zk-source.js';
 import { parseZkUrl } from '../sources/zk-url.js';
-import { openCoordination } from '../zk/index.js';
 import type { Coordination } from '../zk/types.js';
+import { zkParts } from './zk-parts.js';
 
 export interface SourceChoice {
   /** `--state FILE`: serve this document instead of asking masters. */
@@ -99,7 +99,7 @@ export function makeStateSource(
     const url = parseZkUrl(config.zk, '"zk"');
     const coordination =
       choice.coordination ??
-      openCoordination(
+      zkParts().openCoordination(
         url.connectString,
         url.digest ? { auth: [{ scheme: 'digest', auth: url.digest }] } : {},
       );
