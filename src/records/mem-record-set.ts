@@ -13,7 +13,7 @@ import type {
 import { taskKey } from '../model/mesos-events.js';
 import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
 import { type RecordsConfig, zoneInfo } from './config.js';
-import { Entry, type EntryParams } from './entry.js';
+import { Entry, entryMaker } from './entry.js';
 import { JobGroup, MixedSlot, SrvCollector } from './job-srv.js';
 import { PutBuffer, someHash } from './own-names.js';
 import { MAX_NAME } from './labels.js';
@@ -50,7 +50,7 @@ export class MemRecordSet implements RecordSet {
   readonly zone: ZoneInfo;
   readonly config: RecordsConfig;
   private readonly namer: Namer;
-  private readonly params: EntryParams;
+  private readonly newEntry: () => Entry;
   private readonly map = new Map<string, Slot>();
   /** Copies of the strings the set keeps (see own.ts). */
   private readonly own = new Interner();
@@ -92,7 +92,7 @@ export class MemRecordSet implements RecordSet {
   constructor(config: RecordsConfig) {
     this.config = config;
     this.namer = new Namer(config);
-    this.params = { srvWeight: config.srvWeight };
+    this.newEntry = entryMaker({ srvWeight: config.srvWeight });
     this.zone = zoneInfo(config);
     this.adder = { put: (n, k, v, p) => this.addRecord(n, k, v, p) };
     this.remover = { put: (n, k, v, p) => this.removeRecord(n, k, v, p) };
@@ -193,7 +193,7 @@ export class MemRecordSet implements RecordSet {
       if (g.count(i, true) > 0 && this.map.get(name) === g) names.push(name);
     }
     if (names.length === 0) return;
-    const entries = names.map(() => new Entry(this.params));
+    const entries = names.map(() => this.newEntry());
     this.fromMembers([g], names, entries, false);
     for (let i = 0; i < names.length; i++) out(names[i]!, entries[i]!);
   }
@@ -209,7 +209,7 @@ export class MemRecordSet implements RecordSet {
         if (i < 0) {
           if (this.map.has(n)) return;
           i = names.push(n) - 1;
-          entries.push(new Entry(this.params));
+          entries.push(this.newEntry());
         }
         entries[i]!.add(k, v, 0);
       },
@@ -458,7 +458,7 @@ export class MemRecordSet implements RecordSet {
   }
 
   private inflate(ip: string): Entry {
-    const e = new Entry(this.params);
+    const e = this.newEntry();
     e.add(A, ip, 0);
     return e;
   }
@@ -559,7 +559,7 @@ export class MemRecordSet implements RecordSet {
         this.totals[A]!++;
         return;
       }
-      e = new Entry(this.params);
+      e = this.newEntry();
       this.map.set(name, e);
     } else if (typeof s === 'string') {
       e = this.inflate(s);
@@ -602,8 +602,8 @@ export class MemRecordSet implements RecordSet {
     served: boolean,
   ): Entry {
     this.changedSrv(name, served);
-    if (s instanceof MixedSlot) return (s.entry ??= new Entry(this.params));
-    const e = new Entry(this.params);
+    if (s instanceof MixedSlot) return (s.entry ??= this.newEntry());
+    const e = this.newEntry();
     if (served) this.leaveTotals(name, s);
     map.set(name, new MixedSlot([s], e));
     if (served) this.complex.set(name, -1);
@@ -629,7 +629,7 @@ export class MemRecordSet implements RecordSet {
     if (h instanceof Entry) return h;
     if (h === undefined) {
       if (!create) return undefined;
-      const e = new Entry(this.params);
+      const e = this.newEntry();
       this.withheld.set(name, e);
       return e;
     }
@@ -784,7 +784,7 @@ export class MemRecordSet implements RecordSet {
 
   /** The records of a job SRV name, made from the jobs' healthy (or unhealthy) members. */
   private build(name: string, s: JobGroup | MixedSlot, unhealthy: boolean): Entry {
-    const e = new Entry(this.params);
+    const e = this.newEntry();
     let groups: readonly JobGroup[] = [s as JobGroup];
     if (s instanceof MixedSlot) {
       groups = s.groups;
