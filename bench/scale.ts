@@ -210,7 +210,7 @@ async function untilAnswer(
 }
 
 /** How long a server stays idle after its first answer before its RSS is read. */
-const SETTLE_MS = 10_000;
+const SETTLE_MS = 15_000;
 
 /** Spawns a DNS server process, polls until `probe` answers with its IP (or `deadlineMs`
  *  passes), samples its memory meanwhile, then waits `settleMs` and reads its RSS. */
@@ -347,7 +347,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     const rssGoal = GOALS.rss.get(tasks);
     const peakGoal = GOALS.peak.get(tasks);
     console.log(
-      `   beacon dns memory: RSS after load (idle 10 s) ${f1(rss)} MiB${rssGoal ? ` (goal ≤ ${rssGoal} MiB: ${f2(rss / rssGoal)}x of it)` : ''}, peak RSS while loading ${f1(peak)} MiB${peakGoal ? ` (goal ≤ ${peakGoal} MiB: ${f2(peak / peakGoal)}x of it)` : ''}`,
+      `   beacon dns memory: RSS after load (idle 15 s) ${f1(rss)} MiB${rssGoal ? ` (goal ≤ ${rssGoal} MiB: ${f2(rss / rssGoal)}x of it)` : ''}, peak RSS while loading ${f1(peak)} MiB${peakGoal ? ` (goal ≤ ${peakGoal} MiB: ${f2(peak / peakGoal)}x of it)` : ''}`,
     );
     await refreshStall(tasks, p, master, dir, bareMs);
     if (BROKEN && tasks === Math.max(...SIZES)) await brokenRun(body, p, master, dir);
