@@ -6,7 +6,7 @@
 //    task's IP. The baseline, in the same run: a bare `node` child that GETs the same document
 //    from the same master and only JSON.parses it (its wall time and peak RSS); and Mesos-DNS the
 //    same way as Beacon when MESOS_DNS_BIN names its binary.
-// 2) memory of the beacon process: RSS once loaded and idle, 10 s after the first answer (VmRSS;
+// 2) memory of the beacon process: RSS once loaded and idle, 15 s after the first answer (VmRSS;
 //    the server gives its young generation back ~6 s after a big load, src/service/heap.ts), peak
 //    RSS while loading (VmHWM), read from /proc/PID/status.
 // 3) incremental update: one task change (new IP and port) through RecordStore.apply on the
