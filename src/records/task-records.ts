@@ -125,14 +125,10 @@ function ownIps(
   return [firstPopulated(before, true), firstPopulated(after, true)];
 }
 
-/** Task IPs the way Mesos-DNS computes them: every address of the first configured source that
- *  yields any (Task.IPs), `host` being the agent's IPs. */
-export function specIps(t: TaskSpec, usesHost: boolean): readonly string[] {
-  return hostIps(t, usesHost) ? t.agentIps : (t.vals.slice(0, t.nIps) as string[]);
-}
-
-/** True when the task's IPs are its agent's (IPSources reaches `host` with the agent's known). */
-function hostIps(t: TaskSpec, usesHost: boolean): boolean {
+/** True when the task's IPs are its agent's, the way Mesos-DNS computes them (Task.IPs: every
+ *  address of the first configured source that yields any, `host` being the agent's IPs); else
+ *  they are the first t.nIps of t.vals. */
+function agentIpsServe(t: TaskSpec, usesHost: boolean): boolean {
   // Without `host` in IPSources nothing comes after it: the IPs kept are the ones before.
   return !t.ipsFirst && usesHost && t.agentIps.length > 0;
 }
@@ -421,7 +417,7 @@ export function emitTask(t: TaskSpec, namer: Namer, sink: Sink, jobSink: Sink = 
   // With a DiscoveryInfo name: Mesos-DNS's "legacy" pass with the raw name (the seed document's
   // names), then the sanitised one. Identical records from both passes are one record.
   const g = namer.group(fw, t.diName ?? t.name, di);
-  const host = hostIps(t, namer.usesHost);
+  const host = agentIpsServe(t, namer.usesHost);
   const ips = host ? t.agentIps : t.vals;
   const nIps = host ? t.agentIps.length : t.nIps;
   if (g.legacy && g.legacy !== g.main)
