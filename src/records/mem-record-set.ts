@@ -15,7 +15,7 @@ import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-recor
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, entryMaker } from './entry.js';
 import { JobGroup, MixedSlot, SrvCollector } from './job-srv.js';
-import { PutBuffer, someHash } from './own-names.js';
+import { hashAfterDash, PutBuffer } from './own-names.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
 import { drain } from '../slices.js';
@@ -882,21 +882,26 @@ export class MemRecordSet implements RecordSet {
     }
   }
 
-  /** The task (other than `except`) whose canonical name `name` is, kept as no key. */
+  /** The task (other than `except`) whose canonical name `name` is, kept as no key. Written
+   *  without closures: a build asks this for every canonical name of every task. */
   private ownerOf(name: string, except?: TaskSpec): TaskSpec | undefined {
     // A name past the limit is in no set (addRecord drops it too).
     if (this.byHash.size === 0 || name.length > MAX_NAME) return undefined;
-    let found: TaskSpec | undefined;
-    const makes = (t: TaskSpec): boolean => {
-      if (t === except || this.ownOf(t, name).length === 0) return false;
-      found = t;
-      return true;
-    };
-    someHash(name, (h) => {
-      const c = this.byHash.get(h);
-      return c === undefined ? false : Array.isArray(c) ? c.some(makes) : makes(c);
-    });
-    return found;
+    for (let i = name.indexOf('-'); i >= 0; i = name.indexOf('-', i + 1)) {
+      const h = hashAfterDash(name, i);
+      const c = h < 0 ? undefined : this.byHash.get(h);
+      if (c === undefined) continue;
+      if (!Array.isArray(c)) {
+        if (this.makesOwn(c, name, except)) return c;
+      } else {
+        for (const t of c) if (this.makesOwn(t, name, except)) return t;
+      }
+    }
+    return undefined;
+  }
+
+  private makesOwn(t: TaskSpec, name: string, except: TaskSpec | undefined): boolean {
+    return t !== except && this.ownOf(t, name).length > 0;
   }
 
   /** Task t's records of its own (non-PTR) name `name`, as emitted (repeats included). */

@@ -474,7 +474,10 @@ function emitPass(
       const number = v[i] as number;
       const name = v[i + 1] as string;
       const protocol = v[i + 2] as string;
-      for (const proto of protocol !== '' ? [protocol] : BOTH) {
+      // (No [protocol] array per port and pass: a build makes 200,000 of them at 50,000 tasks.)
+      const both = protocol === '';
+      for (let q = 0; q < (both ? 2 : 1); q++) {
+        const proto = both ? BOTH[q]! : protocol;
         const at = namer.diNames(pn, fw, proto, name);
         const base = pn.di[at + 2]!;
         const named = pn.di[at + 3]!;
