@@ -82,47 +82,46 @@ export function isHealthy(statuses: readonly MesosStatus[]): boolean {
   return latest?.healthy !== false;
 }
 
-function labelValues(s: MesosStatus | undefined, key: string): string[] {
-  if (!s) return [];
+// Every address of one IP source, in the order that source lists them, normalised and without
+// repeats (the maintained Mesos-DNS: `Task.IPs` returns "only the IPs from the first populated
+// source", and the generator names each of them, A or AAAA by family).
+function sourceIps(s: MesosStatus, src: RecordsConfig['ipSources'][number]): string[] {
   const out: string[] = [];
-  for (const l of s.labels) if (l.key === key) out.push(l.value);
+  const label = src === 'netinfo' ? undefined : src === 'mesos' ? MESOS_IP_LABEL : DOCKER_IP_LABEL;
+  const n = label === undefined ? s.networkIps.length : s.labels.length;
+  for (let i = 0; i < n; i++) {
+    let c: string;
+    if (label === undefined) c = s.networkIps[i]!;
+    else if (s.labels[i]!.key === label) c = s.labels[i]!.value;
+    else continue;
+    const ip = normalizeIp(c);
+    if (ip !== undefined && !out.includes(ip)) out.push(ip);
+  }
   return out;
 }
 
-// Every address of the first IP source that yields any, in the order that source lists them,
-// normalised and without repeats (the maintained Mesos-DNS: `Task.IPs` returns "only the IPs from
-// the first populated source", and the generator names each of them, A or AAAA by family).
-function firstPopulated(lists: readonly (readonly string[])[], normalize: boolean): string[] {
-  for (const cands of lists) {
-    const out: string[] = [];
-    for (const c of cands) {
-      const ip = normalize ? normalizeIp(c) : c;
-      if (ip !== undefined && !out.includes(ip)) out.push(ip);
-    }
-    if (out.length > 0) return out;
-  }
-  return [];
-}
+const NO_IPS: readonly string[] = Object.freeze([]);
 
 /** The IPs of the task's own sources: of the first populated source before `host` in IPSources,
- *  and of the first populated one after it. */
+ *  and of the first populated one after it. Sources past the first populated one on each side
+ *  are not read (a build asks this for every task). */
 function ownIps(
   running: MesosStatus | undefined,
   sources: RecordsConfig['ipSources'],
-): [string[], string[]] {
-  const before: string[][] = [];
-  const after: string[][] = [];
-  let list = before;
+): [readonly string[], readonly string[]] {
+  let before = NO_IPS;
+  let after = NO_IPS;
+  if (!running) return [before, after];
+  let isAfter = false;
   for (const src of sources) {
-    if (src === 'host') list = after;
-    else if (running)
-      list.push(
-        src === 'netinfo'
-          ? running.networkIps
-          : labelValues(running, src === 'mesos' ? MESOS_IP_LABEL : DOCKER_IP_LABEL),
-      );
+    if (src === 'host') isAfter = true;
+    else if ((isAfter ? after : before).length === 0) {
+      const ips = sourceIps(running, src);
+      if (isAfter) after = ips;
+      else before = ips;
+    }
   }
-  return [firstPopulated(before, true), firstPopulated(after, true)];
+  return [before, after];
 }
 
 /** True when the task's IPs are its agent's, the way Mesos-DNS computes them (Task.IPs: every
