@@ -418,7 +418,7 @@ export class MemRecordSet implements RecordSet {
         return bare;
       },
       task: (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
-      parked: (t) => this.parked.set(taskKey(t.frameworkId, t.id), t),
+      parked: (t) => this.parked.set(this.freeKey(taskKey(t.frameworkId, t.id)), t),
     });
     this.leader = state.leader;
     emitMasters(state.leader, this.config, this.namer, this.adder);
@@ -530,15 +530,35 @@ export class MemRecordSet implements RecordSet {
   }
 
   private unpark(match: (t: MesosTask | TaskSpec) => boolean): void {
-    for (const [key, t] of [...this.parked]) {
+    for (const [parkedKey, t] of [...this.parked]) {
       if (!match(t)) continue;
       const agent = this.agents.get(t.agentId);
       const fw = this.frameworks.get(t.frameworkId);
       if (!agent || !fw) continue;
-      this.parked.delete(key);
+      this.parked.delete(parkedKey);
+      // A repeated id: a task with the same key may have records already (parked while its twin
+      // ran); taking its key would orphan that task's records.
+      const id = 'statuses' in t ? t.id : specId(t);
+      const key = this.tasks.has(parkedKey) ? this.freeKey(taskKey(t.frameworkId, id)) : parkedKey;
       if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key));
-      else this.addSpec({ ...t, agentId: agent.id, agentIps: agent.ips, frameworkName: fw.name });
+      else
+        this.addSpec({
+          ...t,
+          key,
+          repeatedId: key === taskKey(t.frameworkId, id) ? undefined : id,
+          agentId: agent.id,
+          agentIps: agent.ips,
+          frameworkName: fw.name,
+        });
     }
+  }
+
+  /** `key`, or the first `key\0n` no task or parked task has (a repeated task id; see
+   *  state-walk.ts). */
+  private freeKey(key: string): string {
+    let k = key;
+    for (let n = 1; this.tasks.has(k) || this.parked.has(k); n++) k = `${key}\u0000${n}`;
+    return k;
   }
 
   private bump(): void {

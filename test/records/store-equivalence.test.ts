@@ -344,6 +344,56 @@ describe('job SRV names shared by jobs, other records, or coinciding members', (
   }
 });
 
+describe('a repeated task id with one copy waiting for its agent', () => {
+  // Found by a fuzzing review: the waiting copy took its twin's key when its agent came, so the
+  // twin's records were orphaned (stale after the framework went) and re-adding the twin's agent
+  // threw a TypeError.
+  const doc = (slaves: string[], withFramework: boolean) => ({
+    leader: 'master@10.0.0.9:5050',
+    slaves: slaves.map((id, i) => ({
+      id,
+      hostname: `a${i}`,
+      pid: `slave(1)@10.0.0.${i + 1}:5051`,
+    })),
+    frameworks: withFramework
+      ? [
+          {
+            id: 'F',
+            name: 'Aurora',
+            pid: 'scheduler@10.0.0.11:8083',
+            tasks: [
+              task('dup', 'waits', { agent: 'S9', ip: '10.0.3.1' }),
+              task('dup', 'runs', { agent: 'S0', ip: '10.0.3.2' }),
+            ],
+          },
+        ]
+      : [],
+  });
+  for (const [what, cfg] of [
+    ['default config', makeRecordsConfig()],
+    ['host IPs first', makeRecordsConfig({ ipSources: ['host', 'netinfo'] })],
+  ] as const) {
+    it(`its agent arriving, the framework going and the other agent changing equal rebuilds (${what})`, () => {
+      const store = new RecordStore(cfg);
+      store.loadState(stateParser(doc(['S0'], true)).state, 1_700_000_000_000);
+      const both = stateParser(doc(['S0', 'S9'], true)).state;
+      store.apply({ type: 'agent', agent: both.agents[1]! });
+      assertSameAnswers(
+        store.view!,
+        reference(both, cfg),
+        `${what}: the waiting copy's agent came`,
+      );
+      store.apply({ type: 'frameworkRemoved', frameworkId: 'F' });
+      const none = stateParser(doc(['S0', 'S9'], false)).state;
+      assertSameAnswers(store.view!, reference(none, cfg), `${what}: the framework went`);
+      store.apply({ type: 'agent', agent: { ...none.agents[0]!, hostname: 'a0-new' } });
+      const renamed = stateParser(doc(['S0', 'S9'], false)).state;
+      renamed.agents[0] = { ...renamed.agents[0]!, hostname: 'a0-new' };
+      assertSameAnswers(store.view!, reference(renamed, cfg), `${what}: the first agent changed`);
+    });
+  }
+});
+
 describe('names past 254 bytes', () => {
   it('a canonical name past the limit is in no answer (nor any other name)', () => {
     // A framework name of four long labels: `canon.fw.slave.mesos.` passes 254 bytes.
