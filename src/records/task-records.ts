@@ -132,7 +132,7 @@ function agentIpsServe(t: TaskSpec, usesHost: boolean): boolean {
   return !t.ipsFirst && usesHost && t.agentIps.length > 0;
 }
 
-/** The task id (see TaskSpec.id). */
+/** The task id (see TaskSpec.repeatedId). */
 export function specId(t: TaskSpec): string {
   return t.repeatedId ?? t.key.slice(t.frameworkId.length + 1);
 }
@@ -210,8 +210,6 @@ interface PassNames {
    *  ''): a job has a handful, and two Maps per job cost more than the names (66,000 Maps at
    *  50,000 tasks). */
   di: string[];
-  /** The legacy pass of the same name (for the main pass), whose equal names are reused. */
-  twin: PassNames | undefined;
 }
 
 /** The passes of one task name (or DiscoveryInfo name): legacy (raw) first when it applies. */
@@ -281,11 +279,11 @@ export class Namer {
       const main = this.label(raw);
       const lp = legacy ? this.passNames(fw, legacy) : undefined;
       // A raw name that is already a label makes the same names in both passes: one object
-      // (emitTask then runs the pass once); otherwise equal names still share their strings.
+      // (emitTask then runs the pass once).
       const same = lp !== undefined && legacy!.length === 1 && legacy![0] === main;
       g = {
         legacy: lp,
-        main: main === '' ? undefined : same ? lp : this.passNames(fw, [main], lp),
+        main: main === '' ? undefined : same ? lp : this.passNames(fw, [main]),
       };
       m.set(raw, g);
       this.groupCount++;
@@ -293,8 +291,7 @@ export class Namer {
     return g;
   }
 
-  /** `twin`: the other pass of the same name, whose equal strings are reused. */
-  private passNames(fw: string, labels: string[], twin?: PassNames): PassNames {
+  private passNames(fw: string, labels: string[]): PassNames {
     const last = labels.length - 1;
     const inner = last > 0 ? labels.slice(1).join('.') : '';
     const name = labels.join('.');
@@ -304,16 +301,14 @@ export class Namer {
     const fwD = `.${fw}${D}`;
     const fwSlaveD = `.${fw}.slave${D}`;
     // Flat strings (see flat()): these are owner names the set keeps as keys.
-    const tcpSlave = flat(srvName, '._tcp', fwSlaveD);
     return {
       canonPrefix: last > 0 ? flat(labels.slice(0, last).join('.'), '.') : '',
       lastLabel: labels[last]!,
-      arec: reuse(flat(name, fwD), twin?.arec),
-      arecSlave: reuse(flat(name, fwSlaveD), twin?.arecSlave),
+      arec: flat(name, fwD),
+      arecSlave: flat(name, fwSlaveD),
       srvName,
-      tcpSlave: reuse(tcpSlave, twin?.tcpSlave),
-      udpSlave: reuse(flat(srvName, '._udp', fwSlaveD), twin?.udpSlave),
-      twin,
+      tcpSlave: flat(srvName, '._tcp', fwSlaveD),
+      udpSlave: flat(srvName, '._udp', fwSlaveD),
       tcp: undefined,
       udp: undefined,
       di: [],
@@ -345,8 +340,8 @@ export class Namer {
 
   /** The names `_name._tcp.fw.D.` and `_name._udp.fw.D.` of a pass (made once). */
   plainSrv(pn: PassNames, fw: string): [string, string] {
-    pn.tcp ??= reuse(flat(pn.srvName, '._tcp.', fw, this.tail), pn.twin?.tcp);
-    pn.udp ??= reuse(flat(pn.srvName, '._udp.', fw, this.tail), pn.twin?.udp);
+    pn.tcp ??= flat(pn.srvName, '._tcp.', fw, this.tail);
+    pn.udp ??= flat(pn.srvName, '._udp.', fw, this.tail);
     return [pn.tcp, pn.udp];
   }
 
@@ -356,24 +351,12 @@ export class Namer {
     const di = pn.di;
     for (let i = 0; i < di.length; i += 4)
       if (di[i] === protocol && di[i + 1] === portName) return i;
-    let base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
+    const base = flat(pn.srvName, '.', this.proto(protocol), '.', fw, this.tail);
     const label = portName === '' ? '' : this.label(portName);
-    let named = label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base);
-    const t = pn.twin?.di;
-    if (t) {
-      for (let i = 0; i < t.length; i += 4) {
-        if (t[i + 2] === base) base = t[i + 2]!;
-        if (named !== '' && t[i + 3] === named) named = t[i + 3]!;
-      }
-    }
+    const named = label === '' ? '' : flat('_', fitLabel(label, MAX_LABEL - 1), '.', base);
     di.push(protocol, portName, base, named);
     return di.length - 4;
   }
-}
-
-/** `twin` when it equals `s` (one string kept instead of two equal ones), else `s`. */
-function reuse(s: string, twin: string | undefined): string {
-  return twin === s ? twin : s;
 }
 
 /** The parts as one flat string. A `+` or template literal makes a tree of cons strings that a
