@@ -45,6 +45,29 @@ export function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
 }
 
+/** The key of a task whose id may repeat within its framework (a state can list it twice, and
+ *  Mesos-DNS keeps both): taskKey, or the first `taskKey\0n` that `taken` does not hold. */
+export function freeTaskKey(
+  frameworkId: string,
+  taskId: string,
+  taken: (key: string) => boolean,
+): string {
+  const base = taskKey(frameworkId, taskId);
+  let key = base;
+  for (let n = 1; taken(key); n++) key = `${base}\u0000${n}`;
+  return key;
+}
+
+/** True when `key` is not plain taskKey(frameworkId, taskId) (a repeat: see freeTaskKey). */
+export function isRepeatKey(key: string, frameworkId: string, taskId: string): boolean {
+  return key.length !== frameworkId.length + 1 + taskId.length;
+}
+
+/** The task id of a plain taskKey. */
+export function taskIdOfKey(key: string, frameworkId: string): string {
+  return key.slice(frameworkId.length + 1);
+}
+
 const TERMINAL = new Set([
   'TASK_FINISHED',
   'TASK_FAILED',

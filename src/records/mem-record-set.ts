@@ -10,7 +10,7 @@ import type {
   MesosState,
   MesosTask,
 } from '../model/mesos-state.js';
-import { taskKey } from '../model/mesos-events.js';
+import { freeTaskKey, isRepeatKey, taskKey } from '../model/mesos-events.js';
 import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, entryMaker } from './entry.js';
@@ -418,7 +418,7 @@ export class MemRecordSet implements RecordSet {
         return bare;
       },
       task: (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
-      parked: (t) => this.parked.set(this.freeKey(taskKey(t.frameworkId, t.id)), t),
+      parked: (t) => this.parked.set(this.freeKey(t.frameworkId, t.id), t),
     });
     this.leader = state.leader;
     emitMasters(state.leader, this.config, this.namer, this.adder);
@@ -539,13 +539,13 @@ export class MemRecordSet implements RecordSet {
       // A repeated id: a task with the same key may have records already (parked while its twin
       // ran); taking its key would orphan that task's records.
       const id = 'statuses' in t ? t.id : specId(t);
-      const key = this.tasks.has(parkedKey) ? this.freeKey(taskKey(t.frameworkId, id)) : parkedKey;
+      const key = this.tasks.has(parkedKey) ? this.freeKey(t.frameworkId, id) : parkedKey;
       if ('statuses' in t) this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key));
       else
         this.addSpec({
           ...t,
           key,
-          repeatedId: key === taskKey(t.frameworkId, id) ? undefined : id,
+          repeatedId: isRepeatKey(key, t.frameworkId, id) ? id : undefined,
           agentId: agent.id,
           agentIps: agent.ips,
           frameworkName: fw.name,
@@ -553,12 +553,9 @@ export class MemRecordSet implements RecordSet {
     }
   }
 
-  /** `key`, or the first `key\0n` no task or parked task has (a repeated task id; see
-   *  state-walk.ts). */
-  private freeKey(key: string): string {
-    let k = key;
-    for (let n = 1; this.tasks.has(k) || this.parked.has(k); n++) k = `${key}\u0000${n}`;
-    return k;
+  /** A key for the task no task or parked task holds (freeTaskKey). */
+  private freeKey(frameworkId: string, taskId: string): string {
+    return freeTaskKey(frameworkId, taskId, (k) => this.tasks.has(k) || this.parked.has(k));
   }
 
   private bump(): void {

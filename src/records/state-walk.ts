@@ -3,7 +3,7 @@
 // every TASK_RUNNING task on a known agent. A task id is unique only within its framework, so
 // tasks are keyed by both; a state that repeats an id inside one framework keeps both (as
 // Mesos-DNS does), the repeat keyed by its position.
-import { taskKey } from '../model/mesos-events.js';
+import { freeTaskKey } from '../model/mesos-events.js';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
 
@@ -39,8 +39,7 @@ export function* walkStateSteps(state: MesosState, v: StateVisitor): Generator<v
         v.parked(t);
         continue;
       }
-      let key = taskKey(fw.id, t.id);
-      for (let n = 1; done.has(key); n++) key = `${taskKey(fw.id, t.id)}\u0000${n}`;
+      const key = freeTaskKey(fw.id, t.id, (k) => done.has(k));
       done.add(key);
       v.task(t, agent, fw, key);
       yield;

@@ -3,7 +3,7 @@
 // the same code adds a task, removes it (same inputs → same records) and lists it for /v1/enumerate.
 import type { MesosAgent, MesosFramework, MesosStatus, MesosTask } from '../model/mesos-state.js';
 import { normalizeIp } from '../model/mesos-addr.js';
-import { taskKey } from '../model/mesos-events.js';
+import { isRepeatKey, taskIdOfKey, taskKey } from '../model/mesos-events.js';
 import type { RecordsConfig } from './config.js';
 import { agentTail, hashText, taskHashBits } from './hash.js';
 import {
@@ -134,7 +134,7 @@ function agentIpsServe(t: TaskSpec, usesHost: boolean): boolean {
 
 /** The task id (see TaskSpec.repeatedId). */
 export function specId(t: TaskSpec): string {
-  return t.repeatedId ?? t.key.slice(t.frameworkId.length + 1);
+  return t.repeatedId ?? taskIdOfKey(t.key, t.frameworkId);
 }
 
 /** True when Mesos-DNS would give the task records: TASK_RUNNING on a known agent. */
@@ -171,7 +171,7 @@ export function taskSpec(
   const spec: TaskSpec = {
     key: k,
     // The id is the end of the key (taskKey) unless the key marks a repeated id.
-    repeatedId: k.length === fw.id.length + 1 + task.id.length ? undefined : own.copy(task.id),
+    repeatedId: isRepeatKey(k, fw.id, task.id) ? own.copy(task.id) : undefined,
     hash: taskHashBits(task.id),
     name: own.get(task.name),
     frameworkId: fw.id,
