@@ -200,8 +200,15 @@ export class MemRecordSet implements RecordSet {
 
   /** Task t's canonical names kept as no key, built from one pass over the task. */
   private eachOwn(t: TaskSpec, out: (name: string, e: Entry) => void): void {
-    const names: string[] = [];
     const entries: Entry[] = [];
+    const names = this.ownNamesOf(t, entries);
+    for (let i = 0; i < names.length; i++) out(names[i]!, entries[i]!);
+  }
+
+  /** Task t's canonical names kept as no key, from one pass over the task; with `entries`, their
+   *  records too (parallel to the names). Listing names makes no records. */
+  private ownNamesOf(t: TaskSpec, entries?: Entry[]): string[] {
+    const names: string[] = [];
     const sink: Sink = {
       put: (n, k, v) => {
         if (k === PTR || n.length > MAX_NAME) return;
@@ -209,24 +216,19 @@ export class MemRecordSet implements RecordSet {
         if (i < 0) {
           if (this.map.has(n)) return;
           i = names.push(n) - 1;
-          entries.push(this.newEntry());
+          entries?.push(this.newEntry());
         }
-        entries[i]!.add(k, v, 0);
+        entries?.[i]!.add(k, v, 0);
       },
     };
     emitTask(t, this.namer, sink, NO_SINK);
-    for (let i = 0; i < names.length; i++) out(names[i]!, entries[i]!);
+    return names;
   }
 
   /** Names with served records: the keys, and tasks' canonical names kept as no key. */
   private *servedNames(): IterableIterator<string> {
     yield* this.map.keys();
-    const names: string[] = [];
-    for (const spec of this.tasks.values()) {
-      names.length = 0;
-      this.eachOwn(spec, (n) => void names.push(n));
-      yield* names;
-    }
+    for (const spec of this.tasks.values()) yield* this.ownNamesOf(spec);
   }
 
   /** Tasks whose job-level records are withheld as unhealthy. */
