@@ -130,7 +130,8 @@ export class MemRecordSet implements RecordSet {
     if (!h) return served;
     const w = h instanceof Entry ? h : this.build(name, h, true);
     // Fail open, per type: a type no healthy task makes is answered with the unhealthy ones, and
-    // marked so the readers that answer clients can count it (get() itself is a pure read).
+    // marked so the readers that answer clients can count it (get() changes no answer; it only
+    // caches what it builds).
     let failOpen: FailOpen | undefined;
     const pick = <T>(key: keyof FailOpen, mine: T[], theirs: T[]): T[] => {
       if (mine.length > 0 || theirs.length === 0) return mine;

@@ -47,11 +47,6 @@ export class OverlayRecordSet implements RecordSet {
     return this.base;
   }
 
-  /** True when extra records lie on `name` (its answer is the merge, not the base's). */
-  hasExtra(name: string): boolean {
-    return this.extra.has(name);
-  }
-
   /** The extra records of each source (`zk!path`), as given. */
   sources(): ReadonlyMap<string, readonly ServersetRecord[]> {
     return this.bySource;

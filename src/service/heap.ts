@@ -67,11 +67,11 @@ export async function collectAfterLoad(
   clearTimeout(shrinkTimer);
   shrinkTimer = setTimeout(() => {
     shrinkTimer = undefined;
-    try {
-      void run({ type: 'minor', execution: 'async' });
-    } catch {
-      // the runtime refused: V8 shrinks on its own at a later quiet collection
-    }
+    // An async gc() returns a promise: a refusal arrives as a rejection, not a throw. V8 then
+    // shrinks on its own at a later quiet collection.
+    Promise.resolve()
+      .then(() => run({ type: 'minor', execution: 'async' }))
+      .catch(() => undefined);
   }, shrinkAfterMs);
   shrinkTimer.unref();
   return true;
