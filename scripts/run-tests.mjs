@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const extra = process.argv.slice(2);
@@ -23,12 +24,24 @@ function testFiles(dir) {
 const files = extra.length
   ? extra.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p) : [p]))
   : testFiles(join(root, 'dist', 'test'));
-const run = (list, env = {}) =>
-  spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...list], {
-    stdio: 'inherit',
-    cwd: root,
-    env: { ...process.env, BEACON_TEST: '1', BEACON_LOG: process.env.BEACON_LOG ?? 'error', ...env },
-  }).status ?? 1;
+// TAP goes to stdout as always; each run's failures also go to a file, printed after the run.
+const failDir = mkdtempSync(join(tmpdir(), 'beacon-test-failures-'));
+const failFiles = [];
+const run = (list, env = {}) => {
+  const failFile = join(failDir, `run-${failFiles.length}.txt`);
+  failFiles.push(failFile);
+  const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout'];
+  reporters.push(`--test-reporter=${join(root, 'scripts', 'failures-reporter.mjs')}`);
+  reporters.push(`--test-reporter-destination=${failFile}`);
+  const args = ['--test', '--test-concurrency=2', '--test-timeout=180000', ...reporters, ...list];
+  return (
+    spawnSync(process.execPath, args, {
+      stdio: 'inherit',
+      cwd: root,
+      env: { ...process.env, BEACON_TEST: '1', BEACON_LOG: process.env.BEACON_LOG ?? 'error', ...env },
+    }).status ?? 1
+  );
+};
 
 let status = run(files);
 // The DNS server has two UDP paths (src/dns/udp.ts): the run above used the batched native one
@@ -39,5 +52,17 @@ if (dnsFiles.length > 0 && process.env.BEACON_DNS_UDP !== 'dgram') {
   process.stderr.write(`\n[run-tests] the DNS tests again on the dgram UDP path (BEACON_DNS_UDP=dgram)\n`);
   const again = run(dnsFiles, { BEACON_DNS_UDP: 'dgram' });
   if (status === 0) status = again;
+}
+const failures = failFiles.map((f) => {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+});
+rmSync(failDir, { recursive: true, force: true });
+if (failures.some((f) => f.length > 0)) {
+  process.stderr.write(`\n[run-tests] failures (the TAP output above has the details):\n`);
+  process.stderr.write(failures.join(''));
 }
 process.exit(status);

@@ -102,7 +102,24 @@ export class Member {
   }
 }
 
+/** Starts a member and waits until it listens and is announced. Its ports are free when chosen
+ *  but bound only once the process is up; one taken in between by a test running beside this one
+ *  makes the member exit with EADDRINUSE, and it is started again on new ports (bounded). */
 export async function startMember(o: MemberOptions): Promise<Member> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMemberOnce(o);
+    } catch (e) {
+      if (!(e instanceof PortTaken) || attempt >= 3) throw e;
+    }
+  }
+}
+
+class PortTaken extends Error {
+  override name = 'PortTaken';
+}
+
+async function startMemberOnce(o: MemberOptions): Promise<Member> {
   const port = await freePort();
   const adminPort = o.admin ? await freePort() : undefined;
   const mode = o.mode ?? 'sidecar';
@@ -137,14 +154,16 @@ export async function startMember(o: MemberOptions): Promise<Member> {
   }
   const m = new Member(o.id, port, adminPort, proc);
   try {
-    await waitFor(
+    // waitFor retries a check that throws, so an exit ends the wait as a result, not an error.
+    const up = await waitFor(
       `member ${o.id} listening and announced`,
-      () => {
-        if (!m.running) throw new Error(`member ${o.id} exited: ${m.err}`);
-        return m.out.includes('listening') && m.announcedAt !== undefined;
-      },
+      () => (!m.running ? 'exited' : m.out.includes('listening') && m.announcedAt !== undefined),
       60000,
     );
+    if (up === 'exited') {
+      const msg = `member ${o.id} exited: ${m.err}`;
+      throw m.err.includes('EADDRINUSE') ? new PortTaken(msg) : new Error(msg);
+    }
   } catch (e) {
     await m.kill();
     throw e;

@@ -38,6 +38,11 @@ export interface ZkServerOptions {
   tickMs?: number;
 }
 
+/** The server could not have its port: it exited during start-up or another server answers there. */
+class PortLost extends Error {
+  override name = 'PortLost';
+}
+
 export class ZkServer {
   readonly dir: string;
   readonly port: number;
@@ -56,8 +61,24 @@ export class ZkServer {
         'ZooKeeper is not installed: apt-get install zookeeper (npm test does it when run as root)',
       );
     }
+    // The port is free when freePort() returns but the JVM binds it a second or more later; with
+    // other test files running beside this one, another process can take it in between. A server
+    // that cannot have its port is started again on a new one (bounded).
+    for (let attempt = 1; ; attempt++) {
+      const server = await ZkServer.prepare(options.tickMs ?? 200);
+      try {
+        await server.resume();
+        return server;
+      } catch (e) {
+        await server.stop();
+        if (!(e instanceof PortLost) || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private static async prepare(tickMs: number): Promise<ZkServer> {
     const dir = mkdtempSync(join(tmpdir(), 'beacon-zk-'));
-    const server = new ZkServer(dir, await freePort(), options.tickMs ?? 200);
+    const server = new ZkServer(dir, await freePort(), tickMs);
     mkdirSync(join(dir, 'data'));
     writeFileSync(
       join(dir, 'zoo.cfg'),
@@ -74,7 +95,6 @@ export class ZkServer {
         '',
       ].join('\n'),
     );
-    await server.resume();
     return server;
   }
 
@@ -101,15 +121,28 @@ export class ZkServer {
         'org.apache.zookeeper.server.quorum.QuorumPeerMain',
         join(this.dir, 'zoo.cfg'),
       ],
-      { stdio: ['ignore', 'ignore', 'ignore'], detached: false },
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: false },
     );
+    // The tail of what the JVM printed, for the error when it dies during start-up (Debian's
+    // ZooKeeper logs nothing by itself: a lost port shows only as exit code 1).
+    let output = '';
+    proc.stderr!.on('data', (d: Buffer) => {
+      output = (output + d.toString()).slice(-2000);
+    });
+    let exitCode: number | null = null;
+    proc.on('exit', (code) => (exitCode = code));
     this.proc = proc;
     proc.on('exit', () => {
       if (this.proc === proc) this.proc = undefined;
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.proc) throw new Error(`ZooKeeper exited during start-up (dir ${this.dir})`);
+      if (!this.proc) {
+        // Exiting at once is what a port taken in the meantime looks like; start() retries it.
+        throw new PortLost(
+          `ZooKeeper exited during start-up with code ${exitCode} (port ${this.port}, dir ${this.dir}): ${output.trim()}`,
+        );
+      }
       if ((await fourLetter(this.port, 'ruok', 500)) === 'imok') {
         // ruok answers before the server accepts sessions; srvr says "Mode:" once it serves.
         // `conf` names the data dir: the server on the port must be ours, not one another test
@@ -118,8 +151,8 @@ export class ZkServer {
           const conf = await fourLetter(this.port, 'conf', 500);
           if (!conf.includes(this.dir)) {
             await this.kill();
-            throw new Error(
-              `port ${this.port} was taken by another server while ZooKeeper restarted`,
+            throw new PortLost(
+              `port ${this.port} was taken by another server while ZooKeeper started`,
             );
           }
           return;
