@@ -247,6 +247,50 @@ describe('shared names', () => {
   });
 });
 
+describe('empty non-terminals follow updates once exists() has been asked', () => {
+  /** Every proper ancestor of every listed name (what exists() must say yes to besides them). */
+  const ancestorsOf = (rs: { names(): Iterable<string> }): Set<string> => {
+    const out = new Set<string>();
+    for (const n of rs.names())
+      for (let i = n.indexOf('.'); i >= 0 && i < n.length - 1; i = n.indexOf('.', i + 1))
+        out.add(n.slice(i + 1));
+    return out;
+  };
+  for (const seed of [11, 12, 13]) {
+    it(`random state ${seed}: adds, then removals`, () => {
+      const r = rng(seed * 7);
+      const { state } = parseState(randomDoc(seed, 30));
+      const tasks = shuffle(allTasks(state), r);
+      const first = new Set(tasks.slice(0, 10).map((t) => t.id));
+      const rs = generateRecords(
+        withTasks(state, (t) => first.has(t.id)),
+        cfg,
+      );
+      assert.equal(rs.exists('nope.nowhere.'), false); // builds the index
+      // Every ancestor ever seen: after a removal some must stop existing.
+      const seen = new Set<string>();
+      const check = (what: string) => {
+        const want = ancestorsOf(rs);
+        const names = new Set(rs.names());
+        for (const a of want) seen.add(a);
+        for (const a of seen) {
+          const expect = want.has(a) || names.has(a);
+          assert.equal(rs.exists(a), expect, `${what}: exists(${a})`);
+        }
+      };
+      check('built');
+      for (const t of tasks.slice(10)) {
+        rs.applyTask(t);
+        check(`added ${t.id}`);
+      }
+      for (const t of tasks) {
+        rs.removeTask(t.frameworkId, t.id);
+        check(`removed ${t.id}`);
+      }
+    });
+  }
+});
+
 describe('frameworks and leader', () => {
   it('framework rename, removal and leader change equal a rebuild', () => {
     const { state } = parseState(randomDoc(9, 20));
