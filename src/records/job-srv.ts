@@ -62,12 +62,16 @@ export class SrvCollector implements Sink {
   private readonly ports: number[] = [];
   private len = 0;
   inner: Sink | undefined;
+  /** Sees every SRV record as emitted, repeats included (the record set's built answers count a
+   *  reference per emission, as building them from the members does). */
+  tap: Sink | undefined;
 
   put(name: string, kind: Kind, value: string, port: number): void {
     if (kind !== SRV) {
       this.inner?.put(name, kind, value, port);
       return;
     }
+    this.tap?.put(name, kind, value, port);
     const n = this.names;
     for (let i = 0; i < this.len; i++)
       if (this.ports[i] === port && n[i] === name && this.targets[i] === value) return;

@@ -82,6 +82,12 @@ export class MemRecordSet implements RecordSet {
    *  name drops its copy. */
   private readonly built = new Map<string, Entry>();
   private readonly collector = new SrvCollector();
+  /** While a member joins or leaves its job: its SRV records go straight into the built answers
+   *  of its job's names (a 5,000-member job's name is not rebuilt after every change), and jobSrv
+   *  keeps those answers. */
+  private readonly builtAdd: Sink = { put: (n, k, v, p) => this.built.get(n)?.add(k, v, p) };
+  private readonly builtRemove: Sink = { put: (n, k, v, p) => this.built.get(n)?.remove(k, v, p) };
+  private tapped = false;
   /** Tasks by their hash: a canonical name not kept as a key is found through it (own-names.ts). */
   private readonly byHash = new Map<number, TaskSpec | TaskSpec[]>();
   private readonly ownBuf = new PutBuffer();
@@ -478,9 +484,13 @@ export class MemRecordSet implements RecordSet {
     if (spec.unhealthy) this.unhealthyTasks++;
     const c = this.collector;
     c.inner = spec.unhealthy ? this.withholder : this.adder;
+    // Built answers hold healthy members only.
+    this.tapped = !spec.unhealthy && this.built.size > 0;
+    if (this.tapped) c.tap = this.builtAdd;
     const own = this.ownBuf;
     emitTask(spec, this.namer, own, c);
     c.inner = undefined;
+    c.tap = undefined;
     // After the job-level records: a canonical name that a job name equals is then a key.
     this.applyOwn(spec, own, true);
     own.clear();
@@ -493,6 +503,7 @@ export class MemRecordSet implements RecordSet {
     g.members.push(spec);
     const served = !spec.unhealthy;
     c.drain((name, n) => this.jobSrv(name, g, served, n));
+    this.tapped = false;
   }
 
   private removeSpec(spec: TaskSpec): void {
@@ -501,18 +512,22 @@ export class MemRecordSet implements RecordSet {
     const own = this.ownBuf;
     const job = this.jobBuf;
     c.inner = job;
+    const g = this.jobs.get(jobKey(spec, this.namer));
+    this.tapped = g !== undefined && !spec.unhealthy && this.built.size > 0;
+    if (this.tapped) c.tap = this.builtRemove;
     emitTask(spec, this.namer, own, c);
     c.inner = undefined;
+    c.tap = undefined;
     // The reverse of addSpec: the task's own names first, while a job name they equal is there.
     this.indexHash(spec, false);
     this.applyOwn(spec, own, false);
     own.clear();
     job.replay(spec.unhealthy ? this.unwithholder : this.remover);
     job.clear();
-    const g = this.jobs.get(jobKey(spec, this.namer));
     if (g) {
       const served = !spec.unhealthy;
       c.drain((name, n) => this.jobSrv(name, g, served, -n));
+      this.tapped = false;
       const i = g.members.indexOf(spec);
       if (i >= 0) {
         g.members[i] = g.members[g.members.length - 1]!;
@@ -520,6 +535,7 @@ export class MemRecordSet implements RecordSet {
       }
       if (g.members.length === 0) this.jobs.delete(g.key);
     } else c.drain(() => undefined);
+    this.tapped = false;
     this.tasks.delete(spec.key);
     const s = this.byAgent.get(spec.agentId);
     if (s) {
@@ -672,7 +688,7 @@ export class MemRecordSet implements RecordSet {
   private jobSrv(name: string, g: JobGroup, served: boolean, n: number): void {
     if (name.length > MAX_NAME) return;
     this.touched?.add(name);
-    this.changedSrv(name, served);
+    this.changedSrv(name, served, !this.tapped);
     let i = g.indexOf(name);
     if (i < 0) {
       if (n <= 0) return;
@@ -698,6 +714,8 @@ export class MemRecordSet implements RecordSet {
   private attach(map: Map<string, Slot>, name: string, g: JobGroup, served: boolean): void {
     let s = map.get(name);
     if (s === undefined && served && this.keyFor(name)) s = map.get(name);
+    // A built answer is kept (and tapped) only while the name stays made by jobs.
+    if (served && !(s instanceof JobGroup || s instanceof MixedSlot)) this.built.delete(name);
     if (s === undefined) {
       map.set(name, g);
       if (served) {
@@ -726,6 +744,7 @@ export class MemRecordSet implements RecordSet {
     if (s === g) {
       map.delete(name);
       if (!served) return;
+      this.built.delete(name);
       if (this.ancestors) this.countAncestors(name, -1);
       if (g.collides) this.complex.delete(name);
       else this.totals[SRV]! -= before;
@@ -735,11 +754,15 @@ export class MemRecordSet implements RecordSet {
     const at = s.groups.indexOf(g);
     if (at >= 0) s.groups.splice(at, 1);
     if (s.groups.length === 0 || (s.groups.length === 1 && !s.entry)) {
+      // One job left: its answer is the built one; otherwise the name is no job's any more.
       if (s.groups.length === 1) map.set(name, s.groups[0]!);
-      else if (s.entry) map.set(name, s.entry);
       else {
-        map.delete(name);
-        if (served && this.ancestors) this.countAncestors(name, -1);
+        if (served) this.built.delete(name);
+        if (s.entry) map.set(name, s.entry);
+        else {
+          map.delete(name);
+          if (served && this.ancestors) this.countAncestors(name, -1);
+        }
       }
       if (served) {
         this.complex.delete(name);
@@ -759,10 +782,11 @@ export class MemRecordSet implements RecordSet {
     if (!g.collides) this.totals[SRV]! -= g.count(g.indexOf(name), true);
   }
 
-  /** Records of a name changed: forget its built copy and (if counted by building) its count. */
-  private changedSrv(name: string, served: boolean): void {
+  /** Records of a name changed: forget its built copy (unless the change went into it) and (if
+   *  counted by building) its count. */
+  private changedSrv(name: string, served: boolean, forget = true): void {
     if (!served) return;
-    this.built.delete(name);
+    if (forget) this.built.delete(name);
     if (this.complex.has(name)) this.complex.set(name, -1);
   }
 
