@@ -91,6 +91,8 @@ export class MemRecordSet implements RecordSet {
   /** Tasks by their hash: a canonical name not kept as a key is found through it (own-names.ts). */
   private readonly byHash = new Map<number, TaskSpec | TaskSpec[]>();
   private readonly ownBuf = new PutBuffer();
+  /** ownOf's sink: one name's records of one task. */
+  private readonly ownPick = new OwnPick();
   private readonly jobBuf = new PutBuffer();
   private readonly withholder: Sink;
   private readonly unwithholder: Sink;
@@ -989,29 +991,26 @@ export class MemRecordSet implements RecordSet {
     return t !== except && this.ownOf(t, name).length > 0;
   }
 
-  /** Task t's records of its own (non-PTR) name `name`, as emitted (repeats included). */
+  /** Task t's records of its own (non-PTR) name `name`, as emitted (repeats included), in a
+   *  buffer reused by the next call: read it before asking again. */
   private ownOf(t: TaskSpec, name: string): PutBuffer {
-    const buf = new PutBuffer();
-    const sink: Sink = {
-      put: (n, k, v, p) => {
-        if (n === name && k !== PTR) buf.put(n, k, v, p);
-      },
-    };
-    emitTask(t, this.namer, sink, NO_SINK);
-    return buf;
+    const pick = this.ownPick;
+    pick.buf.clear();
+    pick.name = name;
+    emitTask(t, this.namer, pick, NO_SINK);
+    return pick.buf;
   }
 
   /** The records of a canonical name kept as no key (undefined: no task's); kept in `built`
-   *  until the task changes (applyOwn). */
+   *  until the task changes (applyOwn). Made from what ownerOf's match emitted (one pass). */
   private ownEntry(name: string): Entry | undefined {
     let e = this.built.get(name);
     if (e !== undefined) return e;
-    const u = this.ownerOf(name);
-    if (!u) return undefined;
-    this.eachOwn(u, (n, x) => {
-      if (n === name) e = x;
-    });
-    if (e) this.remember(name, e);
+    if (!this.ownerOf(name)) return undefined;
+    const buf = this.ownPick.buf;
+    e = this.newEntry();
+    for (let i = 0; i < buf.length; i++) e.add(buf.kinds[i]!, buf.values[i]!, 0);
+    this.remember(name, e);
     return e;
   }
 
@@ -1065,4 +1064,14 @@ function repeated(buf: PutBuffer, i: number): boolean {
 
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Keeps the non-PTR records of one name (ownOf). */
+class OwnPick implements Sink {
+  readonly buf = new PutBuffer();
+  name = '';
+
+  put(name: string, kind: Kind, value: string, port: number): void {
+    if (name === this.name && kind !== PTR) this.buf.put(name, kind, value, port);
+  }
 }
