@@ -878,9 +878,10 @@ export class MemRecordSet implements RecordSet {
   /** `delta` for keyless name `name` of a task with hash bits `hash`: counted under the parent of
    *  the last label holding the hash (every longer ancestor holds it too). */
   private countKeyless(name: string, hash: number, delta: number): void {
-    let at = -1;
-    for (let i = name.indexOf('-'); i >= 0; i = name.indexOf('-', i + 1))
-      if (hashAfterDash(name, i) === hash) at = i;
+    // From the end: the hash label is the name's last but its parent's.
+    let at = name.lastIndexOf('-');
+    while (at >= 0 && hashAfterDash(name, at) !== hash)
+      at = at > 0 ? name.lastIndexOf('-', at - 1) : -1;
     const dot = name.indexOf('.', at);
     const parent = name.slice(dot + 1);
     const before = this.keylessParents.get(parent) ?? 0;
