@@ -15,6 +15,7 @@ import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-recor
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, entryMaker } from './entry.js';
 import { JobGroup, MixedSlot, SrvCollector } from './job-srv.js';
+import { Ancestors } from './ancestors.js';
 import { hashAfterDash, PutBuffer } from './own-names.js';
 import { MAX_NAME } from './labels.js';
 import { Interner, ownString } from './own.js';
@@ -54,11 +55,8 @@ export class MemRecordSet implements RecordSet {
   private readonly map = new Map<string, Slot>();
   /** Copies of the strings the set keeps (see own.ts). */
   private readonly own = new Interner();
-  /** Ancestors of the keys (empty non-terminals), counted from the first exists() on. */
-  private ancestors: Map<string, number> | undefined;
-  /** How many keyless canonical names each parent above the task hash has (`fw.D.`,
-   *  `fw.slave.D.`), kept from the start: see buildAncestors. */
-  private readonly keylessParents = new Map<string, number>();
+  /** Empty non-terminals (ancestors.ts). */
+  private readonly ancestors = new Ancestors();
   private readonly totals = [0, 0, 0, 0];
   private readonly agents = new Map<string, MesosAgent>();
   private readonly frameworks = new Map<string, MesosFramework>();
@@ -163,8 +161,7 @@ export class MemRecordSet implements RecordSet {
 
   exists(name: string): boolean {
     if (this.map.has(name) || this.ownerOf(name)) return true;
-    if (!this.ancestors) this.buildAncestors();
-    if (this.ancestors!.has(name) || this.aboveOwn(name)) return true;
+    if (this.ancestors.has(name, this.map) || this.aboveOwn(name)) return true;
     if (this.withheld.size === 0 || !this.config.healthFailOpen) return false;
     // Names only unhealthy tasks make (few: a scan beats an index kept for them).
     if (this.withheld.has(name)) return true;
@@ -595,7 +592,7 @@ export class MemRecordSet implements RecordSet {
       s = this.map.get(name);
     let e: Entry;
     if (s === undefined) {
-      if (this.ancestors) this.countAncestors(name, 1);
+      this.ancestors.key(name, 1);
       if (kind === A) {
         this.map.set(name, value);
         this.totals[A]!++;
@@ -619,7 +616,7 @@ export class MemRecordSet implements RecordSet {
       if (kind !== A || s !== value) return;
       this.map.delete(name);
       this.totals[A]!--;
-      if (this.ancestors) this.countAncestors(name, -1);
+      this.ancestors.key(name, -1);
       return;
     }
     if (s instanceof JobGroup) return; // no materialised records
@@ -630,7 +627,7 @@ export class MemRecordSet implements RecordSet {
     if (e.size > 0) return;
     if (s instanceof Entry) {
       this.map.delete(name);
-      if (this.ancestors) this.countAncestors(name, -1);
+      this.ancestors.key(name, -1);
     } else this.mixedEmptied(this.map, name, s, true);
   }
 
@@ -721,7 +718,7 @@ export class MemRecordSet implements RecordSet {
     if (s === undefined) {
       map.set(name, g);
       if (served) {
-        if (this.ancestors) this.countAncestors(name, 1);
+        this.ancestors.key(name, 1);
         this.enterTotals(name, g);
       }
       return;
@@ -747,7 +744,7 @@ export class MemRecordSet implements RecordSet {
       map.delete(name);
       if (!served) return;
       this.built.delete(name);
-      if (this.ancestors) this.countAncestors(name, -1);
+      this.ancestors.key(name, -1);
       if (g.collides) this.complex.delete(name);
       else this.totals[SRV]! -= before;
       return;
@@ -763,7 +760,7 @@ export class MemRecordSet implements RecordSet {
         if (s.entry) map.set(name, s.entry);
         else {
           map.delete(name);
-          if (served && this.ancestors) this.countAncestors(name, -1);
+          if (served) this.ancestors.key(name, -1);
         }
       }
       if (served) {
@@ -864,44 +861,15 @@ export class MemRecordSet implements RecordSet {
         if ((m.unhealthy === true) === unhealthy) emitTask(m, this.namer, NO_SINK, sink);
   }
 
-  // Empty non-terminals: counted lazily (the first exists() call), then kept up to date. A
-  // keyless canonical name counts once per distinct parent above its task's hash label
-  // (keylessParents: `fw.D.`, `fw.slave.D.`), so building the index never names every task; the
-  // names between (a legacy DiscoveryInfo name's `prod.www-data-7d3uc-s2.fw.D.`, one per task)
-  // carry the task hash and are found through it (aboveOwn).
-  private buildAncestors(): void {
-    this.ancestors = new Map();
-    for (const name of this.map.keys()) this.countAncestors(name, 1);
-    for (const parent of this.keylessParents.keys()) this.countAncestors(`.${parent}`, 1);
-  }
-
-  /** `delta` for keyless name `name` of a task with hash bits `hash`: counted under the parent of
-   *  the last label holding the hash (every longer ancestor holds it too). */
-  private countKeyless(name: string, hash: number, delta: number): void {
-    // From the end: the hash label is the name's last but its parent's.
-    let at = name.lastIndexOf('-');
-    while (at >= 0 && hashAfterDash(name, at) !== hash)
-      at = at > 0 ? name.lastIndexOf('-', at - 1) : -1;
-    const dot = name.indexOf('.', at);
-    const parent = name.slice(dot + 1);
-    const before = this.keylessParents.get(parent) ?? 0;
-    const n = before + delta;
-    if (n > 0) this.keylessParents.set(parent, n);
-    else this.keylessParents.delete(parent);
-    // The parent and its ancestors: counted when the first keyless name under it comes, and
-    // taken back when the last goes.
-    if (this.ancestors && before > 0 !== n > 0) this.countAncestors(`.${parent}`, n > 0 ? 1 : -1);
-  }
-
   /** True when `name` is an ancestor of a keyless canonical name below its counted parent: it
    *  holds the task's hash label, so the task is found as ownerOf finds it. */
   private aboveOwn(name: string): boolean {
     if (this.byHash.size === 0) return false;
-    const below = `.${name}`;
     for (let i = name.indexOf('-'); i >= 0; i = name.indexOf('-', i + 1)) {
       const h = hashAfterDash(name, i);
       const c = h < 0 ? undefined : this.byHash.get(h);
       if (c === undefined) continue;
+      const below = `.${name}`;
       for (const t of Array.isArray(c) ? c : [c])
         for (const n of this.ownNamesOf(t)) if (n.endsWith(below)) return true;
     }
@@ -942,7 +910,7 @@ export class MemRecordSet implements RecordSet {
         if (alone) {
           this.touched?.add(n);
           this.built.delete(n);
-          this.countKeyless(n, spec.hash, add ? 1 : -1);
+          this.ancestors.keyless(n, spec.hash, add ? 1 : -1);
         }
       }
       if (!keyless[j]) put.put(n, k, buf.values[i]!, buf.ports[i]!);
@@ -963,7 +931,7 @@ export class MemRecordSet implements RecordSet {
   private keep(u: TaskSpec, name: string): void {
     const buf = this.ownOf(u, name);
     this.built.delete(name);
-    this.countKeyless(name, u.hash, -1);
+    this.ancestors.keyless(name, u.hash, -1);
     for (let i = 0; i < buf.length; i++) {
       if (!repeated(buf, i)) this.totals[buf.kinds[i]!]!--;
       this.addRecord(name, buf.kinds[i]!, buf.values[i]!, 0, false);
@@ -1029,24 +997,6 @@ export class MemRecordSet implements RecordSet {
       const i = c.indexOf(spec);
       if (i >= 0) c.splice(i, 1);
       if (c.length === 1) this.byHash.set(h, c[0]!);
-    }
-  }
-
-  /** `delta` (±1) for `name` under its parent. A name counts once under its parent, and a parent
-   *  counts under its own parent while it has anything under it, so a name's further ancestors
-   *  are touched only when its parent starts or stops existing. */
-  private countAncestors(name: string, delta: number): void {
-    const anc = this.ancestors!;
-    for (let n = name; ;) {
-      const i = n.indexOf('.');
-      if (i < 0 || i >= n.length - 1) return;
-      const parent = n.slice(i + 1);
-      const before = anc.get(parent) ?? 0;
-      const after = before + delta;
-      if (after > 0) anc.set(parent, after);
-      else anc.delete(parent);
-      if (before > 0 === after > 0) return;
-      n = parent;
     }
   }
 }
