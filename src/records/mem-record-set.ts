@@ -82,7 +82,7 @@ export class MemRecordSet implements RecordSet {
   private readonly collector = new SrvCollector();
   /** While a member joins or leaves its job: its SRV records go straight into the built answers
    *  of its job's names (a 5,000-member job's name is not rebuilt after every change), and jobSrv
-   *  keeps those answers. */
+   *  keeps those answers (`tapped`: set only around that member's drain). */
   private readonly builtAdd: Sink = { put: (n, k, v, p) => this.built.get(n)?.add(k, v, p) };
   private readonly builtRemove: Sink = { put: (n, k, v, p) => this.built.get(n)?.remove(k, v, p) };
   private tapped = false;
@@ -484,8 +484,8 @@ export class MemRecordSet implements RecordSet {
     const c = this.collector;
     c.inner = spec.unhealthy ? this.withholder : this.adder;
     // Built answers hold healthy members only.
-    this.tapped = !spec.unhealthy && this.built.size > 0;
-    if (this.tapped) c.tap = this.builtAdd;
+    const tap = !spec.unhealthy && this.built.size > 0;
+    if (tap) c.tap = this.builtAdd;
     const own = this.ownBuf;
     emitTask(spec, this.namer, own, c);
     c.inner = undefined;
@@ -501,6 +501,7 @@ export class MemRecordSet implements RecordSet {
     if (!g.collides && this.sameCanon(g, spec)) this.collide(g);
     g.members.push(spec);
     const served = !spec.unhealthy;
+    this.tapped = tap;
     c.drain((name, n) => this.jobSrv(name, g, served, n));
     this.tapped = false;
   }
@@ -512,8 +513,8 @@ export class MemRecordSet implements RecordSet {
     const job = this.jobBuf;
     c.inner = job;
     const g = this.jobs.get(jobKey(spec, this.namer));
-    this.tapped = g !== undefined && !spec.unhealthy && this.built.size > 0;
-    if (this.tapped) c.tap = this.builtRemove;
+    const tap = g !== undefined && !spec.unhealthy && this.built.size > 0;
+    if (tap) c.tap = this.builtRemove;
     emitTask(spec, this.namer, own, c);
     c.inner = undefined;
     c.tap = undefined;
@@ -525,6 +526,7 @@ export class MemRecordSet implements RecordSet {
     job.clear();
     if (g) {
       const served = !spec.unhealthy;
+      this.tapped = tap;
       c.drain((name, n) => this.jobSrv(name, g, served, -n));
       this.tapped = false;
       const i = g.members.indexOf(spec);
@@ -534,7 +536,6 @@ export class MemRecordSet implements RecordSet {
       }
       if (g.members.length === 0) this.jobs.delete(g.key);
     } else c.drain(() => undefined);
-    this.tapped = false;
     this.tasks.delete(spec.key);
     const s = this.byAgent.get(spec.agentId);
     if (s) {

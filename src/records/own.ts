@@ -9,7 +9,10 @@ export function ownString(s: string): string {
 }
 
 // Bounded: a long-running event stream sees values come and go; clearing only loses sharing.
+// A full build shares across the whole state; the changes after it share little (each new
+// instance brings its own id and address), so the table then stays small.
 const INTERN_MAX = 100_000;
+const INTERN_MAX_AFTER_BUILD = 10_000;
 
 /** How a record generator keeps what it was given: its own copies (a long-lived set) or the
  *  given strings and arrays themselves (a one-shot listing). */
@@ -27,6 +30,7 @@ export const BORROW: Owner = { copy: (s) => s, get: (s) => s, all: (l) => l };
 /** One shared copy per distinct value. */
 export class Interner implements Owner {
   private readonly map = new Map<string, string>();
+  private limit = INTERN_MAX;
 
   copy(s: string): string {
     return ownString(s);
@@ -35,7 +39,7 @@ export class Interner implements Owner {
   get(s: string): string {
     let v = this.map.get(s);
     if (v === undefined) {
-      if (this.map.size >= INTERN_MAX) this.map.clear();
+      if (this.map.size >= this.limit) this.map.clear();
       v = ownString(s);
       this.map.set(v, v);
     }
@@ -44,9 +48,10 @@ export class Interner implements Owner {
 
   /** Forgets the shared copies (the strings stay wherever they are kept): after a full build
    *  the table is ~36,000 entries (1.8 MiB at 50,000 tasks) that only later changes would use,
-   *  and those re-fill it as they come. */
+   *  and those re-fill it as they come, up to the smaller limit. */
   clear(): void {
     this.map.clear();
+    this.limit = INTERN_MAX_AFTER_BUILD;
   }
 
   all(list: readonly string[]): string[] {

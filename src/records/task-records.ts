@@ -333,7 +333,7 @@ export class Namer {
     let r = this.reverses.get(ip);
     if (r === undefined) {
       r = reverseName(ip);
-      bounded(this.reverses).set(ip, r);
+      bounded(this.reverses, REVERSE_MAX).set(ip, r);
     }
     return r;
   }
@@ -366,10 +366,13 @@ function flat(...parts: string[]): string {
   return parts.join('');
 }
 
-// Caches keyed by data (agents, IPs) are cleared when they grow past CACHE_MAX: a long-running
-// stream sees values come and go; clearing only costs recomputation.
-function bounded<V>(m: Map<string, V>): Map<string, V> {
-  if (m.size >= CACHE_MAX) m.clear();
+// Caches keyed by data (agents, IPs) are cleared when they grow past a limit: a long-running
+// stream sees values come and go; clearing only costs recomputation. Reverse names are cheap to
+// make and each new instance brings a new address, so theirs is small (a 50,000-task churn kept
+// up to 100,000 dead ones, ~8 MiB).
+const REVERSE_MAX = 16_384;
+function bounded<V>(m: Map<string, V>, max = CACHE_MAX): Map<string, V> {
+  if (m.size >= max) m.clear();
   return m;
 }
 
