@@ -11,7 +11,6 @@
 // Baselines from the same run: the same figures right after the first build, and a fresh build
 // of the final state in the same process (the heap a store of that state needs). What leaks shows
 // as a slope over the run and as the churned store's heap above the fresh one's.
-import { loadavg } from 'node:os';
 import {
   stateParser,
   type MesosAgent,
@@ -20,7 +19,7 @@ import {
 } from '../src/model/mesos-state.js';
 import { makeRecordsConfig } from '../src/records/index.js';
 import { RecordStore } from '../src/records/store.js';
-import { machine } from './lib/stats.js';
+import { loadAverage, machine, slope } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
 
 function arg(name: string, def: number, max: number): number {
@@ -39,10 +38,8 @@ const SAMPLE_S = arg('sample-seconds', 30, 3600);
 const MiB = 2 ** 20;
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
+const perMin = (n: number) => (Number.isNaN(n) ? 'n/a (fewer than 4 samples)' : `${f2(n)} MiB/min`);
+const load = loadAverage;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Heap after two full collections, the heap V8 holds for it, and RSS, MiB. */
@@ -51,20 +48,6 @@ function memory(): { heap: number; total: number; rss: number } {
   gc?.();
   const m = process.memoryUsage();
   return { heap: m.heapUsed / MiB, total: m.heapTotal / MiB, rss: m.rss / MiB };
-}
-
-/** Least-squares slope of y over x. */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 /** A small deterministic generator (the run is the same every time). */
@@ -274,7 +257,7 @@ async function main(): Promise<void> {
     `   ${changes.toLocaleString()} changes in ${f1((performance.now() - t0) / 60_000)} min (${tasksNow.toLocaleString()} tasks now); load average ${load()}`,
   );
   console.log(
-    `   process heap ${f1(start.heap)} → ${f1(last.heap)} MiB (${f2(last.heap / start.heap)}x), slope over the second half ${f2(heapSlope)} MiB/min; RSS ${f1(start.rss)} → ${f1(last.rss)} MiB (${f2(last.rss / start.rss)}x), slope ${f2(rssSlope)} MiB/min`,
+    `   process heap ${f1(start.heap)} → ${f1(last.heap)} MiB (${f2(last.heap / start.heap)}x), slope over the second half ${perMin(heapSlope)}; RSS ${f1(start.rss)} → ${f1(last.rss)} MiB (${f2(last.rss / start.rss)}x), slope ${perMin(rssSlope)}`,
   );
   console.log(
     `   baseline: the process with a fresh build of the final state instead of the churned store: heap ${f1(withFresh.heap)} MiB; with the churned store ${f1(withChurned.heap)} MiB → the churned store holds ${f1(withChurned.heap - withFresh.heap)} MiB more (${f2(withChurned.heap / withFresh.heap)}x)`,

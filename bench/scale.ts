@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
@@ -26,7 +26,7 @@ import { stateParser, type MesosTask } from '../src/model/mesos-state.js';
 import { makeRecordsConfig } from '../src/records/index.js';
 import { RecordStore } from '../src/records/store.js';
 import { freePort } from '../test/helpers/net.js';
-import { machine, median, summary } from './lib/stats.js';
+import { loadAverage, machine, median, summary } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
 import { movedTask } from './lib/task-change.js';
 import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
@@ -46,10 +46,7 @@ const INCREMENTAL_TASKS = Number(arg('incremental-tasks', '200000'));
 const MiB = 2 ** 20;
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
+const load = loadAverage;
 
 /** The issue's document shape: 3 instances per job, DiscoveryInfo ports `http` and `admin`. */
 function scaleState(tasks: number, masterPort: number): Record<string, unknown> {

@@ -1,5 +1,5 @@
 // Small statistics and reporting helpers shared by the benchmarks.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -52,4 +52,11 @@ export function slope(xs: number[], ys: number[]): number {
     den += (xs[i]! - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+/** The 1, 5 and 15 minute load averages, as printed beside a benchmark's figures. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
