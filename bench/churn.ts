@@ -1,5 +1,6 @@
 // `npm run bench -- churn`: does a store that follows a long churn of task changes stay the size
 // of what it serves? (Issue 10: "stream updates for an hour of churn leave RSS flat".)
+// `[--tasks 50000] [--minutes 10] [--rate 200] [--sample-seconds 30] [--no-compact]`
 //
 // In one process: the records of a 50,000-task state (the scale bench's shape) are built, then
 // changed through RecordStore.apply — the way the event stream changes them — at a steady rate
@@ -19,6 +20,7 @@ import {
 } from '../src/model/mesos-state.js';
 import { makeRecordsConfig } from '../src/records/index.js';
 import { RecordStore } from '../src/records/store.js';
+import { Compactor } from '../src/service/heap.js';
 import { loadAverage, machine, slope } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
 
@@ -35,6 +37,9 @@ const TASKS = arg('tasks', 50000, 1_000_000);
 const MINUTES = arg('minutes', 10, 24 * 60);
 const RATE = arg('rate', 200, 100_000); // changes per second
 const SAMPLE_S = arg('sample-seconds', 30, 3600);
+// The service compacts the old space while changes stream in (service/heap.ts Compactor); the
+// bench does as the service does unless told not to (to see what V8 alone keeps).
+const COMPACT = !process.argv.includes('--no-compact');
 const MiB = 2 ** 20;
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -208,6 +213,7 @@ async function main(): Promise<void> {
     v.exists(`nope-${churn!.serial}.aurora.mesos.`);
   };
 
+  const compactor = COMPACT ? new Compactor() : undefined;
   const t0 = performance.now();
   const end = t0 + MINUTES * 60_000;
   const xs: number[] = [];
@@ -218,7 +224,10 @@ async function main(): Promise<void> {
   while (performance.now() < end) {
     // One 100 ms tick: RATE/10 changes and a read of the listing, then the event loop turns.
     const tick = performance.now();
-    for (let i = 0; i < RATE / 10; i++, changes++) churn.step();
+    for (let i = 0; i < RATE / 10; i++, changes++) {
+      churn.step();
+      compactor?.changed();
+    }
     read(200);
     if (performance.now() >= nextSample) {
       const m = memory();
@@ -254,7 +263,7 @@ async function main(): Promise<void> {
   const same = JSON.stringify(fresh.view!.counts()) === JSON.stringify(served);
 
   console.log(
-    `   ${changes.toLocaleString()} changes in ${f1((performance.now() - t0) / 60_000)} min (${tasksNow.toLocaleString()} tasks now); load average ${load()}`,
+    `   ${changes.toLocaleString()} changes in ${f1((performance.now() - t0) / 60_000)} min (${tasksNow.toLocaleString()} tasks now); old space compacted ${compactor ? `${compactor.compactions} times as the service does (longest ${f1(compactor.longestMs)} ms)` : 'never (--no-compact)'}; load average ${load()}`,
   );
   console.log(
     `   process heap ${f1(start.heap)} → ${f1(last.heap)} MiB (${f2(last.heap / start.heap)}x), slope over the second half ${perMin(heapSlope)}; RSS ${f1(start.rss)} → ${f1(last.rss)} MiB (${f2(last.rss / start.rss)}x), slope ${perMin(rssSlope)}`,

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import v8 from 'node:v8';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { collectAfterLoad, COLLECT_FROM_TASKS } from '../../src/service/heap.js';
+import vm from 'node:vm';
+import {
+  collectAfterLoad,
+  COLLECT_FROM_TASKS,
+  compactHeap,
+  Compactor,
+  oldSpace,
+} from '../../src/service/heap.js';
 
 test('a major collection after a big load gives garbage back; small loads skip it', async () => {
   assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS - 1), false, 'a small load: skipped');
@@ -71,4 +78,75 @@ test('a young collection some seconds after a big load gives the young generatio
   } finally {
     obs.disconnect();
   }
+});
+
+test('compactHeap gives back the old space pages that freed objects left half full', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const MiB = 2 ** 20;
+  // Old objects (they survive full collections), then every other one let go: what a long
+  // stream of changes leaves, the pages half full.
+  let keep = Array.from({ length: 600_000 }, (_, i) => ({ i, s: `member-${i}` }));
+  gc();
+  gc();
+  keep = keep.filter((_, i) => i % 2 === 0);
+  gc();
+  const before = oldSpace();
+  // The premise: V8's own full collection keeps those pages.
+  assert.ok(
+    before.held - before.used > 15 * MiB,
+    `after a plain collection V8 holds ${before.held} bytes for ${before.used} in use`,
+  );
+  assert.equal(await compactHeap(), true);
+  const after = oldSpace();
+  assert.equal(keep.length, 300_000);
+  assert.ok(
+    after.held < before.held - 15 * MiB,
+    `held ${before.held} -> ${after.held} bytes (${after.used} in use)`,
+  );
+});
+
+test('Compactor: while changes arrive, it compacts once the free room passes its share', async () => {
+  let now = 0;
+  let room = { held: 100, used: 90 };
+  const calls: number[] = [];
+  let finish: ((done: boolean) => void) | undefined;
+  const c = new Compactor({
+    checkMs: 1000,
+    ratio: 0.25,
+    minRoom: 20,
+    now: () => now,
+    room: () => room,
+    compact: () => {
+      calls.push(now);
+      return new Promise<boolean>((r) => (finish = r));
+    },
+  });
+  c.changed();
+  assert.deepEqual(calls, [], 'no look before checkMs');
+  now = 1000;
+  c.changed();
+  assert.deepEqual(calls, [], 'room 10 ≤ max(20, 22.5): kept');
+  room = { held: 200, used: 120 };
+  now = 1500;
+  c.changed();
+  assert.deepEqual(calls, [], 'the next look waits checkMs from the last');
+  now = 2000;
+  c.changed();
+  assert.deepEqual(calls, [2000], 'room 80 > 30: compacted');
+  now = 9000;
+  c.changed();
+  assert.deepEqual(calls, [2000], 'never two at once');
+  finish!(true);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(c.compactions, 1);
+  now = 9500;
+  c.changed();
+  assert.deepEqual(calls, [2000], 'counted from the end of the last compaction');
+  now = 10_000;
+  c.changed();
+  assert.deepEqual(calls, [2000, 10_000], 'still fragmented: again');
+  finish!(false);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(c.compactions, 1, 'a refused gc() is not counted');
 });
