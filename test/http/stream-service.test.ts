@@ -1,10 +1,12 @@
 // The service with `"stateSource": "stream"` against a real devcluster master: records arrive over
 // the v1 event stream and are updated in place (served by DNS and HTTP), counted in
-// beacon_state_changes_total, and /healthz stays ok while the stream is live.
+// beacon_state_changes_total, and /healthz stays ok while the stream is live; the changes reach
+// the heap's Compactor.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { startDevcluster } from '../../src/cluster/devcluster.js';
+import { Compactor } from '../../src/service/heap.js';
 import type { HealthReport } from '../../src/http/health.js';
 import { devclusterOptions } from '../helpers/devcluster.js';
 import { dig } from '../helpers/dig.js';
@@ -20,9 +22,17 @@ test('beacon dns follows the v1 event stream and updates records in place', asyn
   const dataDir = options.dataDir!;
   const dc = await startDevcluster(options);
   const masterPort = Number(new URL(dc.masterUrl).port);
+  // An old space always "fragmented", looked at on every change: each applied change asks.
+  let compactions = 0;
+  const compactor = new Compactor({
+    checkMs: 0,
+    room: () => ({ held: 2 ** 30, used: 2 ** 20 }),
+    compact: () => Promise.resolve(++compactions > 0),
+  });
   const s = await startService({
     masters: [],
     config: { masters: [`127.0.0.1:${masterPort}`], stateSource: 'stream', refreshSeconds: 1 },
+    service: { compactor },
   });
   try {
     const running = await waitFor(
@@ -57,6 +67,8 @@ test('beacon dns follows the v1 event stream and updates records in place', asyn
       .filter((l) => l.startsWith('beacon_state_changes_total{'))
       .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
     assert.ok(changes > 0, 'incremental changes were applied');
+    assert.ok(compactions > 0, 'the applied changes reached the Compactor');
+    assert.ok(compactor.compactions > 0, 'and were counted');
   } finally {
     await s.close();
     await dc.close();
