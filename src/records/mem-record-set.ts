@@ -101,7 +101,10 @@ export class MemRecordSet implements RecordSet {
 
   constructor(config: RecordsConfig) {
     this.config = config;
-    this.namer = new Namer(config);
+    this.namer = new Namer(config, {
+      jobs: () => this.jobs.size,
+      agents: () => this.agents.size,
+    });
     this.newEntry = entryMaker({ srvWeight: config.srvWeight });
     this.zone = zoneInfo(config);
     this.adder = { put: (n, k, v, p) => this.addRecord(n, k, v, p) };

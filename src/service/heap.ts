@@ -114,8 +114,8 @@ export interface CompactorOptions {
  * Keeps RSS flat under a long stream of changes. Each change frees a few small objects here and
  * there; V8 reuses that room but does not give back pages that stay partly full, and only an idle
  * process gets V8's own memory reducer. Measured at 50,000 tasks and 200 changes/s: the heap in
- * use levelled off at ~174 MiB while the old space V8 held grew ~8 MiB/min (228 → 289 MiB in 6
- * min), RSS with it. So, at most every `checkMs` while changes arrive, the old space is looked at
+ * use levelled off at ~174 MiB while the heap V8 held grew ~10 MiB/min (228 → 289 MiB in 6
+ * min), RSS with it (RSS minus that stayed at 55-57 MiB). So, at most every `checkMs` while changes arrive, the old space is looked at
  * and compacted once its free room passes `ratio` of what is in use (one pause of a full
  * collection, ~0.2 s at 50,000 tasks).
  */
