@@ -63,18 +63,21 @@ export async function collectAfterLoad(
   return true;
 }
 
-/** A plain major collection, then a compacting one (V8's `--compact-on-every-full-gc` set for
- *  its duration only): the survivors move together and the emptied pages go back. */
-async function compactWith(run: Gc): Promise<boolean> {
+/** A compacting major collection (V8's `--compact-on-every-full-gc` set for its duration only):
+ *  the survivors move together and the emptied pages go back. `plainFirst`: a plain one before. */
+async function compactWith(run: Gc, plainFirst = true): Promise<boolean> {
   // A full collection alone frees objects but keeps the pages they were spread over (at 50,000
   // tasks old space stayed 149 MiB for 99 MiB in use); moving the survivors together gives those
   // pages back. V8 reads the flag when the collection starts.
-  // First a plain one: compacting while the load's garbage is still there copied the survivors
-  // next to it (peak RSS 337 -> 467 MiB at 50,000 tasks).
-  try {
-    await run({ type: 'major', execution: 'async' });
-  } catch {
-    return false;
+  // After a load a plain one first: compacting while the load's garbage is still there copied the
+  // survivors next to it (peak RSS 337 -> 467 MiB at 50,000 tasks). A stream's changes leave
+  // little garbage; there one collection is half the pause.
+  if (plainFirst) {
+    try {
+      await run({ type: 'major', execution: 'async' });
+    } catch {
+      return false;
+    }
   }
   const compact = setFlag('--compact-on-every-full-gc');
   try {
@@ -116,8 +119,8 @@ export interface CompactorOptions {
  * process gets V8's own memory reducer. Measured at 50,000 tasks and 200 changes/s: the heap in
  * use levelled off at ~174 MiB while the heap V8 held grew ~10 MiB/min (228 → 289 MiB in 6
  * min), RSS with it (RSS minus that stayed at 55-57 MiB). So, at most every `checkMs` while changes arrive, the old space is looked at
- * and compacted once its free room passes `ratio` of what is in use (one pause of a full
- * collection, ~0.2 s at 50,000 tasks).
+ * and compacted once its free room passes `ratio` of what is in use (one pause: a compacting
+ * full collection).
  */
 export class Compactor {
   compactions = 0;
@@ -134,7 +137,7 @@ export class Compactor {
       minRoom: COMPACT_MIN_ROOM,
       now: () => performance.now(),
       room: oldSpace,
-      compact: compactHeap,
+      compact: () => compactHeap({ plainFirst: false }),
       ...opts,
     };
     this.lastCheck = this.o.now();
@@ -177,9 +180,9 @@ export class Compactor {
 }
 
 /** Compacts the heap now (compactWith); false where the runtime refuses gc(). Never throws. */
-export async function compactHeap(): Promise<boolean> {
+export async function compactHeap(opts: { plainFirst?: boolean } = {}): Promise<boolean> {
   const run = gcFunction();
-  return run ? compactWith(run) : false;
+  return run ? compactWith(run, opts.plainFirst ?? true) : false;
 }
 
 function setFlag(flag: string): boolean {
