@@ -417,6 +417,24 @@ async function refreshStall(
   }
 }
 
+/** How often the truncated-document run polls: long enough that the process rests between reads. */
+const TRUNCATED_POLL_S = 6;
+
+/** RSS of `w`'s process every 100 ms for `ms`: `at` counts from the start. */
+async function rssSamples(
+  w: ReturnType<typeof watched>,
+  ms: number,
+): Promise<{ at: number; rss: number }[]> {
+  const out: { at: number; rss: number }[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const s = procStatus(w.child.pid!);
+    if (s) out.push({ at: performance.now() - t0, rss: s.rss });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return out;
+}
+
 /** Bad input at scale: Beacon loads the good document, then the master serves it truncated
  *  (half-way) and then with broken items; Beacon keeps answering, memory printed. Then a fresh
  *  Beacon whose first document has broken items: how much of it is served. */
@@ -429,16 +447,19 @@ async function brokenRun(
   console.log(`\n   bad input at this size (load average ${load()}):`);
   const port = await freePort();
   master.setBody(good);
-  // Refresh every 2 s so the broken documents are fetched while we watch.
-  const w = watched(process.execPath, beaconArgs(dir, master.port, port, 2));
+  const w = watched(process.execPath, beaconArgs(dir, master.port, port, TRUNCATED_POLL_S));
   try {
-    await untilAnswer(w, port, p, performance.now());
+    const loadMs = await untilAnswer(w, port, p, performance.now());
     master.setBody(good.subarray(0, Math.floor(good.length / 2)));
-    await new Promise((r) => setTimeout(r, 8000));
+    // Three polls of the truncated document, each a failed read of half of it; what the process
+    // rests at between them is the figure an operator sees while the master is broken.
+    const period = TRUNCATED_POLL_S * 1000 + loadMs;
+    const rss = await rssSamples(w, 3 * period);
     const a1 = await queryA(port, p.name, 2000);
     const m = w.memory();
+    const last = rss.filter((s) => s.at >= 2 * period).map((s) => s.rss);
     console.log(
-      `   truncated half-way (3 refreshes): still answering the last good records: ${a1?.includes(p.ip) ? 'yes' : 'NO'}; RSS ${f1(m.rss / MiB)} MiB, peak ${f1(m.peak / MiB)} MiB`,
+      `   truncated half-way (polled every ${TRUNCATED_POLL_S} s, watched ${f1((3 * period) / 1000)} s): still answering the last good records: ${a1?.includes(p.ip) ? 'yes' : 'NO'}; RSS at rest between failed reads (lowest of the last third) ${f1(Math.min(...last) / MiB)} MiB, highest ${f1(Math.max(...rss.map((s) => s.rss)) / MiB)} MiB, peak ${f1(m.peak / MiB)} MiB`,
     );
   } finally {
     await w.stop();

@@ -17,7 +17,7 @@ import type { RecordChange } from '../records/changes.js';
 import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
-import { collectAfterLoad, Compactor } from './heap.js';
+import { collectAfterFailedRead, collectAfterLoad, Compactor } from './heap.js';
 import type { ServersetSource, ServersetRecords } from '../sources/serversets.js';
 import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
@@ -672,6 +672,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.consecutiveFailures++;
     this.lastFailure = { message: f.error.message, at: f.at };
     this.metrics.refreshFailed();
+    void collectAfterFailedRead(this.gen.store.state?.taskCount() ?? 0);
     this.emit('failed', f);
   }
 }

@@ -49,6 +49,7 @@ export async function collectAfterLoad(
   if (!run) return false;
   clearTimeout(shrinkTimer);
   if (!(await compactWith(run))) return false;
+  heldAfterCollect = heapHeld();
   // Counted from the end of these collections (seconds at 200,000 tasks): V8 looks back ~5 s.
   clearTimeout(shrinkTimer);
   shrinkTimer = setTimeout(() => {
@@ -61,6 +62,33 @@ export async function collectAfterLoad(
   }, shrinkAfterMs);
   shrinkTimer.unref();
   return true;
+}
+
+/** What V8 held once the last collection after a load ended (bytes); undefined before one. */
+let heldAfterCollect: number | undefined;
+
+function heapHeld(): number {
+  return v8.getHeapStatistics().total_heap_size;
+}
+
+/**
+ * After a failed read of the state document (cut short, not JSON, not a state): what it had read
+ * and parsed is garbage of a load's size, which V8 keeps as it keeps a load's (measured at
+ * 200,000 tasks, a master serving the document truncated half-way: RSS rested at 554 MiB between
+ * failed reads, against 441 after the good load). Collected as after a load of `tasks` tasks (the
+ * serving set's, the size the document had), but only when the heap V8 holds grew past what the
+ * last collection left by more than a quarter (at least 32 MiB): a refused connection or a
+ * timeout reads nothing, and an outage must not cost a pause per retry.
+ */
+export function collectAfterFailedRead(
+  tasks: number,
+  held: () => number = heapHeld,
+): Promise<boolean> {
+  if (heldAfterCollect === undefined) return Promise.resolve(false);
+  const grown = held() - heldAfterCollect;
+  if (grown <= Math.max(COMPACT_MIN_ROOM, COMPACT_ROOM_RATIO * heldAfterCollect))
+    return Promise.resolve(false);
+  return collectAfterLoad(tasks);
 }
 
 /** A compacting major collection (V8's `--compact-on-every-full-gc` set for its duration only):

@@ -6,6 +6,7 @@ import v8 from 'node:v8';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import vm from 'node:vm';
 import {
+  collectAfterFailedRead,
   collectAfterLoad,
   COLLECT_FROM_TASKS,
   compactHeap,
@@ -28,6 +29,35 @@ test('a major collection after a big load gives garbage back; small loads skip i
   assert.equal(await collectAfterLoad(50_000), true);
   const freed = before - process.memoryUsage().heapUsed;
   assert.ok(freed > 10 * 2 ** 20, `freed ${(freed / 2 ** 20).toFixed(1)} MiB`);
+});
+
+test('after a failed read the garbage is collected when the held heap grew, not when it did not', async () => {
+  const held = () => v8.getHeapStatistics().total_heap_size;
+  assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS), true, 'gc is available');
+  const base = held();
+  // A refused connection or a timeout: nothing read, no pause.
+  assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS), false);
+  assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS, () => base + 2 ** 20), false);
+  // What a failed parse leaves: a document's worth of objects, old enough to sit in old space.
+  let junk: { i: number; s: string }[] | undefined = Array.from({ length: 800_000 }, (_, i) => ({
+    i,
+    s: `task-${i}-${'y'.repeat(i % 24)}`,
+  }));
+  assert.equal(junk.length, 800_000);
+  junk = undefined;
+  const grown = held();
+  assert.ok(
+    grown - base > Math.max(32 * 2 ** 20, base / 4),
+    `premise: the heap held grew ${((grown - base) / 2 ** 20).toFixed(1)} MiB`,
+  );
+  assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS), true);
+  const after = held();
+  assert.ok(
+    grown - after > 32 * 2 ** 20,
+    `gave back ${((grown - after) / 2 ** 20).toFixed(1)} MiB of ${((grown - base) / 2 ** 20).toFixed(1)}`,
+  );
+  // A small serving set: no collection whatever the heap did.
+  assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS - 1, () => after + 2 ** 30), false);
 });
 
 test('a young collection some seconds after a big load gives the young generation back', async () => {
