@@ -451,13 +451,15 @@ async function brokenRun(
   try {
     const loadMs = await untilAnswer(w, port, p, performance.now());
     master.setBody(good.subarray(0, Math.floor(good.length / 2)));
-    // Three polls of the truncated document, each a failed read of half of it; what the process
-    // rests at between them is the figure an operator sees while the master is broken.
+    // Three poll periods of the truncated document, each read failing (the source retries sooner
+    // at first: backoff up to the poll period); what the process rests at between the failed
+    // reads is the figure an operator sees while the master is broken.
     const period = TRUNCATED_POLL_S * 1000 + loadMs;
     const rss = await rssSamples(w, 3 * period);
     const a1 = await queryA(port, p.name, 2000);
     const m = w.memory();
     const last = rss.filter((s) => s.at >= 2 * period).map((s) => s.rss);
+    if (last.length === 0) throw new Error(`the DNS server exited: ${w.stderr()}`);
     console.log(
       `   truncated half-way (polled every ${TRUNCATED_POLL_S} s, watched ${f1((3 * period) / 1000)} s): still answering the last good records: ${a1?.includes(p.ip) ? 'yes' : 'NO'}; RSS at rest between failed reads (lowest of the last third) ${f1(Math.min(...last) / MiB)} MiB, highest ${f1(Math.max(...rss.map((s) => s.rss)) / MiB)} MiB, peak ${f1(m.peak / MiB)} MiB`,
     );

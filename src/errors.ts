@@ -146,6 +146,13 @@ export class ZkClosedError extends ZkError {
 export class StateError extends BeaconError {
   override readonly name = 'StateError';
   readonly code = ErrorCodes.STATE;
+  /** A document arrived and was rejected after it was parsed (not JSON, not a usable state):
+   *  what was parsed of it is garbage of a load's size (see service/heap.ts). */
+  readonly documentRead: boolean;
+  constructor(message: string, options?: ErrorOptions & { documentRead?: boolean }) {
+    super(message, options);
+    this.documentRead = options?.documentRead ?? false;
+  }
 }
 /** A listener could not bind because the port is taken. */
 export class PortInUseError extends BeaconError {

@@ -6,8 +6,7 @@ import { EventEmitter } from 'node:events';
 import { recordsConfig, type Config } from '../config/mesos-dns.js';
 import { createDnsServer, type DnsServer } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/server.js';
-import { ConfigError } from '../errors.js';
-import { withContext } from '../errors.js';
+import { ConfigError, StateError, withContext } from '../errors.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
@@ -672,7 +671,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.consecutiveFailures++;
     this.lastFailure = { message: f.error.message, at: f.at };
     this.metrics.refreshFailed();
-    void collectAfterFailedRead(this.gen.store.state?.taskCount() ?? 0);
+    // Only a document read and rejected leaves garbage; a refused connection or a lost stream
+    // reads nothing.
+    if (f.error instanceof StateError && f.error.documentRead)
+      void collectAfterFailedRead(this.gen.store.state?.taskCount() ?? 0);
     this.emit('failed', f);
   }
 }

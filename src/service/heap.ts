@@ -1,8 +1,10 @@
 // After a big state load the old record set, the parsed document and the build's garbage sit in
 // V8's old generation until the heap grows past its next limit, which a steady DNS server may not
-// do for a long time: at 50,000 tasks RSS stayed ~100 MiB above what is live. One major
-// collection right after the swap gives it back (measured: RSS 385 → 278 MiB; one pause of ~150 ms
-// per full load of that size, shorter than the load's own JSON.parse). Small loads skip it.
+// do for a long time: at 50,000 tasks RSS stayed ~100 MiB above what is live. Collecting right
+// after the swap gives it back (measured: RSS 385 → 278 MiB; a plain major collection, then a
+// compacting one, see compactWith). Small loads skip it. The same is done after a failed read of a
+// big document (collectAfterFailedRead), and the Compactor keeps a stream of changes from
+// spreading the old space thin. One collection runs at a time in the process.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { logger } from '../log.js';
@@ -37,8 +39,9 @@ function gcFunction(): Gc | false {
   return gc;
 }
 
-/** Starts a major collection after a full load of `tasks` tasks; resolves when it is done
- *  (at once when skipped or unavailable), and a young collection `shrinkAfterMs` after it
+/** Collects after a full load of `tasks` tasks (compactWith, after any collection already
+ *  running); resolves when it is done (at once when skipped or unavailable), and a young
+ *  collection `shrinkAfterMs` after it
  *  (unref'd; the next load's call replaces it). Never throws. */
 export async function collectAfterLoad(
   tasks: number,
@@ -48,7 +51,9 @@ export async function collectAfterLoad(
   const run = gcFunction();
   if (!run) return false;
   clearTimeout(shrinkTimer);
-  if (!(await compactWith(run))) return false;
+  // A load's garbage must go: wait for a collection already running, then collect.
+  while (inFlight) await inFlight;
+  if (!(await exclusive(() => compactWith(run)))) return false;
   heldAfterCollect = heapHeld();
   // Counted from the end of these collections (seconds at 200,000 tasks): V8 looks back ~5 s.
   clearTimeout(shrinkTimer);
@@ -62,6 +67,19 @@ export async function collectAfterLoad(
   }, shrinkAfterMs);
   shrinkTimer.unref();
   return true;
+}
+
+/** The collection running now. One at a time in the process: a second beside it would double
+ *  the pause, and the compacting flag it sets is the whole process's. */
+let inFlight: Promise<boolean> | undefined;
+
+/** Runs `collect` as the process's one collection. */
+function exclusive(collect: () => Promise<boolean>): Promise<boolean> {
+  const p = collect().finally(() => {
+    if (inFlight === p) inFlight = undefined;
+  });
+  inFlight = p;
+  return p;
 }
 
 /** What V8 held once the last collection after a load ended (bytes); undefined before one. */
@@ -84,7 +102,7 @@ export function collectAfterFailedRead(
   tasks: number,
   held: () => number = heapHeld,
 ): Promise<boolean> {
-  if (heldAfterCollect === undefined) return Promise.resolve(false);
+  if (heldAfterCollect === undefined || inFlight) return Promise.resolve(false);
   const grown = held() - heldAfterCollect;
   if (grown <= Math.max(COMPACT_MIN_ROOM, COMPACT_ROOM_RATIO * heldAfterCollect))
     return Promise.resolve(false);
@@ -180,8 +198,9 @@ export class Compactor {
     const { held, used } = this.o.room();
     if (held - used <= Math.max(this.o.minRoom, this.o.ratio * used)) return;
     this.busy = true;
-    this.o
-      .compact()
+    // Through a promise: a compact that throws must not leave `busy` set.
+    Promise.resolve()
+      .then(() => this.o.compact())
       .then((done) => {
         if (!done) return;
         this.compactions++;
@@ -207,10 +226,12 @@ export class Compactor {
   }
 }
 
-/** Compacts the heap now (compactWith); false where the runtime refuses gc(). Never throws. */
+/** Compacts the heap now (compactWith); false where the runtime refuses gc() or another
+ *  collection of this module is running (it does the same work). Never throws. */
 export async function compactHeap(opts: { plainFirst?: boolean } = {}): Promise<boolean> {
   const run = gcFunction();
-  return run ? compactWith(run, opts.plainFirst ?? true) : false;
+  if (!run || inFlight) return false;
+  return exclusive(() => compactWith(run, opts.plainFirst ?? true));
 }
 
 function setFlag(flag: string): boolean {

@@ -109,7 +109,7 @@ export function fetchStateJson(url: string, options: FetchOptions): Promise<unkn
           finish(
             new StateError(
               `${url}: the answer is not JSON (${(e as Error).message}; ${size} bytes received)`,
-              { cause: e },
+              { cause: e, documentRead: true },
             ),
           );
           return;
@@ -117,7 +117,7 @@ export function fetchStateJson(url: string, options: FetchOptions): Promise<unkn
           text = undefined;
         }
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          finish(new StateError(`${url}: the answer is not a JSON object`));
+          finish(new StateError(`${url}: the answer is not a JSON object`, { documentRead: true }));
           return;
         }
         finish(undefined, value);

@@ -181,19 +181,21 @@ export class MasterPollSource<S>
       );
     }
     const errors: string[] = [];
+    let documentRead = false;
     for (const c of candidates) {
       if (signal.aborted) break;
       try {
         return await this.fetchFollowingLeader(c, signal);
       } catch (e) {
         errors.push((e as Error).message);
+        documentRead ||= e instanceof StateError && e.documentRead;
         log.debug(
           { master: hostPort(c), err: (e as Error).message },
           'master failed; trying the next',
         );
       }
     }
-    throw new StateError(`no master gave a usable state: ${errors.join('; ')}`);
+    throw new StateError(`no master gave a usable state: ${errors.join('; ')}`, { documentRead });
   }
 
   private fetchOptions(signal: AbortSignal): FetchOptions {
@@ -216,7 +218,10 @@ export class MasterPollSource<S>
     let doc = (await fetchStateJson(url, this.fetchOptions(signal))) as Record<string, unknown>;
     const leader = parsePid(doc.leader);
     if (!leader) {
-      throw new StateError(`${url}: the document names no leader (this master is not elected yet)`);
+      throw new StateError(
+        `${url}: the document names no leader (this master is not elected yet)`,
+        { documentRead: true },
+      );
     }
     // The answering master leads when its own pid is the leader's; without a pid, compare with
     // the address we asked.
@@ -235,6 +240,7 @@ export class MasterPollSource<S>
     } catch (e) {
       throw new StateError(`${url}: unusable state document: ${(e as Error).message}`, {
         cause: e,
+        documentRead: true,
       });
     }
     return { state: parsed.state, warnings: parsed.warnings, fetchedAt, from: url };

@@ -14,6 +14,8 @@ import {
   oldSpace,
 } from '../../src/service/heap.js';
 
+const tick = () => new Promise((r) => setImmediate(r));
+
 test('a major collection after a big load gives garbage back; small loads skip it', async () => {
   assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS - 1), false, 'a small load: skipped');
   // Garbage of the shape a load leaves: many small objects and strings, old enough to have
@@ -164,20 +166,60 @@ test('Compactor: while changes arrive, it compacts once the free room passes its
   assert.deepEqual(calls, [], 'the next look waits checkMs from the last');
   now = 2000;
   c.changed();
+  await tick();
   assert.deepEqual(calls, [2000], 'room 80 > 30: compacted');
   now = 9000;
   c.changed();
   assert.deepEqual(calls, [2000], 'never two at once');
   finish!(true);
-  await new Promise((r) => setImmediate(r));
+  await tick();
   assert.equal(c.compactions, 1);
   now = 9500;
   c.changed();
   assert.deepEqual(calls, [2000], 'counted from the end of the last compaction');
   now = 10_000;
   c.changed();
+  await tick();
   assert.deepEqual(calls, [2000, 10_000], 'still fragmented: again');
   finish!(false);
-  await new Promise((r) => setImmediate(r));
+  await tick();
   assert.equal(c.compactions, 1, 'a refused gc() is not counted');
+});
+
+test('Compactor: a compaction that throws or rejects is not counted and does not stop the next', async () => {
+  let now = 0;
+  let mode: 'throw' | 'reject' | 'ok' = 'throw';
+  const c = new Compactor({
+    checkMs: 1000,
+    ratio: 0.25,
+    minRoom: 0,
+    now: () => now,
+    room: () => ({ held: 200, used: 100 }),
+    compact: () => {
+      if (mode === 'throw') throw new Error('refused');
+      if (mode === 'reject') return Promise.reject(new Error('refused'));
+      return Promise.resolve(true);
+    },
+  });
+  for (const m of ['throw', 'reject', 'ok'] as const) {
+    mode = m;
+    now += 1000;
+    assert.doesNotThrow(() => c.changed());
+    await tick();
+  }
+  assert.equal(c.compactions, 1, 'only the one that worked');
+});
+
+test("one collection at a time in the process: a second beside it is skipped, a load's waits", async () => {
+  assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS), true, 'gc is available');
+  const both = await Promise.all([compactHeap(), compactHeap()]);
+  assert.deepEqual(both, [true, false], 'the second found the first running');
+  const running = compactHeap({ plainFirst: false });
+  const load = collectAfterLoad(COLLECT_FROM_TASKS);
+  assert.equal(
+    await collectAfterFailedRead(COLLECT_FROM_TASKS, () => 2 ** 40),
+    false,
+    'skipped while one runs',
+  );
+  assert.deepEqual([await running, await load], [true, true], "the load's ran after");
 });

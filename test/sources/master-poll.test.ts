@@ -120,6 +120,8 @@ describe('master poll source', () => {
     s.start();
     await waitFor('two failures', () => failures.length >= 2);
     assert.match(failures[0]!.error.message, /not JSON/);
+    // A document was read and rejected: the service collects what was parsed of it.
+    assert.equal((failures[0]!.error as StateError).documentRead, true);
     assert.equal(failures[1]!.consecutive, 2);
     assert.equal(s.status().consecutiveFailures >= 2, true);
     assert.match(s.status().lastFailure!.message, /not JSON/);
@@ -137,6 +139,7 @@ describe('master poll source', () => {
     s.start();
     const [f] = await failed;
     assert.match(f.error.message, /HTTP 503/);
+    assert.equal((f.error as StateError).documentRead, false, 'no document was read');
     await s.close();
   });
 
@@ -148,6 +151,7 @@ describe('master poll source', () => {
     s.start();
     await waitFor('three failed attempts', () => failures.length >= 3);
     assert.match(failures[0]!.error.message, /connection refused/);
+    assert.equal((failures[0]!.error as StateError).documentRead, false, 'nothing was read');
     // Each failure plans the next attempt (backoff), never more than the cap away.
     for (const f of failures) {
       assert.ok(
