@@ -175,6 +175,10 @@ export class Compactor {
   private readonly o: CompactorOptions;
   private lastCheck: number;
   private busy = false;
+  /** checkMs is multiplied by this: doubled (up to MAX_SPACING) while compacting leaves the room
+   *  above the threshold, so a heap that does not compact costs no pause every checkMs. */
+  private spacing = 1;
+  private static readonly MAX_SPACING = 8;
 
   constructor(opts: Partial<CompactorOptions> = {}) {
     this.o = {
@@ -193,10 +197,10 @@ export class Compactor {
   changed(): void {
     if (this.busy) return;
     const t = this.o.now();
-    if (t - this.lastCheck < this.o.checkMs) return;
+    if (t - this.lastCheck < this.o.checkMs * this.spacing) return;
     this.lastCheck = t;
     const { held, used } = this.o.room();
-    if (held - used <= Math.max(this.o.minRoom, this.o.ratio * used)) return;
+    if (!this.tooMuchRoom(held, used)) return;
     this.busy = true;
     // Through a promise: a compact that throws must not leave `busy` set.
     Promise.resolve()
@@ -207,15 +211,22 @@ export class Compactor {
         const ms = this.o.now() - t;
         this.longestMs = Math.max(this.longestMs, ms);
         const MiB = 2 ** 20;
-        log.info(
-          {
-            heldMiB: Math.round(held / MiB),
-            usedMiB: Math.round(used / MiB),
-            heldAfterMiB: Math.round(this.o.room().held / MiB),
-            ms: Math.round(ms),
-          },
-          'old space compacted (free room left by changes given back)',
-        );
+        const after = this.o.room();
+        const sizes = {
+          heldMiB: Math.round(held / MiB),
+          usedMiB: Math.round(used / MiB),
+          heldAfterMiB: Math.round(after.held / MiB),
+          ms: Math.round(ms),
+        };
+        log.info(sizes, 'old space compacted (free room left by changes given back)');
+        if (!this.tooMuchRoom(after.held, after.used)) this.spacing = 1;
+        else if (this.spacing < Compactor.MAX_SPACING) {
+          this.spacing *= 2;
+          log.warn(
+            { ...sizes, nextLookMs: this.o.checkMs * this.spacing },
+            'old space still has much free room after compacting: looking less often',
+          );
+        }
       })
       .catch(() => undefined)
       .finally(() => {
@@ -223,6 +234,10 @@ export class Compactor {
         // The next look is counted from the end of this one.
         this.lastCheck = this.o.now();
       });
+  }
+
+  private tooMuchRoom(held: number, used: number): boolean {
+    return held - used > Math.max(this.o.minRoom, this.o.ratio * used);
   }
 }
 

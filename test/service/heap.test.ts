@@ -171,9 +171,11 @@ test('Compactor: while changes arrive, it compacts once the free room passes its
   now = 9000;
   c.changed();
   assert.deepEqual(calls, [2000], 'never two at once');
+  room = { held: 130, used: 120 };
   finish!(true);
   await tick();
   assert.equal(c.compactions, 1);
+  room = { held: 200, used: 120 };
   now = 9500;
   c.changed();
   assert.deepEqual(calls, [2000], 'counted from the end of the last compaction');
@@ -184,6 +186,33 @@ test('Compactor: while changes arrive, it compacts once the free room passes its
   finish!(false);
   await tick();
   assert.equal(c.compactions, 1, 'a refused gc() is not counted');
+});
+
+test('Compactor: while compacting leaves the room above the threshold, it looks less often', async () => {
+  let now = 0;
+  const calls: number[] = [];
+  const c = new Compactor({
+    checkMs: 1000,
+    ratio: 0.25,
+    minRoom: 0,
+    now: () => now,
+    room: () => ({ held: 200, used: 100 }),
+    compact: () => {
+      calls.push(now);
+      return Promise.resolve(true);
+    },
+  });
+  // One change every 500 ms for 40 s.
+  for (now = 500; now <= 40_000; now += 500) {
+    c.changed();
+    await tick();
+  }
+  assert.deepEqual(
+    calls,
+    [1000, 3000, 7000, 15_000, 23_000, 31_000, 39_000],
+    '1, 2, 4, 8, 8 ... × checkMs',
+  );
+  assert.equal(c.compactions, 7);
 });
 
 test('Compactor: a compaction that throws or rejects is not counted and does not stop the next', async () => {
