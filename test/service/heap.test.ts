@@ -188,22 +188,27 @@ test('Compactor: while changes arrive, it compacts once the free room passes its
   assert.equal(c.compactions, 1, 'a refused gc() is not counted');
 });
 
-test('Compactor: while compacting leaves the room above the threshold, it looks less often', async () => {
-  let now = 0;
-  const calls: number[] = [];
-  const c = new Compactor({
+/** A Compactor (checkMs 1 s) on a fake clock whose old space always holds twice what is in use. */
+function roomyCompactor(clock: { now: number }, compact: () => Promise<boolean>): Compactor {
+  return new Compactor({
     checkMs: 1000,
     ratio: 0.25,
     minRoom: 0,
-    now: () => now,
+    now: () => clock.now,
     room: () => ({ held: 200, used: 100 }),
-    compact: () => {
-      calls.push(now);
-      return Promise.resolve(true);
-    },
+    compact,
+  });
+}
+
+test('Compactor: while compacting leaves the room above the threshold, it looks less often', async () => {
+  const clock = { now: 0 };
+  const calls: number[] = [];
+  const c = roomyCompactor(clock, () => {
+    calls.push(clock.now);
+    return Promise.resolve(true);
   });
   // One change every 500 ms for 40 s.
-  for (now = 500; now <= 40_000; now += 500) {
+  for (clock.now = 500; clock.now <= 40_000; clock.now += 500) {
     c.changed();
     await tick();
   }
@@ -216,23 +221,16 @@ test('Compactor: while compacting leaves the room above the threshold, it looks 
 });
 
 test('Compactor: a compaction that throws or rejects is not counted and does not stop the next', async () => {
-  let now = 0;
+  const clock = { now: 0 };
   let mode: 'throw' | 'reject' | 'ok' = 'throw';
-  const c = new Compactor({
-    checkMs: 1000,
-    ratio: 0.25,
-    minRoom: 0,
-    now: () => now,
-    room: () => ({ held: 200, used: 100 }),
-    compact: () => {
-      if (mode === 'throw') throw new Error('refused');
-      if (mode === 'reject') return Promise.reject(new Error('refused'));
-      return Promise.resolve(true);
-    },
+  const c = roomyCompactor(clock, () => {
+    if (mode === 'throw') throw new Error('refused');
+    if (mode === 'reject') return Promise.reject(new Error('refused'));
+    return Promise.resolve(true);
   });
   for (const m of ['throw', 'reject', 'ok'] as const) {
     mode = m;
-    now += 1000;
+    clock.now += 1000;
     assert.doesNotThrow(() => c.changed());
     await tick();
   }
