@@ -38,6 +38,9 @@ export interface DnsServiceOptions extends SourceChoice {
   /** Gives back the old space's free room a long stream of changes leaves (heap.ts); tests
    *  pass one with their own clock and heap. Default: a Compactor with the defaults. */
   compactor?: Compactor;
+  /** Called with the serving set's task count after a state document was read and rejected;
+   *  tests pass their own. Default: collectAfterFailedRead (heap.ts). */
+  afterFailedRead?: (tasks: number) => void;
 }
 
 /** One successful load, as reported by the `loaded` event. */
@@ -195,6 +198,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** Addresses of frameworks without a pid, looked up off the query path (sources/framework-hosts). */
   private readonly frameworkHosts = new FrameworkHosts();
   private readonly compactor: Compactor;
+  private readonly afterFailedRead: (tasks: number) => void;
   /** Zone transfers and NOTIFY (`allowTransfer`, `notify`), when configured. */
   private transfers: ZoneTransfers | undefined;
   private readonly xfrStats = { xfr: new XfrStats(), notify: new NotifyStats() };
@@ -205,6 +209,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     super();
     this.opts = opts;
     this.compactor = opts.compactor ?? new Compactor();
+    this.afterFailedRead = opts.afterFailedRead ?? ((tasks) => void collectAfterFailedRead(tasks));
     // Build the source first: a config error should not leave a port bound even for a moment.
     this.gen = this.generation(opts.config);
     if (transfersEnabled(opts.config))
@@ -674,7 +679,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     // Only a document read and rejected leaves garbage; a refused connection or a lost stream
     // reads nothing.
     if (f.error instanceof StateError && f.error.documentRead)
-      void collectAfterFailedRead(this.gen.store.state?.taskCount() ?? 0);
+      this.afterFailedRead(this.gen.store.state?.taskCount() ?? 0);
     this.emit('failed', f);
   }
 }

@@ -1,6 +1,7 @@
 // The service while a big state snapshot is built in slices (DnsService.queueState/loadState):
 // a change that follows a snapshot waiting behind a build is kept, a framework address looked up
-// during a build reaches the new set, and close() during a reload's build settles the reload.
+// during a build reaches the new set, and close() during a reload's build settles the reload;
+// and a failed read collects its garbage only when a document was read.
 // The state comes from a scripted source (the service's `makeSource` option), so the order of
 // snapshots and changes is exactly the one each test sets up.
 import assert from 'node:assert/strict';
@@ -8,7 +9,8 @@ import { EventEmitter } from 'node:events';
 import { after, describe, it } from 'node:test';
 import type { Config } from '../../src/config/mesos-dns.js';
 import { parseState, type MesosState } from '../../src/model/mesos-state.js';
-import { DnsService } from '../../src/service/dns-service.js';
+import { DnsService, type DnsServiceOptions } from '../../src/service/dns-service.js';
+import { StateError } from '../../src/errors.js';
 import type {
   SourceStatus,
   StateSnapshot,
@@ -82,9 +84,11 @@ describe('state loads in slices, in the service', () => {
   async function serve(
     first: unknown,
     later: (config: Config) => unknown = () => undefined,
+    opts: Partial<DnsServiceOptions> = {},
   ): Promise<{ service: DnsService; sources: ScriptedSource[] }> {
     const sources: ScriptedSource[] = [];
     const service = await DnsService.start({
+      ...opts,
       config: testConfig(),
       processMetrics: false,
       makeSource: (config) => {
@@ -97,6 +101,27 @@ describe('state loads in slices, in the service', () => {
     await waitFor('the first load', () => service.records() !== undefined, 30000);
     return { service, sources };
   }
+
+  it('a document read and rejected is collected after; a failure that read nothing is not', async () => {
+    const calls: number[] = [];
+    const { service, sources } = await serve(doc(10), undefined, {
+      afterFailedRead: (tasks) => calls.push(tasks),
+    });
+    const fail = async (error: Error, consecutive: number) => {
+      const failed = nextEvent(service, 'failed');
+      sources[0]!.emit('failure', { error, at: Date.now(), consecutive });
+      await failed;
+    };
+    await fail(new StateError('http://m:5050/master/state: connection refused'), 1);
+    await fail(new Error('a failure from elsewhere'), 2);
+    assert.deepEqual(calls, [], 'nothing was read: no collection');
+    await fail(
+      new StateError('http://m:5050/master/state: the answer is not JSON', { documentRead: true }),
+      3,
+    );
+    assert.deepEqual(calls, [10], "collected, sized by the serving set's tasks");
+    assert.equal(service.records()!.taskCount(), 10, 'the last good records still served');
+  });
 
   it('a change that comes after a snapshot waiting behind a build is kept', async () => {
     const { service, sources } = await serve(doc(10));
