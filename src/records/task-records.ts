@@ -275,6 +275,10 @@ export class Namer {
     return this.live ? Math.max(GROUPS_MIN, 2 * this.live.jobs()) : CACHE_MAX;
   }
 
+  private tailLimit(): number {
+    return this.live ? Math.max(TAILS_MIN, 2 * this.live.agents()) : CACHE_MAX;
+  }
+
   /** How many job names and agent tails are cached (tests). */
   cached(): { groups: number; tails: number } {
     return { groups: this.groupCount, tails: this.tails.size };
@@ -342,10 +346,7 @@ export class Namer {
       let tail = agentTail(agentId);
       if (!/^[a-z0-9]*$/.test(tail)) tail = rfc1123(tail);
       t = tail === '' ? '' : `-${tail}`;
-      bounded(this.tails, this.live ? Math.max(TAILS_MIN, 2 * this.live.agents()) : CACHE_MAX).set(
-        agentId,
-        t,
-      );
+      bounded(this.tails, this.tailLimit()).set(agentId, t);
     }
     return t;
   }

@@ -41,8 +41,7 @@ function gcFunction(): Gc | false {
 
 /** Collects after a full load of `tasks` tasks (compactWith, after any collection already
  *  running); resolves when it is done (at once when skipped or unavailable), and a young
- *  collection `shrinkAfterMs` after it
- *  (unref'd; the next load's call replaces it). Never throws. */
+ *  collection `shrinkAfterMs` after it (unref'd; the next load's call replaces it). Never throws. */
 export async function collectAfterLoad(
   tasks: number,
   shrinkAfterMs = SHRINK_YOUNG_AFTER_MS,
@@ -103,9 +102,7 @@ export function collectAfterFailedRead(
   held: () => number = heapHeld,
 ): Promise<boolean> {
   if (heldAfterCollect === undefined || inFlight) return Promise.resolve(false);
-  const grown = held() - heldAfterCollect;
-  if (grown <= Math.max(COMPACT_MIN_ROOM, COMPACT_ROOM_RATIO * heldAfterCollect))
-    return Promise.resolve(false);
+  if (!pastRoom(held() - heldAfterCollect, heldAfterCollect)) return Promise.resolve(false);
   return collectAfterLoad(tasks);
 }
 
@@ -149,6 +146,17 @@ export const COMPACT_CHECK_MS = 30_000;
 export const COMPACT_ROOM_RATIO = 0.25;
 export const COMPACT_MIN_ROOM = 32 * 2 ** 20;
 
+/** Whether `room` bytes beyond `base` are more than V8 may keep: `ratio` of base, at least
+ *  `minRoom`. The one threshold of the Compactor and of collectAfterFailedRead. */
+function pastRoom(
+  room: number,
+  base: number,
+  ratio = COMPACT_ROOM_RATIO,
+  minRoom = COMPACT_MIN_ROOM,
+): boolean {
+  return room > Math.max(minRoom, ratio * base);
+}
+
 export interface CompactorOptions {
   checkMs: number;
   ratio: number;
@@ -164,9 +172,9 @@ export interface CompactorOptions {
  * there; V8 reuses that room but does not give back pages that stay partly full, and only an idle
  * process gets V8's own memory reducer. Measured at 50,000 tasks and 200 changes/s: the heap in
  * use levelled off at ~174 MiB while the heap V8 held grew ~10 MiB/min (228 → 289 MiB in 6
- * min), RSS with it (RSS minus that stayed at 55-57 MiB). So, at most every `checkMs` while changes arrive, the old space is looked at
- * and compacted once its free room passes `ratio` of what is in use (one pause: a compacting
- * full collection).
+ * min), RSS with it (RSS minus that stayed at 55-57 MiB). So, at most every `checkMs` while
+ * changes arrive, the old space is looked at and compacted once its free room passes `ratio` of
+ * what is in use (one pause: a compacting full collection).
  */
 export class Compactor {
   compactions = 0;
@@ -237,7 +245,7 @@ export class Compactor {
   }
 
   private tooMuchRoom(held: number, used: number): boolean {
-    return held - used > Math.max(this.o.minRoom, this.o.ratio * used);
+    return pastRoom(held - used, used, this.o.ratio, this.o.minRoom);
   }
 }
 
