@@ -120,11 +120,16 @@ export class StreamStateSource
     if (this.rounds++ > 0 && this.o.stats) this.o.stats.streamResubscribes++;
     const candidates = this.candidates();
     const errors: string[] = [];
+    // Whether a candidate sent a SUBSCRIBED record that was read and rejected (the service then
+    // collects what reading it left behind, as after a poll's bad document).
+    let documentRead = false;
     const tryNext = (i: number, redirects: number, url?: string): void => {
       if (this.closed) return;
       if (!url && i >= candidates.length) {
         this.failed(
-          new StateError(`no master streamed: ${errors.join('; ') || 'no master configured'}`),
+          new StateError(`no master streamed: ${errors.join('; ') || 'no master configured'}`, {
+            documentRead,
+          }),
         );
         return;
       }
@@ -134,6 +139,7 @@ export class StreamStateSource
         if (location && redirects < 2)
           return tryNext(i, redirects + 1, new URL(location, target).href);
         errors.push(err ? err.message : `${target}: too many redirects`);
+        documentRead ||= err instanceof StateError && err.documentRead;
         tryNext(i + 1, 0);
       });
     };
@@ -189,8 +195,11 @@ export class StreamStateSource
           try {
             event = JSON.parse(r) as Obj;
           } catch (e) {
+            // Before SUBSCRIBED this record is the whole state snapshot.
             req.destroy(
-              new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`),
+              new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
+                documentRead: !subscribed,
+              }),
             );
             return;
           }
@@ -199,6 +208,7 @@ export class StreamStateSource
               req.destroy(
                 new StateError(
                   `${url}: the stream began with ${String(isObj(event) ? event.type : event)}, not SUBSCRIBED`,
+                  { documentRead: true },
                 ),
               );
               return;
@@ -218,14 +228,17 @@ export class StreamStateSource
         else settle(new StateError(`${url}: the stream ended before SUBSCRIBED`));
       });
       res.on('error', (e) => {
-        if (subscribed) this.lost(new StateError(`${url}: ${e.message}`));
-        else settle(new StateError(`${url}: ${e.message}`));
+        if (subscribed) this.lost(streamError(url, e));
+        else settle(streamError(url, e));
       });
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
-      const what = e.code === 'ECONNREFUSED' ? 'connection refused (is the master up?)' : e.message;
-      if (subscribed) this.lost(new StateError(`${url}: ${what}`));
-      else settle(new StateError(`${url}: ${what}`));
+      const err =
+        e.code === 'ECONNREFUSED'
+          ? new StateError(`${url}: connection refused (is the master up?)`)
+          : streamError(url, e);
+      if (subscribed) this.lost(err);
+      else settle(err);
     });
     this.req = req;
     req.end(JSON.stringify({ type: 'SUBSCRIBE' }));
@@ -280,7 +293,12 @@ export class StreamStateSource
       (e: unknown) => {
         if (this.closed || id !== this.subscriptions || !this.streaming) return;
         this.held = undefined;
-        this.req?.destroy(e as Error);
+        this.req?.destroy(
+          new StateError(`unusable SUBSCRIBED snapshot: ${(e as Error).message}`, {
+            cause: e,
+            documentRead: true,
+          }),
+        );
       },
     );
   }
@@ -364,4 +382,14 @@ export class StreamStateSource
   ): void {
     safeEmit(this, log, event, ...args);
   }
+}
+
+/** An error of one subscription, prefixed with its URL once, keeping whether a snapshot was
+ *  read (`StateError.documentRead`) when the error is one this source raised itself. */
+function streamError(url: string, e: Error): StateError {
+  const message = e.message.startsWith(`${url}: `) ? e.message : `${url}: ${e.message}`;
+  return new StateError(message, {
+    cause: e,
+    documentRead: e instanceof StateError && e.documentRead,
+  });
 }

@@ -1,0 +1,119 @@
+// A SUBSCRIBED snapshot that is read and rejected is a document read (StateError.documentRead,
+// which tells the service to collect what reading it left behind); a refusal, an HTTP error or a
+// stream that breaks after a good snapshot is not. A minimal v1 operator API on loopback plays
+// the master, one answer per test.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { StateError } from '../../src/errors.js';
+import { encodeRecord } from '../../src/model/recordio.js';
+import { StreamStateSource } from '../../src/sources/stream.js';
+import type { StateFailure } from '../../src/sources/types.js';
+import { freePort } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** What the master answers the next SUBSCRIBE with. */
+let answer: (res: http.ServerResponse) => void = (res) => res.end();
+
+const server = http.createServer((req, res) => {
+  req.resume();
+  if (req.url !== '/api/v1') {
+    res.writeHead(404);
+    res.end();
+    return;
+  }
+  answer(res);
+});
+let port = 0;
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+const goodSubscribed = {
+  type: 'SUBSCRIBED',
+  subscribed: {
+    heartbeat_interval_seconds: 15,
+    get_state: { get_agents: { agents: [] }, get_frameworks: { frameworks: [] } },
+  },
+};
+
+/** The first failure a stream source reports against the master (`at`: another port). */
+async function firstFailure(at = port, streams?: () => void): Promise<StateFailure> {
+  const source = new StreamStateSource({
+    masters: [{ host: '127.0.0.1', port: at }],
+    refreshMs: 60_000,
+    timeoutMs: 5000,
+    backoff: { baseMs: 60_000 },
+  });
+  const failures: StateFailure[] = [];
+  source.on('failure', (f) => failures.push(f));
+  source.on('snapshot', () => streams?.());
+  try {
+    source.start();
+    await waitFor('a failure', () => failures.length > 0);
+    return failures[0]!;
+  } finally {
+    await source.close();
+  }
+}
+
+function streamed(res: http.ServerResponse, body: string, end = false): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  if (end) res.end(body);
+  else res.write(body);
+}
+
+test('a first record that is not JSON is a snapshot read and rejected', async () => {
+  answer = (res) => streamed(res, `12\n{"type":"SUB`);
+  const f = await firstFailure();
+  assert.ok(f.error instanceof StateError);
+  assert.match(f.error.message, /not JSON/);
+  assert.equal(f.error.documentRead, true);
+});
+
+test('a SUBSCRIBED without a state is a snapshot read and rejected', async () => {
+  answer = (res) => streamed(res, encodeRecord({ type: 'SUBSCRIBED', subscribed: {} }));
+  const f = await firstFailure();
+  assert.ok(f.error instanceof StateError);
+  assert.match(f.error.message, /unusable SUBSCRIBED snapshot: .*get_state/);
+  assert.equal(f.error.documentRead, true);
+  // The URL is named once.
+  assert.equal(f.error.message.split(`127.0.0.1:${port}/api/v1`).length, 2, f.error.message);
+});
+
+test('a stream that begins with another event is a snapshot read and rejected', async () => {
+  answer = (res) => streamed(res, encodeRecord({ type: 'HEARTBEAT' }));
+  const f = await firstFailure();
+  assert.match(f.error.message, /began with HEARTBEAT, not SUBSCRIBED/);
+  assert.equal((f.error as StateError).documentRead, true);
+});
+
+test('an HTTP error, a refused connection and a break after a good snapshot read none', async () => {
+  answer = (res) => {
+    res.writeHead(503);
+    res.end();
+  };
+  const http503 = await firstFailure();
+  assert.match(http503.error.message, /HTTP 503/);
+  assert.equal((http503.error as StateError).documentRead, false);
+
+  const refused = await firstFailure(await freePort());
+  assert.match(refused.error.message, /connection refused/);
+  assert.equal((refused.error as StateError).documentRead, false);
+
+  // A good snapshot, then the master ends the stream.
+  let end: (() => void) | undefined;
+  answer = (res) => {
+    streamed(res, encodeRecord(goodSubscribed));
+    end = () => res.end();
+  };
+  const lost = await firstFailure(port, () => end?.());
+  assert.match(lost.error.message, /ended the event stream/);
+  assert.equal((lost.error as StateError).documentRead, false);
+});
