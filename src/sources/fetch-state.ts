@@ -95,9 +95,7 @@ export function fetchStateJson(url: string, options: FetchOptions): Promise<unkn
       res.on('aborted', () => finish(new StateError(`${url}: connection closed mid-document`)));
       res.on('end', () => {
         if (settled) return;
-        let bytes: Buffer | undefined = body
-          ? body.subarray(0, size)
-          : Buffer.concat(chunks, size);
+        let bytes: Buffer | undefined = body ? body.subarray(0, size) : Buffer.concat(chunks, size);
         body = undefined;
         chunks = [];
         // A document cut short is told from its last byte, before decoding and parsing it: at

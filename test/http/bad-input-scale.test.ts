@@ -105,7 +105,10 @@ describe(`bad input at scale (${TASKS.toLocaleString()} tasks)`, () => {
       const [second] = await nextEvent<[StateFailure]>(s.service, 'failed', 60000);
       const said = `${first.error.message} | ${second.error.message}`;
       // A reply whose JSON stops is told from its last byte, without parsing it.
-      assert.match(said, mode === 'cut' ? /closed|aborted|socket|ECONNRESET/i : /not JSON.*cut short/);
+      assert.match(
+        said,
+        mode === 'cut' ? /closed|aborted|socket|ECONNRESET/i : /not JSON.*cut short/,
+      );
       assert.equal(s.service.records(), rs, 'the served set is the last good one');
       assert.equal(rs.zone.soa.serial, serial);
       const a = await dig(s.dnsPort, [nameOf(last()), 'A', '+tries=3']);
