@@ -55,6 +55,13 @@ export async function collectAfterLoad(
   if (!(await exclusive(() => compactWith(run)))) return false;
   heldAfterCollect = heapHeld();
   // Counted from the end of these collections (seconds at 200,000 tasks): V8 looks back ~5 s.
+  shrinkYoungLater(run, shrinkAfterMs);
+  return true;
+}
+
+/** One young collection `ms` from now (replacing one already due): the young generation's pages
+ *  go back once the allocation rate has been low for a while. */
+function shrinkYoungLater(run: Gc, ms: number): void {
   clearTimeout(shrinkTimer);
   shrinkTimer = setTimeout(() => {
     shrinkTimer = undefined;
@@ -63,9 +70,8 @@ export async function collectAfterLoad(
     Promise.resolve()
       .then(() => run({ type: 'minor', execution: 'async' }))
       .catch(() => undefined);
-  }, shrinkAfterMs);
+  }, ms);
   shrinkTimer.unref();
-  return true;
 }
 
 /** The collection running now. One at a time in the process: a second beside it would double
@@ -102,7 +108,18 @@ export function collectAfterFailedRead(
   held: () => number = heapHeld,
 ): Promise<boolean> {
   if (heldAfterCollect === undefined || inFlight) return Promise.resolve(false);
-  if (!pastRoom(held() - heldAfterCollect, heldAfterCollect)) return Promise.resolve(false);
+  if (!pastRoom(held() - heldAfterCollect, heldAfterCollect)) {
+    // Little was parsed (a document cut short is turned away before its parse), but the bytes
+    // read are outside the heap (fetch-state hands them to a young object): one young collection
+    // of a few milliseconds lets them go, where V8 would wait for a major one.
+    const run = tasks >= COLLECT_FROM_TASKS ? gcFunction() : false;
+    if (run) {
+      void Promise.resolve()
+        .then(() => run({ type: 'minor', execution: 'async' }))
+        .catch(() => undefined);
+    }
+    return Promise.resolve(false);
+  }
   return collectAfterLoad(tasks);
 }
 

@@ -62,6 +62,32 @@ test('after a failed read the garbage is collected when the held heap grew, not 
   assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS - 1, () => after + 2 ** 30), false);
 });
 
+test('a failed read that left the heap as it was gets one young collection (its bytes), a small set none', async () => {
+  assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS), true, 'gc is available');
+  let minors = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (
+        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR
+      )
+        minors++;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const window = async (n: number) => {
+    for (let i = 0; i < n && minors === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  try {
+    assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS - 1), false);
+    await window(5);
+    assert.equal(minors, 0, 'a small serving set: no collection');
+    assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS), false, 'no major one');
+    await window(200);
+    assert.ok(minors >= 1, 'one young collection');
+  } finally {
+    obs.disconnect();
+  }
+});
+
 test('a young collection some seconds after a big load gives the young generation back', async () => {
   const young = () =>
     v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;

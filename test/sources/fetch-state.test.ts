@@ -1,8 +1,11 @@
 // cutShort: a state document that begins like a JSON object but does not end like one is turned
 // away from its bytes, before it is decoded and parsed; anything else is left to JSON.parse.
+// releaseBody: the bytes of such a document go at the next young collection.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cutShort } from '../../src/sources/fetch-state.js';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { cutShort, releaseBody } from '../../src/sources/fetch-state.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 
@@ -35,4 +38,47 @@ test('the check agrees with JSON.parse on what it turns away', () => {
     if (cutShort(bytes(cut)) !== undefined) assert.throws(() => JSON.parse(cut), cut);
   }
   assert.equal(cutShort(bytes(doc)), undefined);
+});
+
+test('a released body is freed by a young collection, though its buffer object is old', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as (o?: { type: 'minor' | 'major' }) => void;
+  const MiB = 2 ** 20;
+  const held = () => process.memoryUsage().arrayBuffers;
+  const aged = () => {
+    const b = Buffer.allocUnsafe(16 * MiB);
+    b.fill(0x7b);
+    // Two young collections move the buffer object to the old generation, as a long read does.
+    gc({ type: 'minor' });
+    gc({ type: 'minor' });
+    return b;
+  };
+  // V8 frees an ArrayBuffer's bytes on a helper thread after the collection: wait (bounded).
+  const settled = async (done: () => boolean) => {
+    for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  // Released: the next young collection lets the bytes go.
+  const body = aged();
+  const before = held();
+  releaseBody(body);
+  assert.equal(body.length, 0, 'the buffer is detached');
+  gc({ type: 'minor' });
+  await settled(() => before - held() >= 8 * MiB);
+  assert.ok(before - held() >= 8 * MiB, `${((before - held()) / MiB).toFixed(1)} MiB let go`);
+  // Not released (why releaseBody exists): V8 keeps them until a major collection.
+  let kept: Buffer | undefined = aged();
+  const with16 = held();
+  kept = undefined;
+  gc({ type: 'minor' });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(kept, undefined);
+  assert.ok(held() > with16 - 8 * MiB, 'an old buffer object outlives a young collection');
+});
+
+test('a body on Node’s shared pool is left alone', () => {
+  const a = Buffer.from('{"a":1}');
+  const b = Buffer.from('{"b":2}');
+  releaseBody(b);
+  assert.equal(a.toString(), '{"a":1}');
+  assert.equal(b.toString(), '{"b":2}');
 });
