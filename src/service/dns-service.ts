@@ -16,7 +16,7 @@ import type { RecordChange } from '../records/changes.js';
 import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
-import { collectAfterFailedRead, collectAfterLoad, Compactor } from './heap.js';
+import { collectAfterFailedRead, collectAfterLoadSoon, Compactor } from './heap.js';
 import type { ServersetSource, ServersetRecords } from '../sources/serversets.js';
 import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
@@ -420,7 +420,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.published();
     if (fresh) {
       await this.closeGeneration(old);
-      void collectAfterLoad(fresh.store.state?.taskCount() ?? 0);
+      collectAfterLoadSoon(fresh.store.state?.taskCount() ?? 0);
     }
     log.info({ applied }, 'config reloaded');
     return { applied };
@@ -615,7 +615,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     }
     const counts = rs.counts();
     log.info({ from: snap.from, ...counts }, 'records loaded');
-    void collectAfterLoad(rs.taskCount());
+    collectAfterLoadSoon(rs.taskCount());
     this.emit('loaded', {
       from: snap.from,
       fetchedAt: snap.fetchedAt,

@@ -39,6 +39,25 @@ function gcFunction(): Gc | false {
   return gc;
 }
 
+/** How long after a load its collection starts. The queries that waited for the load are
+ *  answered first; the pause (~0.2 s at 50,000 tasks, seconds at 200,000) comes after them: at
+ *  50,000 tasks the first answer after a start came ~0.17 s sooner (2.23–2.33 s against
+ *  2.39–2.54 s). It moves the pause, it does not shorten it. */
+export const COLLECT_AFTER_LOAD_DELAY_MS = 1000;
+let loadTimer: NodeJS.Timeout | undefined;
+
+/** collectAfterLoad `delayMs` from now (unref'd; a later load's call replaces one not yet
+ *  started). */
+export function collectAfterLoadSoon(tasks: number, delayMs = COLLECT_AFTER_LOAD_DELAY_MS): void {
+  clearTimeout(loadTimer);
+  if (tasks < COLLECT_FROM_TASKS) return;
+  loadTimer = setTimeout(() => {
+    loadTimer = undefined;
+    void collectAfterLoad(tasks);
+  }, delayMs);
+  loadTimer.unref();
+}
+
 /** Collects after a full load of `tasks` tasks (compactWith, after any collection already
  *  running); resolves when it is done (at once when skipped or unavailable), and a young
  *  collection `shrinkAfterMs` after it (unref'd; the next load's call replaces it). Never throws. */

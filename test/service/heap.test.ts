@@ -8,6 +8,7 @@ import vm from 'node:vm';
 import {
   collectAfterFailedRead,
   collectAfterLoad,
+  collectAfterLoadSoon,
   COLLECT_FROM_TASKS,
   compactHeap,
   Compactor,
@@ -83,6 +84,41 @@ test('a failed read that left the heap as it was gets one young collection (its 
     assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS), false, 'no major one');
     await window(200);
     assert.ok(minors >= 1, 'one young collection');
+  } finally {
+    obs.disconnect();
+  }
+});
+
+test('the collection after a load starts after a delay, once for loads in a row; small loads none', async () => {
+  const majors: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (
+        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        majors.push(performance.now());
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    collectAfterLoadSoon(COLLECT_FROM_TASKS - 1, 50);
+    await wait(300);
+    assert.equal(majors.length, 0, 'a small load: none');
+    const t0 = performance.now();
+    collectAfterLoadSoon(COLLECT_FROM_TASKS, 300);
+    await wait(100);
+    // A second load within the delay replaces the first one's timer.
+    collectAfterLoadSoon(COLLECT_FROM_TASKS, 300);
+    await wait(150);
+    assert.equal(majors.length, 0, 'nothing before the delay');
+    for (let i = 0; i < 200 && majors.length < 2; i++) await wait(10);
+    // One collection after a load is two major ones (plain, then compacting).
+    assert.equal(
+      majors.length,
+      2,
+      `majors at ${majors.map((m) => (m - t0).toFixed(0)).join(', ')} ms`,
+    );
+    assert.ok(majors[0]! - t0 >= 390, `the first at ${(majors[0]! - t0).toFixed(0)} ms`);
   } finally {
     obs.disconnect();
   }
