@@ -64,7 +64,9 @@ export class MemRecordSet implements RecordSet {
   /** TASK_RUNNING tasks waiting for their agent or framework to be known (a task whose agent went
    *  away is kept as its spec). */
   private readonly parked = new Map<string, MesosTask | TaskSpec>();
-  private readonly byAgent = new Map<string, Set<string>>();
+  /** Each agent's task keys, made when an agent first changes and kept up to date from then on:
+   *  a poll source never asks, and a full build makes no Set per agent and no insert per task. */
+  private byAgent: Map<string, Set<string>> | undefined;
   private leader: HostPort | undefined;
   private readonly adder: Sink;
   private readonly remover: Sink;
@@ -312,7 +314,7 @@ export class MemRecordSet implements RecordSet {
     if (old) emitAgent(old, this.namer, this.remover);
     this.agents.set(agent.id, agent);
     emitAgent(agent, this.namer, this.adder);
-    for (const key of [...(this.byAgent.get(agent.id) ?? [])]) {
+    for (const key of this.agentTasks(agent.id)) {
       const spec = this.tasks.get(key)!;
       this.removeSpec(spec);
       this.addSpec({ ...spec, agentIps: agent.ips });
@@ -327,7 +329,7 @@ export class MemRecordSet implements RecordSet {
     if (!old) return;
     emitAgent(old, this.namer, this.remover);
     this.agents.delete(agentId);
-    for (const key of [...(this.byAgent.get(agentId) ?? [])]) {
+    for (const key of this.agentTasks(agentId)) {
       const spec = this.tasks.get(key)!;
       this.removeSpec(spec);
       this.parked.set(key, spec);
@@ -480,9 +482,7 @@ export class MemRecordSet implements RecordSet {
 
   private addSpec(spec: TaskSpec): void {
     this.tasks.set(spec.key, spec);
-    let s = this.byAgent.get(spec.agentId);
-    if (!s) this.byAgent.set(spec.agentId, (s = new Set()));
-    s.add(spec.key);
+    if (this.byAgent) indexAgent(this.byAgent, spec);
     if (spec.unhealthy) this.unhealthyTasks++;
     const c = this.collector;
     c.inner = spec.unhealthy ? this.withholder : this.adder;
@@ -540,11 +540,20 @@ export class MemRecordSet implements RecordSet {
       if (g.members.length === 0) this.jobs.delete(g.key);
     } else c.drain(() => undefined);
     this.tasks.delete(spec.key);
-    const s = this.byAgent.get(spec.agentId);
+    const s = this.byAgent?.get(spec.agentId);
     if (s) {
       s.delete(spec.key);
-      if (s.size === 0) this.byAgent.delete(spec.agentId);
+      if (s.size === 0) this.byAgent!.delete(spec.agentId);
     }
+  }
+
+  /** The keys of agent `agentId`'s tasks (a copy: the caller changes them). */
+  private agentTasks(agentId: string): string[] {
+    if (!this.byAgent) {
+      this.byAgent = new Map();
+      for (const spec of this.tasks.values()) indexAgent(this.byAgent, spec);
+    }
+    return [...(this.byAgent.get(agentId) ?? [])];
   }
 
   private dropTask(key: string): boolean {
@@ -1029,4 +1038,10 @@ class OwnPick implements Sink {
   put(name: string, kind: Kind, value: string, port: number): void {
     if (name === this.name && kind !== PTR) this.buf.put(name, kind, value, port);
   }
+}
+
+function indexAgent(byAgent: Map<string, Set<string>>, spec: TaskSpec): void {
+  let s = byAgent.get(spec.agentId);
+  if (!s) byAgent.set(spec.agentId, (s = new Set()));
+  s.add(spec.key);
 }
