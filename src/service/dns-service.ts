@@ -16,7 +16,12 @@ import type { RecordChange } from '../records/changes.js';
 import type { MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
-import { collectAfterFailedRead, collectAfterLoadSoon, Compactor } from './heap.js';
+import {
+  cancelCollectAfterLoad,
+  collectAfterFailedRead,
+  collectAfterLoadSoon,
+  Compactor,
+} from './heap.js';
 import type { ServersetSource, ServersetRecords } from '../sources/serversets.js';
 import { SourceStats } from '../sources/source-stats.js';
 import type { ChangeMeta, StateFailure, StateSnapshot, StateSource } from '../sources/types.js';
@@ -535,6 +540,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     await this.closeGeneration(this.preparing);
     await this.closeGeneration(this.gen);
     await Promise.all([this.http?.close(), this.dns?.close()]);
+    cancelCollectAfterLoad();
   }
 
   /** Builds snapshots one at a time; one that arrives during a build waits, and only the newest

@@ -46,16 +46,27 @@ function gcFunction(): Gc | false {
 export const COLLECT_AFTER_LOAD_DELAY_MS = 1000;
 let loadTimer: NodeJS.Timeout | undefined;
 
-/** collectAfterLoad `delayMs` from now (unref'd; a later load's call replaces one not yet
- *  started). */
+let loadTimerTasks = 0;
+
+/** collectAfterLoad `delayMs` from now (unref'd). A big load's call while one is pending moves it
+ *  (one collection, for the larger of the two); a small load's leaves it as it is. Until it has
+ *  run, a failed read's or the Compactor's collection waits for it (they return false). */
 export function collectAfterLoadSoon(tasks: number, delayMs = COLLECT_AFTER_LOAD_DELAY_MS): void {
-  clearTimeout(loadTimer);
   if (tasks < COLLECT_FROM_TASKS) return;
+  const most = Math.max(tasks, loadTimer ? loadTimerTasks : 0);
+  clearTimeout(loadTimer);
+  loadTimerTasks = most;
   loadTimer = setTimeout(() => {
     loadTimer = undefined;
-    void collectAfterLoad(tasks);
+    void collectAfterLoad(most);
   }, delayMs);
   loadTimer.unref();
+}
+
+/** Drops a collection collectAfterLoadSoon has not started (the service is closing). */
+export function cancelCollectAfterLoad(): void {
+  clearTimeout(loadTimer);
+  loadTimer = undefined;
 }
 
 /** Collects after a full load of `tasks` tasks (compactWith, after any collection already
@@ -126,7 +137,8 @@ export function collectAfterFailedRead(
   tasks: number,
   held: () => number = heapHeld,
 ): Promise<boolean> {
-  if (heldAfterCollect === undefined || inFlight) return Promise.resolve(false);
+  // A load's collection still to come covers this read's garbage too.
+  if (heldAfterCollect === undefined || inFlight || loadTimer) return Promise.resolve(false);
   if (!pastRoom(held() - heldAfterCollect, heldAfterCollect)) {
     // Little was parsed (a document cut short is turned away before its parse), but the bytes
     // read are outside the heap (fetch-state hands them to a young object): one young collection
@@ -289,7 +301,9 @@ export class Compactor {
  *  collection of this module is running (it does the same work). Never throws. */
 export async function compactHeap(opts: { plainFirst?: boolean } = {}): Promise<boolean> {
   const run = gcFunction();
-  if (!run || inFlight) return false;
+  // While a load's collection is due, compacting now would copy the survivors beside the load's
+  // garbage, and that collection follows anyway.
+  if (!run || inFlight || loadTimer) return false;
   return exclusive(() => compactWith(run, opts.plainFirst ?? true));
 }
 

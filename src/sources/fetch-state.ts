@@ -170,11 +170,12 @@ export function cutShort(bytes: Uint8Array): string | undefined {
  * Lets a body's memory go at V8's next young collection. The body's buffer object has usually
  * aged into the old generation while it was read, so its ~80 MB (at 200,000 tasks, outside the
  * heap) would stay until a major collection; moved to a new, unreferenced ArrayBuffer, a young
- * collection frees it (the service runs one after a failed read). Only a buffer of its own:
- * small bodies share Node's pool.
+ * collection frees it (the service runs one after a failed read). Only a buffer that is the
+ * whole of its ArrayBuffer: small bodies share Node's pool, and a view may share a bigger one.
  */
 export function releaseBody(bytes: Buffer): void {
   const ab = bytes.buffer;
-  if (bytes.byteOffset !== 0 || ab.byteLength < 1 << 20 || !(ab instanceof ArrayBuffer)) return;
+  const own = bytes.byteOffset === 0 && bytes.byteLength === ab.byteLength;
+  if (!own || ab.byteLength < 1 << 20 || !(ab instanceof ArrayBuffer)) return;
   structuredClone(ab, { transfer: [ab] });
 }

@@ -9,6 +9,7 @@ import {
   collectAfterFailedRead,
   collectAfterLoad,
   collectAfterLoadSoon,
+  cancelCollectAfterLoad,
   COLLECT_FROM_TASKS,
   compactHeap,
   Compactor,
@@ -79,7 +80,7 @@ test('a failed read that left the heap as it was gets one young collection (its 
   };
   try {
     assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS - 1), false);
-    await window(5);
+    await window(30);
     assert.equal(minors, 0, 'a small serving set: no collection');
     assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS), false, 'no major one');
     await window(200);
@@ -107,8 +108,12 @@ test('the collection after a load starts after a delay, once for loads in a row;
     const t0 = performance.now();
     collectAfterLoadSoon(COLLECT_FROM_TASKS, 300);
     await wait(100);
-    // A second load within the delay replaces the first one's timer.
+    // A second load within the delay moves the first one's timer; a small one leaves it.
     collectAfterLoadSoon(COLLECT_FROM_TASKS, 300);
+    collectAfterLoadSoon(COLLECT_FROM_TASKS - 1, 10);
+    // Until it has run, the other collections leave the garbage to it.
+    assert.equal(await compactHeap(), false, 'no compaction beside a load collection due');
+    assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS, () => 2 ** 40), false);
     await wait(150);
     assert.equal(majors.length, 0, 'nothing before the delay');
     for (let i = 0; i < 200 && majors.length < 2; i++) await wait(10);
@@ -119,6 +124,12 @@ test('the collection after a load starts after a delay, once for loads in a row;
       `majors at ${majors.map((m) => (m - t0).toFixed(0)).join(', ')} ms`,
     );
     assert.ok(majors[0]! - t0 >= 390, `the first at ${(majors[0]! - t0).toFixed(0)} ms`);
+    // A closing service drops one not yet started.
+    majors.length = 0;
+    collectAfterLoadSoon(COLLECT_FROM_TASKS, 50);
+    cancelCollectAfterLoad();
+    await wait(300);
+    assert.equal(majors.length, 0, 'cancelled');
   } finally {
     obs.disconnect();
   }

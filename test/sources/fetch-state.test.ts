@@ -75,10 +75,15 @@ test('a released body is freed by a young collection, though its buffer object i
   assert.ok(held() > with16 - 8 * MiB, 'an old buffer object outlives a young collection');
 });
 
-test('a body on Node’s shared pool is left alone', () => {
+test('a body that shares its memory is left alone: Node’s pool, a view of a bigger buffer', () => {
   const a = Buffer.from('{"a":1}');
   const b = Buffer.from('{"b":2}');
   releaseBody(b);
   assert.equal(a.toString(), '{"a":1}');
   assert.equal(b.toString(), '{"b":2}');
+  const whole = Buffer.alloc(4 * 2 ** 20, 0x20);
+  const view = whole.subarray(0, 2 * 2 ** 20);
+  releaseBody(view);
+  assert.equal(view.length, 2 * 2 ** 20, 'the view is not detached');
+  assert.equal(whole.length, 4 * 2 ** 20);
 });
