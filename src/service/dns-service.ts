@@ -330,6 +330,9 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     source.on('failure', (f) => {
       if (g === this.gen) this.onFailure(f);
     });
+    source.on('discarded', (f) => {
+      if (g === this.gen && !this.closed) this.collectAfterRead(f);
+    });
   }
 
   /**
@@ -682,11 +685,15 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     this.consecutiveFailures++;
     this.lastFailure = { message: f.error.message, at: f.at };
     this.metrics.refreshFailed();
-    // Only a document read and rejected leaves garbage; a refused connection or a lost stream
-    // reads nothing.
+    this.collectAfterRead(f);
+    this.emit('failed', f);
+  }
+
+  /** Only a document read and rejected leaves garbage; a refused connection or a lost stream
+   *  reads nothing. */
+  private collectAfterRead(f: StateFailure): void {
     if (f.error instanceof StateError && f.error.documentRead)
       this.afterFailedRead(this.gen.store.state?.taskCount() ?? 0);
-    this.emit('failed', f);
   }
 }
 

@@ -350,7 +350,7 @@ export class StreamStateSource
 
   /** The polling fallback: the poll source, its snapshots passed on. A fallback poll is not a
    *  subscription, so the failure streak goes on; its own failures are only logged (the
-   *  subscription's are already reported). */
+   *  subscription's are already reported), and one that read a document is `discarded`. */
   private startFallback(): void {
     if (this.fallback || this.closed) return;
     const poll = new MasterPollSource<MesosState>({ ...this.o, parse: stateParserSliced });
@@ -360,7 +360,10 @@ export class StreamStateSource
       this.health.lastSuccessAt = snap.fetchedAt;
       this.safeEmit('snapshot', snap);
     });
-    poll.on('failure', (f) => log.debug({ err: f.error.message }, 'fallback poll failed'));
+    poll.on('failure', (f) => {
+      log.debug({ err: f.error.message }, 'fallback poll failed');
+      if (f.error instanceof StateError && f.error.documentRead) this.safeEmit('discarded', f);
+    });
     this.fallback = poll;
     poll.start();
   }

@@ -59,6 +59,10 @@ export interface StateSourceEvents<S> {
   /** An incremental change to the data of the last snapshot (incremental sources only). */
   change: [RecordChange, ChangeMeta];
   failure: [StateFailure];
+  /** A document read and rejected that is not a failure of the source itself (the stream
+   *  source's fallback poll while the stream is down): the service collects after it as after a
+   *  failure that read one. */
+  discarded: [StateFailure];
 }
 
 export interface StateSource<S> extends EventEmitter<StateSourceEvents<S>> {

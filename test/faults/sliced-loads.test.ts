@@ -121,6 +121,20 @@ describe('state loads in slices, in the service', () => {
     );
     assert.deepEqual(calls, [10], "collected, sized by the serving set's tasks");
     assert.equal(service.records()!.taskCount(), 10, 'the last good records still served');
+    // A document the stream's fallback poll read and rejected: collected after, not a failure.
+    const at = Date.now();
+    sources[0]!.emit('discarded', {
+      error: new StateError('http://m:5050/master/state: cut short?', { documentRead: true }),
+      at,
+      consecutive: 1,
+    });
+    sources[0]!.emit('discarded', {
+      error: new StateError('http://m:5050/master/state: connection refused'),
+      at,
+      consecutive: 2,
+    });
+    assert.deepEqual(calls, [10, 10], 'one more collection, for the document read');
+    assert.equal(service.health().consecutiveFailures, 3, 'not counted as a failure');
   });
 
   it('a change that comes after a snapshot waiting behind a build is kept', async () => {

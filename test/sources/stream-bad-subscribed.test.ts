@@ -13,17 +13,20 @@ import type { StateFailure } from '../../src/sources/types.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** What the master answers the next SUBSCRIBE with. */
+/** What the master answers the next SUBSCRIBE with, and a poll of /master/state. */
 let answer: (res: http.ServerResponse) => void = (res) => res.end();
+let polled: (res: http.ServerResponse) => void = (res) => {
+  res.writeHead(404);
+  res.end();
+};
 
 const server = http.createServer((req, res) => {
   req.resume();
-  if (req.url !== '/api/v1') {
+  if (req.url === '/master/state') polled(res);
+  else if (req.url !== '/api/v1') {
     res.writeHead(404);
     res.end();
-    return;
-  }
-  answer(res);
+  } else answer(res);
 });
 let port = 0;
 before(async () => {
@@ -116,4 +119,42 @@ test('an HTTP error, a refused connection and a break after a good snapshot read
   const lost = await firstFailure(port, () => end?.());
   assert.match(lost.error.message, /ended the event stream/);
   assert.equal((lost.error as StateError).documentRead, false);
+});
+
+test('a document the fallback poll reads and rejects is discarded, not a failure of the stream', async () => {
+  // No v1 API: the stream fails twice, then polls /master/state, which answers cut short.
+  answer = (res) => {
+    res.writeHead(503);
+    res.end();
+  };
+  polled = (res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"frameworks":[{"id":"f"');
+  };
+  const source = new StreamStateSource({
+    masters: [{ host: '127.0.0.1', port }],
+    refreshMs: 60_000,
+    timeoutMs: 5000,
+    backoff: { baseMs: 60_000 },
+  });
+  const failures: StateFailure[] = [];
+  const discarded: StateFailure[] = [];
+  source.on('failure', (f) => failures.push(f));
+  source.on('discarded', (f) => discarded.push(f));
+  try {
+    source.start();
+    await waitFor('a discarded document', () => discarded.length > 0);
+    assert.match(discarded[0]!.error.message, /master\/state: the answer is not JSON.*cut short/);
+    assert.equal((discarded[0]!.error as StateError).documentRead, true);
+    assert.ok(
+      failures.every((f) => /HTTP 503/.test(f.error.message)),
+      'failures are the stream',
+    );
+  } finally {
+    await source.close();
+    polled = (res) => {
+      res.writeHead(404);
+      res.end();
+    };
+  }
 });
