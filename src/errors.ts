@@ -154,6 +154,10 @@ export class StateError extends BeaconError {
     this.documentRead = options?.documentRead ?? false;
   }
 }
+/** Whether `e` says a state document was read and rejected (StateError.documentRead). */
+export function documentWasRead(e: unknown): boolean {
+  return e instanceof StateError && e.documentRead;
+}
 /** A listener could not bind because the port is taken. */
 export class PortInUseError extends BeaconError {
   override readonly name = 'PortInUseError';

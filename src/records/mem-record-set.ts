@@ -540,10 +540,11 @@ export class MemRecordSet implements RecordSet {
       if (g.members.length === 0) this.jobs.delete(g.key);
     } else c.drain(() => undefined);
     this.tasks.delete(spec.key);
-    const s = this.byAgent?.get(spec.agentId);
-    if (s) {
+    const byAgent = this.byAgent;
+    const s = byAgent?.get(spec.agentId);
+    if (byAgent && s) {
       s.delete(spec.key);
-      if (s.size === 0) this.byAgent!.delete(spec.agentId);
+      if (s.size === 0) byAgent.delete(spec.agentId);
     }
   }
 

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { recordsConfig, type Config } from '../config/mesos-dns.js';
 import { createDnsServer, type DnsServer } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/server.js';
-import { ConfigError, StateError, withContext } from '../errors.js';
+import { ConfigError, documentWasRead, withContext } from '../errors.js';
 import { computeHealth, type HealthReport } from '../http/health.js';
 import { ServiceMetrics } from '../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
@@ -692,8 +692,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   /** Only a document read and rejected leaves garbage; a refused connection or a lost stream
    *  reads nothing. */
   private collectAfterRead(f: StateFailure): void {
-    if (f.error instanceof StateError && f.error.documentRead)
-      this.afterFailedRead(this.gen.store.state?.taskCount() ?? 0);
+    if (documentWasRead(f.error)) this.afterFailedRead(this.gen.store.state?.taskCount() ?? 0);
   }
 }
 

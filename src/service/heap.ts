@@ -44,29 +44,29 @@ function gcFunction(): Gc | false {
  *  50,000 tasks the first answer after a start came ~0.17 s sooner (2.23–2.33 s against
  *  2.39–2.54 s). It moves the pause, it does not shorten it. */
 export const COLLECT_AFTER_LOAD_DELAY_MS = 1000;
-let loadTimer: NodeJS.Timeout | undefined;
 
-let loadTimerTasks = 0;
+/** The load collection collectAfterLoadSoon has set up and not started. */
+let pendingLoad: { timer: NodeJS.Timeout; tasks: number } | undefined;
 
 /** collectAfterLoad `delayMs` from now (unref'd). A big load's call while one is pending moves it
  *  (one collection, for the larger of the two); a small load's leaves it as it is. Until it has
  *  run, a failed read's or the Compactor's collection waits for it (they return false). */
 export function collectAfterLoadSoon(tasks: number, delayMs = COLLECT_AFTER_LOAD_DELAY_MS): void {
   if (tasks < COLLECT_FROM_TASKS) return;
-  const most = Math.max(tasks, loadTimer ? loadTimerTasks : 0);
-  clearTimeout(loadTimer);
-  loadTimerTasks = most;
-  loadTimer = setTimeout(() => {
-    loadTimer = undefined;
+  const most = Math.max(tasks, pendingLoad?.tasks ?? 0);
+  cancelCollectAfterLoad();
+  const timer = setTimeout(() => {
+    pendingLoad = undefined;
     void collectAfterLoad(most);
   }, delayMs);
-  loadTimer.unref();
+  timer.unref();
+  pendingLoad = { timer, tasks: most };
 }
 
 /** Drops a collection collectAfterLoadSoon has not started (the service is closing). */
 export function cancelCollectAfterLoad(): void {
-  clearTimeout(loadTimer);
-  loadTimer = undefined;
+  clearTimeout(pendingLoad?.timer);
+  pendingLoad = undefined;
 }
 
 /** Collects after a full load of `tasks` tasks (compactWith, after any collection already
@@ -95,18 +95,28 @@ function shrinkYoungLater(run: Gc, ms: number): void {
   clearTimeout(shrinkTimer);
   shrinkTimer = setTimeout(() => {
     shrinkTimer = undefined;
-    // An async gc() returns a promise: a refusal arrives as a rejection, not a throw. V8 then
-    // shrinks on its own at a later quiet collection.
-    Promise.resolve()
-      .then(() => run({ type: 'minor', execution: 'async' }))
-      .catch(() => undefined);
+    youngCollection(run);
   }, ms);
   shrinkTimer.unref();
+}
+
+/** Starts one young collection; never throws. An async gc() returns a promise: a refusal
+ *  arrives as a rejection, not a throw (V8 then does it on its own later). */
+function youngCollection(run: Gc): void {
+  Promise.resolve()
+    .then(() => run({ type: 'minor', execution: 'async' }))
+    .catch(() => undefined);
 }
 
 /** The collection running now. One at a time in the process: a second beside it would double
  *  the pause, and the compacting flag it sets is the whole process's. */
 let inFlight: Promise<boolean> | undefined;
+
+/** A collection of this module runs, or a load's is due: another one now would do its work
+ *  twice. */
+function collecting(): boolean {
+  return inFlight !== undefined || pendingLoad !== undefined;
+}
 
 /** Runs `collect` as the process's one collection. */
 function exclusive(collect: () => Promise<boolean>): Promise<boolean> {
@@ -138,17 +148,13 @@ export function collectAfterFailedRead(
   held: () => number = heapHeld,
 ): Promise<boolean> {
   // A load's collection still to come covers this read's garbage too.
-  if (heldAfterCollect === undefined || inFlight || loadTimer) return Promise.resolve(false);
+  if (heldAfterCollect === undefined || collecting()) return Promise.resolve(false);
   if (!pastRoom(held() - heldAfterCollect, heldAfterCollect)) {
     // Little was parsed (a document cut short is turned away before its parse), but the bytes
     // read are outside the heap (fetch-state hands them to a young object): one young collection
     // of a few milliseconds lets them go, where V8 would wait for a major one.
     const run = tasks >= COLLECT_FROM_TASKS ? gcFunction() : false;
-    if (run) {
-      void Promise.resolve()
-        .then(() => run({ type: 'minor', execution: 'async' }))
-        .catch(() => undefined);
-    }
+    if (run) youngCollection(run);
     return Promise.resolve(false);
   }
   return collectAfterLoad(tasks);
@@ -303,7 +309,7 @@ export async function compactHeap(opts: { plainFirst?: boolean } = {}): Promise<
   const run = gcFunction();
   // While a load's collection is due, compacting now would copy the survivors beside the load's
   // garbage, and that collection follows anyway.
-  if (!run || inFlight || loadTimer) return false;
+  if (!run || collecting()) return false;
   return exclusive(() => compactWith(run, opts.plainFirst ?? true));
 }
 

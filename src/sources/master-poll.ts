@@ -3,7 +3,7 @@
 // that is not the leader is followed to the leader its document names, and a failed refresh is
 // retried with capped exponential backoff + jitter instead of waiting a full interval.
 import { EventEmitter } from 'node:events';
-import { StateError } from '../errors.js';
+import { documentWasRead, StateError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
@@ -188,7 +188,7 @@ export class MasterPollSource<S>
         return await this.fetchFollowingLeader(c, signal);
       } catch (e) {
         errors.push((e as Error).message);
-        documentRead ||= e instanceof StateError && e.documentRead;
+        documentRead ||= documentWasRead(e);
         log.debug(
           { master: hostPort(c), err: (e as Error).message },
           'master failed; trying the next',

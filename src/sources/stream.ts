@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { StateError } from '../errors.js';
+import { documentWasRead, StateError } from '../errors.js';
 import { logger } from '../log.js';
 import {
   reduceEvent,
@@ -139,7 +139,7 @@ export class StreamStateSource
         if (location && redirects < 2)
           return tryNext(i, redirects + 1, new URL(location, target).href);
         errors.push(err ? err.message : `${target}: too many redirects`);
-        documentRead ||= err instanceof StateError && err.documentRead;
+        documentRead ||= documentWasRead(err);
         tryNext(i + 1, 0);
       });
     };
@@ -362,7 +362,7 @@ export class StreamStateSource
     });
     poll.on('failure', (f) => {
       log.debug({ err: f.error.message }, 'fallback poll failed');
-      if (f.error instanceof StateError && f.error.documentRead) this.safeEmit('discarded', f);
+      if (documentWasRead(f.error)) this.safeEmit('discarded', f);
     });
     this.fallback = poll;
     poll.start();
@@ -393,6 +393,6 @@ function streamError(url: string, e: Error): StateError {
   const message = e.message.startsWith(`${url}: `) ? e.message : `${url}: ${e.message}`;
   return new StateError(message, {
     cause: e,
-    documentRead: e instanceof StateError && e.documentRead,
+    documentRead: documentWasRead(e),
   });
 }

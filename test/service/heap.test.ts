@@ -18,6 +18,38 @@ import {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** V8's collections of one kind (`constants.NODE_PERFORMANCE_GC_*`) from now on: when each was
+ *  seen, and `until(n, ms)`, which resolves once `n` were seen or `ms` passed (the caller then
+ *  asserts what it got). */
+function watchGc(kind: number) {
+  const at: number[] = [];
+  let seen: (() => void) | undefined;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === kind) at.push(performance.now());
+    seen?.();
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    at,
+    until(n: number, ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          seen = undefined;
+          resolve();
+        };
+        const t = setTimeout(done, ms);
+        seen = () => {
+          if (at.length >= n) done();
+        };
+        seen();
+      });
+    },
+    stop: () => obs.disconnect(),
+  };
+}
+
 test('a major collection after a big load gives garbage back; small loads skip it', async () => {
   assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS - 1), false, 'a small load: skipped');
   // Garbage of the shape a load leaves: many small objects and strings, old enough to have
@@ -66,40 +98,22 @@ test('after a failed read the garbage is collected when the held heap grew, not 
 
 test('a failed read that left the heap as it was gets one young collection (its bytes), a small set none', async () => {
   assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS), true, 'gc is available');
-  let minors = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries())
-      if (
-        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR
-      )
-        minors++;
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  const window = async (n: number) => {
-    for (let i = 0; i < n && minors === 0; i++) await new Promise((r) => setTimeout(r, 10));
-  };
+  const minors = watchGc(constants.NODE_PERFORMANCE_GC_MINOR);
   try {
     assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS - 1), false);
-    await window(30);
-    assert.equal(minors, 0, 'a small serving set: no collection');
+    await minors.until(1, 300);
+    assert.equal(minors.at.length, 0, 'a small serving set: no collection');
     assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS), false, 'no major one');
-    await window(200);
-    assert.ok(minors >= 1, 'one young collection');
+    await minors.until(1, 2000);
+    assert.ok(minors.at.length >= 1, 'one young collection');
   } finally {
-    obs.disconnect();
+    minors.stop();
   }
 });
 
 test('the collection after a load starts after a delay, once for loads in a row; small loads none', async () => {
-  const majors: number[] = [];
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries())
-      if (
-        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR
-      )
-        majors.push(performance.now());
-  });
-  obs.observe({ entryTypes: ['gc'] });
+  const gcs = watchGc(constants.NODE_PERFORMANCE_GC_MAJOR);
+  const majors = gcs.at;
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   try {
     collectAfterLoadSoon(COLLECT_FROM_TASKS - 1, 50);
@@ -116,7 +130,7 @@ test('the collection after a load starts after a delay, once for loads in a row;
     assert.equal(await collectAfterFailedRead(COLLECT_FROM_TASKS, () => 2 ** 40), false);
     await wait(150);
     assert.equal(majors.length, 0, 'nothing before the delay');
-    for (let i = 0; i < 200 && majors.length < 2; i++) await wait(10);
+    await gcs.until(2, 2000);
     // One collection after a load is two major ones (plain, then compacting).
     assert.equal(
       majors.length,
@@ -131,7 +145,7 @@ test('the collection after a load starts after a delay, once for loads in a row;
     await wait(300);
     assert.equal(majors.length, 0, 'cancelled');
   } finally {
-    obs.disconnect();
+    gcs.stop();
   }
 });
 
@@ -147,17 +161,7 @@ test('a young collection some seconds after a big load gives the young generatio
   keep = [];
   const grown = young();
   // Young collections from here on, as they happen.
-  const minors: number[] = [];
-  let seen: (() => void) | undefined;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries())
-      if (
-        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR
-      )
-        minors.push(e.startTime);
-    seen?.();
-  });
-  obs.observe({ entryTypes: ['gc'] });
+  const minors = watchGc(constants.NODE_PERFORMANCE_GC_MINOR);
   try {
     assert.equal(await collectAfterLoad(COLLECT_FROM_TASKS, 5_500), true);
     // V8 itself keeps them after the load's own (major) collections: no shrink before the timer.
@@ -167,21 +171,11 @@ test('a young collection some seconds after a big load gives the young generatio
     );
     // Each young collection is a chance to shrink; the timer's one comes ~5.5 s on (deadline 12 s).
     const deadline = Date.now() + 12_000;
-    while (young() >= grown / 2 && Date.now() < deadline) {
-      const n = minors.length;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, deadline - Date.now());
-        seen = () => {
-          if (minors.length > n) {
-            clearTimeout(t);
-            r();
-          }
-        };
-      });
-    }
+    while (young() >= grown / 2 && Date.now() < deadline)
+      await minors.until(minors.at.length + 1, deadline - Date.now());
     assert.ok(young() < grown / 2, `young generation ${young()} bytes, ${grown} after the load`);
   } finally {
-    obs.disconnect();
+    minors.stop();
   }
 });
 
