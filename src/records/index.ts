@@ -5,6 +5,7 @@ import type { RecordsConfig } from './config.js';
 import { MemRecordSet } from './mem-record-set.js';
 
 export { MemRecordSet } from './mem-record-set.js';
+export { EarlySet } from './early-set.js';
 export {
   DEFAULT_RECORDS_CONFIG,
   makeRecordsConfig,
@@ -38,7 +39,7 @@ export { agentTail, taskHash } from './hash.js';
 export { reverseName } from './reverse.js';
 export type { TaskSpec } from './task-records.js';
 export { specId } from './task-records.js';
-export type { NameRecords, RecordSet, SrvData, ZoneInfo } from './types.js';
+export type { NameRecords, PartialRecordSet, RecordSet, SrvData, ZoneInfo } from './types.js';
 export {
   A,
   AAAA,

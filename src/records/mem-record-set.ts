@@ -43,6 +43,15 @@ type Slot = Entry | string | JobGroup | MixedSlot;
 /** Withheld names (unhealthy tasks' job-level records): never the inline form. */
 type HeldSlot = Entry | JobGroup | MixedSlot;
 
+/** A task a full build would add, as the state walk hands it over (MemRecordSet.loadSteps). */
+export interface HeldTask {
+  task: MesosTask;
+  /** The set's own copies (what the walk's agent and framework steps returned). */
+  agent: MesosAgent;
+  fw: MesosFramework;
+  key: string;
+}
+
 /** Built answers of job SRV names kept between asks (bounded: every name once in a listing). */
 const BUILT_MAX = 4096;
 const NO_SINK: Sink = { put: () => undefined };
@@ -419,8 +428,11 @@ export class MemRecordSet implements RecordSet {
     drain(this.loadSteps(state));
   }
 
-  /** loadState one task at a time (it yields after each): for a caller that pauses between. */
-  *loadSteps(state: MesosState): Generator<void, void> {
+  /** loadState one task at a time (it yields after each): for a caller that pauses between.
+   *  With `hold`, every task that would get records is handed to it instead of added (with the
+   *  agent and framework objects this set keeps): the cluster's own records are made, the tasks
+   *  come later through addHeld (EarlySet fills a set job by job as names are asked). */
+  *loadSteps(state: MesosState, hold?: (task: HeldTask) => void): Generator<void, void> {
     yield* walkStateSteps(state, {
       agent: (given) => {
         const a = this.ownAgent(given);
@@ -434,11 +446,19 @@ export class MemRecordSet implements RecordSet {
         emitFramework(bare, this.namer, this.adder);
         return bare;
       },
-      task: (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
+      task: hold
+        ? (task, agent, fw, key) => hold({ task, agent, fw, key })
+        : (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
       parked: (t) => this.parked.set(this.freeKey(t.frameworkId, t.id), t),
     });
     this.leader = state.leader;
     emitMasters(state.leader, this.config, this.namer, this.adder);
+  }
+
+  /** Adds a task loadSteps held back, as the full build would have (no serial bump: see
+   *  EarlySet). Each held task once. */
+  addHeld(h: HeldTask): void {
+    this.addSpec(taskSpec(h.task, h.agent, h.fw, this.config, this.own, h.key));
   }
 
   /** Trims every record array to its length (after a full build). */

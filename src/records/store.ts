@@ -6,6 +6,7 @@ import type { MesosState } from '../model/mesos-state.js';
 import { inSlices, SLICE_MS } from '../slices.js';
 import { applyStateChange, type RecordChange } from './changes.js';
 import type { RecordsConfig } from './config.js';
+import { EarlySet } from './early-set.js';
 import { MemRecordSet } from './mem-record-set.js';
 import { OverlayRecordSet } from './overlay.js';
 import type { ServersetRecord } from './serverset-records.js';
@@ -42,6 +43,17 @@ export class RecordStore {
    *  snapshot (nothing is served before the first good load). */
   get view(): RecordSet | undefined {
     return this.stateSet ? this.overlay : undefined;
+  }
+
+  /**
+   * Before the first state set is in, a set that answers task names of `state` while its full
+   * build runs (EarlySet), with the serial that build will be swapped in with. Undefined once a
+   * set serves (it answers until the new one is in) or when ServerSet records are laid over the
+   * state (their names would need the whole state to merge with).
+   */
+  early(state: MesosState, fetchedAt: number): EarlySet | undefined {
+    if (this.stateSet || this.overlay.sources().size > 0) return undefined;
+    return new EarlySet(state, this.config, this.serialFor(fetchedAt));
   }
 
   /** Builds the records of a full state and swaps them in. Throws (keeping the old set) when
@@ -106,15 +118,20 @@ export class RecordStore {
   /** The swap of a complete new state set (both load paths). */
   private swapIn(rs: MemRecordSet, fetchedAt: number): MemRecordSet {
     rs.compact();
-    // Changes move the live set's serial too: the new one starts past it, never behind.
-    const current = this.stateSet?.zone.soa.serial ?? 0;
-    const serial = Math.max(this.serial + 1, current + 1, Math.floor(fetchedAt / 1000));
+    const serial = this.serialFor(fetchedAt);
     rs.zone.soa.serial = serial;
     this.serial = serial;
     this.stateSet = rs;
     this.overlay.setBase(rs);
     this.touched = 'all';
     return rs;
+  }
+
+  /** The serial a set loaded now from a state fetched at `fetchedAt` gets. Changes move the
+   *  live set's serial too: the new one starts past it, never behind. */
+  private serialFor(fetchedAt: number): number {
+    const current = this.stateSet?.zone.soa.serial ?? 0;
+    return Math.max(this.serial + 1, current + 1, Math.floor(fetchedAt / 1000));
   }
 
   /** Health filtering: tasks left out of job-level names now. (Fail-open answers are counted by

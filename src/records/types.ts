@@ -65,6 +65,15 @@ export interface RecordSet {
   each?(f: (name: string, records: NameRecords) => void): void;
 }
 
+/**
+ * A RecordSet that knows some names' answers before it knows the whole zone (EarlySet, while the
+ * first full build runs). A reader asks covers(name) first and answers from it only then: for a
+ * name it does not cover, get() and exists() say nothing (no NXDOMAIN can be told yet).
+ */
+export interface PartialRecordSet extends RecordSet {
+  covers(name: string): boolean;
+}
+
 /** rs.each, or names() and get() where a set has no bulk path. */
 export function eachName(rs: RecordSet, f: (name: string, records: NameRecords) => void): void {
   if (rs.each) {

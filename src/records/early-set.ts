@@ -1,0 +1,163 @@
+// Answers for the first state while its full build still runs. A 50,000-task build takes over a
+// second after the state is parsed; until it is swapped in, DNS could only answer SERVFAIL. This
+// set answers the names of tasks in the meantime, exactly as the full set will, by building only
+// what a name needs: the cluster's own records (agents, frameworks, masters) at once, and a job's
+// tasks the first time a name that job may make is asked (through MemRecordSet's incremental
+// path, which equals a rebuild). A name is answered only once every task that could make it is
+// in: a job's names all carry the job's first label (`label.fw.D.`, `_label._tcp.fw.D.`, second
+// label in `_port._label._proto.fw.D.`), and a canonical name carries its task's hash after a
+// '-' in its first label (`label-hash-tail.fw.D.`). Names the set has no records for (NXDOMAIN or
+// empty non-terminals need the whole zone), PTR names and names outside the domain stay
+// uncovered: the server answers those SERVFAIL, as before the first load.
+import type { MesosState } from '../model/mesos-state.js';
+import { drain } from '../slices.js';
+import type { RecordsConfig } from './config.js';
+import { hashBitsAt, taskHashBits } from './hash.js';
+import { type HeldTask, MemRecordSet } from './mem-record-set.js';
+import type { RecordCounts } from './record-types.js';
+import { Namer } from './task-records.js';
+import type { NameRecords, PartialRecordSet, ZoneInfo } from './types.js';
+
+/** Names whose coverage is remembered (bounded: random names must not grow memory). */
+const REMEMBERED_MAX = 65_536;
+
+/** Job ids by a key; one id without an array (most keys have one job). */
+type Ids = Map<number, number | number[]>;
+type IdsByLabel = Map<string, number | number[]>;
+
+function addId<K>(m: Map<K, number | number[]>, k: K, id: number): void {
+  const had = m.get(k);
+  if (had === undefined) m.set(k, id);
+  else if (typeof had === 'number') {
+    if (had !== id) m.set(k, [had, id]);
+  } else if (!had.includes(id)) had.push(id);
+}
+
+function firstLabel(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(0, dot);
+}
+
+export class EarlySet implements PartialRecordSet {
+  readonly zone: ZoneInfo;
+  private readonly set: MemRecordSet;
+  /** The held tasks of each job (the tasks that make the same job-level names). */
+  private readonly jobs: HeldTask[][] = [];
+  private readonly added: Uint8Array;
+  /** Jobs by the first label of each of their job-level names. */
+  private readonly byLabel: IdsByLabel = new Map();
+  /** Jobs by their tasks' hashes (canonical names): made on the first name that needs it. */
+  private byHash: Ids | undefined;
+  /** Covered names (a covered name stays covered: every job it needs is in). */
+  private readonly remembered = new Set<string>();
+  private readonly tail: string;
+
+  /** `serial`: the SOA serial the full set will have when swapped in. */
+  constructor(state: MesosState, config: RecordsConfig, serial: number) {
+    this.set = new MemRecordSet(config);
+    this.zone = this.set.zone;
+    this.zone.soa.serial = serial;
+    this.tail = `.${config.domain}.`;
+    const namer = new Namer(config);
+    const ids = new Map<string, number>();
+    drain(
+      this.set.loadSteps(state, (h) => {
+        const d = h.task.discovery;
+        const isDI = d !== undefined && d.name !== '';
+        // The job a task's job-level names belong to (task-records.ts jobKey).
+        const fw = namer.fw(h.fw.name);
+        if (fw === '') return; // no records at all (emitTask)
+        const raw = isDI ? d.name : h.task.name;
+        const key = `${fw}\u0000${isDI ? 'd' : 't'}${raw}`;
+        let id = ids.get(key);
+        if (id === undefined) {
+          id = this.jobs.length;
+          ids.set(key, id);
+          this.jobs.push([]);
+          const g = namer.group(fw, raw, isDI);
+          for (const pn of [g.legacy, g.main]) {
+            if (!pn) continue;
+            addId(this.byLabel, firstLabel(pn.arec), id);
+            addId(this.byLabel, firstLabel(pn.srvName), id);
+          }
+        }
+        this.jobs[id]!.push(h);
+      }),
+    );
+    this.added = new Uint8Array(this.jobs.length);
+  }
+
+  /** Jobs held back (tests and logs). */
+  get jobCount(): number {
+    return this.jobs.length;
+  }
+
+  /** True when get(name) is the full set's answer: the name is in the domain and has records
+   *  once every task that could make it is in. */
+  covers(name: string): boolean {
+    if (!name.endsWith(this.tail)) return false;
+    if (this.remembered.has(name)) return true;
+    this.fill(name);
+    // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
+    if (this.set.get(name) === undefined) return false;
+    if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
+    this.remembered.add(name);
+    return true;
+  }
+
+  /** The full set's records of a covered name (also an SRV target's, for Additional). */
+  get(name: string): NameRecords | undefined {
+    return this.covers(name) ? this.set.get(name) : undefined;
+  }
+
+  /** For covered names only (others are unknown, and answered SERVFAIL before this is asked). */
+  exists(name: string): boolean {
+    return this.covers(name);
+  }
+
+  /** The names answered so far (a partial set: never a zone listing). */
+  names(): IterableIterator<string> {
+    return this.set.names();
+  }
+
+  /** The records of the jobs added so far. */
+  counts(): RecordCounts {
+    return this.set.counts();
+  }
+
+  /** Adds every job that may make `name`. */
+  private fill(name: string): void {
+    const dot = name.indexOf('.');
+    if (dot <= 0) return;
+    this.addJobs(this.byLabel.get(name.slice(0, dot)));
+    const dot2 = name.indexOf('.', dot + 1);
+    if (dot2 > dot + 1) this.addJobs(this.byLabel.get(name.slice(dot + 1, dot2)));
+    // A canonical name: its task's 5-character hash follows a '-' in the first label.
+    for (let p = name.indexOf('-'); p >= 0 && p + 6 <= dot; p = name.indexOf('-', p + 1)) {
+      const bits = hashBitsAt(name, p + 1);
+      if (bits >= 0) this.addJobs(this.hashIndex().get(bits));
+    }
+  }
+
+  private hashIndex(): Ids {
+    if (!this.byHash) {
+      const m: Ids = new Map();
+      for (let id = 0; id < this.jobs.length; id++)
+        for (const h of this.jobs[id]!) addId(m, taskHashBits(h.task.id), id);
+      this.byHash = m;
+    }
+    return this.byHash;
+  }
+
+  private addJobs(ids: number | number[] | undefined): void {
+    if (ids === undefined) return;
+    if (typeof ids === 'number') this.addJob(ids);
+    else for (const id of ids) this.addJob(id);
+  }
+
+  private addJob(id: number): void {
+    if (this.added[id]) return;
+    this.added[id] = 1;
+    for (const h of this.jobs[id]!) this.set.addHeld(h);
+  }
+}

@@ -1,0 +1,257 @@
+// EarlySet (answers while the first full build runs): every name it covers answers exactly what
+// the full build answers, and it covers every task and cluster name in the domain. Each name is
+// asked of a fresh set (only the jobs that name pulls in are added: a job it misses would show
+// as a difference) and of one set in a shuffled order (jobs added for other names change nothing).
+// For the golden fixtures, generated states, and a state built to collide names: a job named like
+// another job's canonical name, DiscoveryInfo names with dots, names cut to 63 bytes, one task id
+// twice in a framework, two frameworks with one DomainFrag, unhealthy tasks failing open.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseState, type MesosState } from '../../src/model/mesos-state.js';
+import {
+  DEFAULT_RECORDS_CONFIG,
+  EarlySet,
+  generateRecords,
+  makeRecordsConfig,
+  taskHash,
+  type NameRecords,
+  type RecordsConfig,
+} from '../../src/records/index.js';
+import { syntheticState } from '../../bench/lib/synthetic-state.js';
+import { FIXTURES, loadFixture } from './fixtures.js';
+
+function canon(r: NameRecords | undefined): string {
+  if (!r) return 'none';
+  const srv = r.srv.map((s) => `${s.priority}/${s.weight}/${s.port}/${s.target}`);
+  return JSON.stringify([
+    [...r.a].sort(),
+    [...r.aaaa].sort(),
+    srv.sort(),
+    [...r.ptr].sort(),
+    r.failOpen ?? {},
+  ]);
+}
+
+/** A deterministic shuffle (the order names are asked in). */
+function shuffled<T>(xs: T[], seed = 7): T[] {
+  const out = [...xs];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Checks the early set against the full build of `state`; `fresh` caps the names asked of a
+ *  fresh set each (all of them when undefined). Returns how many names were compared. */
+function assertEarlyEqualsFull(
+  state: MesosState,
+  cfg: RecordsConfig,
+  what: string,
+  fresh?: number,
+): number {
+  const full = generateRecords(state, cfg);
+  const tail = `.${cfg.domain}.`;
+  const names = shuffled([...full.names()]);
+  const inDomain = names.filter((n) => n.endsWith(tail));
+  assert.ok(inDomain.length > 0, `${what}: no names`);
+  const shared = new EarlySet(state, cfg, 1);
+  for (const n of names) {
+    if (!n.endsWith(tail)) {
+      // Reverse names need every task: never covered.
+      assert.equal(shared.covers(n), false, `${what}: ${n} is outside the domain`);
+      continue;
+    }
+    assert.ok(shared.covers(n), `${what}: ${n} not covered (shared set)`);
+    assert.equal(canon(shared.get(n)), canon(full.get(n)), `${what}: ${n} (shared set)`);
+  }
+  const step = fresh === undefined ? 1 : Math.max(1, Math.floor(inDomain.length / fresh));
+  for (let i = 0; i < inDomain.length; i += step) {
+    const n = inDomain[i]!;
+    const one = new EarlySet(state, cfg, 1);
+    assert.ok(one.covers(n), `${what}: ${n} not covered (fresh set)`);
+    assert.equal(canon(one.get(n)), canon(full.get(n)), `${what}: ${n} (fresh set)`);
+    // SRV targets (the Additional section's names) too, from the same set.
+    for (const s of one.get(n)!.srv) {
+      assert.equal(canon(one.get(s.target)), canon(full.get(s.target)), `${what}: ${s.target}`);
+    }
+  }
+  // Names the full set does not have are never covered (NXDOMAIN needs the whole zone).
+  for (const n of [`nothing${tail}`, `_nothing._tcp.aurora${tail}`, `x.${inDomain[0]}`])
+    if (full.get(n) === undefined) assert.equal(shared.covers(n), false, `${what}: ${n}`);
+  return inDomain.length;
+}
+
+function task(
+  fw: string,
+  id: string,
+  name: string,
+  agent: string,
+  ip: string,
+  opts: { ports?: [number, number]; di?: object; healthy?: boolean } = {},
+) {
+  return {
+    id,
+    name,
+    framework_id: fw,
+    slave_id: agent,
+    state: 'TASK_RUNNING',
+    resources: opts.ports ? { ports: `[${opts.ports[0]}-${opts.ports[1]}]` } : {},
+    statuses: [
+      {
+        state: 'TASK_RUNNING',
+        timestamp: 1700000000,
+        ...(opts.healthy === undefined ? {} : { healthy: opts.healthy }),
+        container_status: { network_infos: [{ ip_addresses: [{ ip_address: ip }] }] },
+      },
+    ],
+    ...(opts.di ? { discovery: opts.di } : {}),
+  };
+}
+
+/** A state whose names collide in every way the naming allows. */
+function collidingState(): MesosState {
+  const long = `svc${'x'.repeat(70)}`;
+  const webId = 'web-0';
+  // A job named exactly as web-0's canonical name: one owner name, two jobs behind it.
+  const twin = `web-${taskHash(webId)}-s0`;
+  const di = (name: string, ports: { number: number; name: string; protocol?: string }[]) => ({
+    visibility: 'CLUSTER',
+    name,
+    ports: { ports },
+  });
+  const doc = {
+    leader: 'master@10.0.0.9:5050',
+    slaves: [
+      { id: 'c-S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' },
+      { id: 'c-S1', hostname: 'a1', pid: 'slave(1)@10.0.0.2:5051' },
+    ],
+    frameworks: [
+      {
+        id: 'F1',
+        name: 'aurora',
+        pid: 'scheduler@10.0.0.8:8081',
+        tasks: [
+          task('F1', webId, 'web', 'c-S0', '10.1.0.1', { ports: [31000, 31001] }),
+          task('F1', 'web-1', 'web', 'c-S1', '10.1.0.2', { ports: [31000, 31001] }),
+          task('F1', 'twin-0', twin, 'c-S1', '10.1.0.3', { ports: [31005, 31005] }),
+          task('F1', 'proxy-0', 'web-proxy', 'c-S0', '10.1.0.4', { ports: [31010, 31010] }),
+          task('F1', 'long-0', long, 'c-S0', '10.1.0.5', { ports: [31020, 31020] }),
+          task('F1', 'long-1', long, 'c-S1', '10.1.0.6'),
+          // The same id twice in one framework (Mesos-DNS names both).
+          task('F1', 'dup', 'dup', 'c-S0', '10.1.0.7', { ports: [31030, 31030] }),
+          task('F1', 'dup', 'dup', 'c-S1', '10.1.0.8', { ports: [31031, 31031] }),
+          task('F1', 'di-0', 'vagrant/test/http_example', 'c-S0', '10.1.0.9', {
+            di: di('http_example.test.vagrant', [
+              { number: 31040, name: 'http', protocol: 'TCP' },
+              { number: 31041, name: 'admin' },
+            ]),
+          }),
+          task('F1', 'di-1', 'vagrant/test/http_example', 'c-S1', '10.1.0.10', {
+            di: di('http_example.test.vagrant', [{ number: 31040, name: 'http', protocol: 'TCP' }]),
+          }),
+          // A DiscoveryInfo name equal to another job's task name.
+          task('F1', 'di-api', 'other', 'c-S1', '10.1.0.11', {
+            di: di('web', [{ number: 31050, name: 'web', protocol: 'udp' }]),
+          }),
+          task('F1', 'sick-0', 'sick', 'c-S0', '10.1.0.12', {
+            ports: [31060, 31060],
+            healthy: false,
+          }),
+          task('F1', 'sick-1', 'sick', 'c-S1', '10.1.0.13', {
+            ports: [31061, 31061],
+            healthy: true,
+          }),
+          task('F1', 'allsick-0', 'allsick', 'c-S0', '10.1.0.14', {
+            ports: [31070, 31070],
+            healthy: false,
+          }),
+        ],
+      },
+      {
+        // Another framework with the same DomainFrag: its job names join the first one's.
+        id: 'F2',
+        name: 'Aurora',
+        tasks: [task('F2', 'web-9', 'web', 'c-S1', '10.2.0.1', { ports: [32000, 32000] })],
+      },
+      {
+        id: 'F3',
+        name: 'marathon.prod',
+        pid: 'scheduler@10.0.0.7:8080',
+        tasks: [task('F3', 'm-0', 'aurora', 'c-S0', '10.3.0.1', { ports: [33000, 33000] })],
+      },
+    ],
+  };
+  const { state, warnings } = parseState(doc);
+  assert.ok(warnings.length <= 1, JSON.stringify(warnings));
+  return state;
+}
+
+describe('EarlySet answers what the full build answers', () => {
+  for (const name of FIXTURES) {
+    it(`golden fixture ${name}`, () => {
+      const { parsed, cfg } = loadFixture(name);
+      assertEarlyEqualsFull(parsed.state, cfg, name);
+    });
+  }
+
+  it('colliding names: twin of a canonical name, dots, 63-byte cuts, repeated id, one DomainFrag', () => {
+    const state = collidingState();
+    const n = assertEarlyEqualsFull(state, DEFAULT_RECORDS_CONFIG, 'default');
+    assert.ok(n > 40, `${n} names`);
+    // The twin name is one owner name made by two jobs: a fresh set must add both.
+    const full = generateRecords(state, DEFAULT_RECORDS_CONFIG);
+    const twin = `web-${taskHash('web-0')}-s0.aurora.mesos.`;
+    assert.equal(full.get(twin)!.a.length, 2);
+  });
+
+  it('colliding names with the health filter failing open', () => {
+    const cfg = makeRecordsConfig({ healthFilter: true, healthFailOpen: true });
+    assertEarlyEqualsFull(collidingState(), cfg, 'fail-open');
+    const full = generateRecords(collidingState(), cfg);
+    assert.ok(full.get('allsick.aurora.mesos.')?.failOpen, 'the fixture has a name failing open');
+  });
+
+  it('colliding names, RFC 952 labels, agent IPs first', () => {
+    const cfg = makeRecordsConfig({ spec: 'RFC952', ipSources: ['host', 'netinfo'] });
+    assertEarlyEqualsFull(collidingState(), cfg, 'rfc952');
+  });
+
+  for (const discovery of [true, false]) {
+    it(`a generated state of 3,000 tasks${discovery ? ' with DiscoveryInfo' : ''} (300 names from fresh sets)`, () => {
+      const state = parseState(
+        syntheticState({ tasks: 3000, agents: 60, instancesPerJob: 3, seed: 5, discovery }),
+      ).state;
+      assertEarlyEqualsFull(state, DEFAULT_RECORDS_CONFIG, 'synthetic', 300);
+    });
+  }
+
+  it('adds only the jobs a name needs, and never a task twice', () => {
+    const state = parseState(
+      syntheticState({ tasks: 3000, agents: 60, instancesPerJob: 3, seed: 5, discovery: true }),
+    ).state;
+    const early = new EarlySet(state, DEFAULT_RECORDS_CONFIG, 1);
+    const full = generateRecords(state, DEFAULT_RECORDS_CONFIG);
+    assert.equal(early.jobCount, 1000);
+    const before = early.counts();
+    const name = [...full.names()].find((n) => n.startsWith('_http._'))!;
+    assert.ok(early.covers(name));
+    const after = early.counts();
+    assert.ok(after.srv > before.srv, 'the job was added');
+    assert.ok(after.a < full.counts().a / 10, `a name adds its jobs, not the state: ${after.a}`);
+    // Asking again adds nothing.
+    assert.ok(early.covers(name));
+    assert.deepEqual(early.counts(), after);
+  });
+
+  it('takes the serial it is given, and covers nothing outside the domain', () => {
+    const { parsed, cfg } = loadFixture('aurora-discovery');
+    const early = new EarlySet(parsed.state, cfg, 1_700_000_123);
+    assert.equal(early.zone.soa.serial, 1_700_000_123);
+    assert.equal(early.covers('example.com.'), false);
+    assert.equal(early.covers(`1.0.0.10.in-addr.arpa.`), false);
+    assert.equal(early.get('nothing.example.com.'), undefined);
+  });
+});
