@@ -16,7 +16,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { PortInUseError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
-import type { RecordSet } from '../records/types.js';
+import type { PartialRecordSet, RecordSet } from '../records/types.js';
 import {
   ClientAddress,
   LOOPBACK_NETWORKS,
@@ -140,6 +140,10 @@ export interface DnsServer {
   close(): Promise<void>;
   /** Atomically replaces the records (also call it after mutating a RecordSet in place). */
   setRecords(rs: RecordSet): void;
+  /** Before the first full set: answers the names `rs` covers from it, and every other query
+   *  SERVFAIL, as with no records (undefined: back to no records). A set from setRecords
+   *  replaces it; while one serves, this is ignored. */
+  setPartialRecords(rs: PartialRecordSet | undefined): void;
   /** Applies new query-handling options (forwarding, ACLs, RRL, EDNS, TC, recursion) without
    *  touching the sockets; the listen address and port stay. Throws ConfigError (changing
    *  nothing) on a bad network list. */
@@ -174,6 +178,8 @@ const BATCH = 32;
 
 class Server implements DnsServer {
   private answerer: Answerer | undefined;
+  /** Set while the answerer answers from a PartialRecordSet (setPartialRecords). */
+  private partial: PartialRecordSet | undefined;
   private o: Required<
     Omit<
       DnsServerOptions,
@@ -363,6 +369,13 @@ class Server implements DnsServer {
   setRecords(rs: RecordSet): void {
     // One reference assignment: queries already being encoded hold the old Answerer.
     this.answerer = new Answerer(rs, this.o.answerCacheSize);
+    this.partial = undefined;
+  }
+
+  setPartialRecords(rs: PartialRecordSet | undefined): void {
+    if (this.answerer && !this.partial) return; // a full set serves
+    this.answerer = rs ? new Answerer(rs, this.o.answerCacheSize) : undefined;
+    this.partial = rs;
   }
 
   address(): { host: string; port: number } {
@@ -593,6 +606,10 @@ class Server implements DnsServer {
       return this.fail(msg, q, RCODE.REFUSED, enc, transport, t0);
     if (q.qtype === QTYPE.AXFR || q.qtype === QTYPE.IXFR || q.qtype === QTYPE.OPT)
       return this.fail(msg, q, RCODE.REFUSED, enc, transport, t0);
+    // Before the first full set only what the partial one knows is answered.
+    const partial = this.partial;
+    if (partial && !partial.covers(q.name))
+      return this.fail(msg, q, RCODE.SERVFAIL, enc, transport, t0);
     const plan = ans.lookupWire(q);
     if (plan !== 'forward') {
       const out = encodeResponse(msg, q, plan, enc);

@@ -13,6 +13,7 @@ import type { MesosState } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
 import type { RecordsConfig } from './config.js';
 import { hashBitsAt, taskHashBits } from './hash.js';
+import { fitLabel, legacyLabels, MAX_LABEL } from './labels.js';
 import { type HeldTask, MemRecordSet } from './mem-record-set.js';
 import type { RecordCounts } from './record-types.js';
 import { Namer } from './task-records.js';
@@ -30,12 +31,7 @@ function addId<K>(m: Map<K, number | number[]>, k: K, id: number): void {
   if (had === undefined) m.set(k, id);
   else if (typeof had === 'number') {
     if (had !== id) m.set(k, [had, id]);
-  } else if (!had.includes(id)) had.push(id);
-}
-
-function firstLabel(name: string): string {
-  const dot = name.indexOf('.');
-  return dot < 0 ? name : name.slice(0, dot);
+  } else if (had[had.length - 1] !== id) had.push(id); // ids come in ascending order
 }
 
 export class EarlySet implements PartialRecordSet {
@@ -59,32 +55,40 @@ export class EarlySet implements PartialRecordSet {
     this.zone.soa.serial = serial;
     this.tail = `.${config.domain}.`;
     const namer = new Namer(config);
-    const ids = new Map<string, number>();
+    // The job a task's job-level names belong to (task-records.ts jobKey): DomainFrag of its
+    // framework → [by task name, by DiscoveryInfo name] → job id (no key string per task).
+    const ids = new Map<string, [Map<string, number>, Map<string, number>]>();
     drain(
       this.set.loadSteps(state, (h) => {
         const d = h.task.discovery;
         const isDI = d !== undefined && d.name !== '';
-        // The job a task's job-level names belong to (task-records.ts jobKey).
         const fw = namer.fw(h.fw.name);
         if (fw === '') return; // no records at all (emitTask)
         const raw = isDI ? d.name : h.task.name;
-        const key = `${fw}\u0000${isDI ? 'd' : 't'}${raw}`;
-        let id = ids.get(key);
+        let byFw = ids.get(fw);
+        if (!byFw) ids.set(fw, (byFw = [new Map(), new Map()]));
+        const byName = byFw[isDI ? 1 : 0];
+        let id = byName.get(raw);
         if (id === undefined) {
           id = this.jobs.length;
-          ids.set(key, id);
+          byName.set(raw, id);
           this.jobs.push([]);
-          const g = namer.group(fw, raw, isDI);
-          for (const pn of [g.legacy, g.main]) {
-            if (!pn) continue;
-            addId(this.byLabel, firstLabel(pn.arec), id);
-            addId(this.byLabel, firstLabel(pn.srvName), id);
-          }
+          // The first label of each pass's names (Namer.group: the legacy pass, with the raw
+          // DiscoveryInfo name's labels, and the main one): `L` in `L….fw.D.`, `_L` in SRV
+          // names, found by fill() with the '_' taken off, except where `_L` was cut to 63.
+          if (isDI) this.index(legacyLabels(raw)?.[0], id);
+          this.index(namer.label(raw), id);
         }
         this.jobs[id]!.push(h);
       }),
     );
     this.added = new Uint8Array(this.jobs.length);
+  }
+
+  private index(label: string | undefined, id: number): void {
+    if (!label) return; // '' makes no pass
+    addId(this.byLabel, label, id);
+    if (label.length > MAX_LABEL - 1) addId(this.byLabel, `_${fitLabel(label, MAX_LABEL - 1)}`, id);
   }
 
   /** Jobs held back (tests and logs). */
@@ -129,14 +133,21 @@ export class EarlySet implements PartialRecordSet {
   private fill(name: string): void {
     const dot = name.indexOf('.');
     if (dot <= 0) return;
-    this.addJobs(this.byLabel.get(name.slice(0, dot)));
+    this.addLabel(name.slice(0, dot));
     const dot2 = name.indexOf('.', dot + 1);
-    if (dot2 > dot + 1) this.addJobs(this.byLabel.get(name.slice(dot + 1, dot2)));
+    if (dot2 > dot + 1) this.addLabel(name.slice(dot + 1, dot2));
     // A canonical name: its task's 5-character hash follows a '-' in the first label.
     for (let p = name.indexOf('-'); p >= 0 && p + 6 <= dot; p = name.indexOf('-', p + 1)) {
       const bits = hashBitsAt(name, p + 1);
       if (bits >= 0) this.addJobs(this.hashIndex().get(bits));
     }
+  }
+
+  /** The jobs whose names may have `label` (`L` or `_L`) as one of their first two labels. */
+  private addLabel(label: string): void {
+    this.addJobs(this.byLabel.get(label));
+    if (label.length > 1 && label.charCodeAt(0) === 0x5f)
+      this.addJobs(this.byLabel.get(label.slice(1)));
   }
 
   private hashIndex(): Ids {

@@ -580,6 +580,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
     let rs: MemRecordSet;
     try {
       this.frameworkHosts.annotate(snap.state);
+      this.answerEarly(g, snap);
       // Sliced: a big state takes seconds to build, and DNS keeps answering from the old set
       // meanwhile (one event loop serves both).
       rs = await g.store.loadStateSliced(snap.state, snap.fetchedAt, {
@@ -589,6 +590,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       });
     } catch (e) {
       if (g.closed) return; // abandoned: closeGeneration told the waiters
+      // Nothing loaded: no answers from that snapshot either (a no-op once a set serves).
+      if (g === this.gen) this.dns?.setPartialRecords(undefined);
       const failure = {
         error: withContext(`${snap.from}: generating records failed`, e),
         at: Date.now(),
@@ -631,6 +634,28 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       warnings: snap.warnings,
       counts,
     });
+  }
+
+  /** The first load of the serving generation: until its set is in, DNS answers the task names
+   *  of the snapshot being built from an EarlySet (records/early-set.ts), instead of SERVFAIL
+   *  for every query. */
+  private answerEarly(g: Generation, snap: StateSnapshot<MesosState>): void {
+    if (g !== this.gen || !this.dns) return;
+    const t0 = performance.now();
+    let early;
+    try {
+      early = g.store.early(snap.state, snap.fetchedAt);
+    } catch (e) {
+      // Only an earlier answer is lost: the full build goes on.
+      log.warn({ err: (e as Error).message }, 'answering before the records are built failed');
+      return;
+    }
+    if (!early) return;
+    this.dns.setPartialRecords(early);
+    log.info(
+      { jobs: early.jobCount, ms: Math.round(performance.now() - t0) },
+      'answering task names from the state while its records are built',
+    );
   }
 
   private loadServersets(g: Generation, snap: StateSnapshot<ServersetRecords>): void {
