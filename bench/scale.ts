@@ -114,9 +114,18 @@ function procStatus(pid: number): { rss: number; hwm: number } | undefined {
 
 /** One UDP query; resolves with the A records' addresses, or undefined on timeout/error. */
 function queryA(port: number, name: string, timeoutMs: number): Promise<string[] | undefined> {
+  return query(port, name, timeoutMs).then((r) => r?.ips);
+}
+
+/** One A query: the answer's addresses and the response code (undefined: no answer). */
+function query(
+  port: number,
+  name: string,
+  timeoutMs: number,
+): Promise<{ ips: string[]; rcode: string } | undefined> {
   return new Promise((resolve) => {
     const sock = dgram.createSocket('udp4');
-    const done = (v: string[] | undefined) => {
+    const done = (v: { ips: string[]; rcode: string } | undefined) => {
       clearTimeout(t);
       sock.close();
       resolve(v);
@@ -126,11 +135,12 @@ function queryA(port: number, name: string, timeoutMs: number): Promise<string[]
     sock.on('message', (m) => {
       try {
         const p = dnsPacket.decode(m);
-        done(
-          (p.answers ?? [])
+        done({
+          ips: (p.answers ?? [])
             .filter((a) => a.type === 'A')
             .map((a) => String((a as { data: unknown }).data)),
-        );
+          rcode: (p as { rcode?: string }).rcode ?? 'NOERROR',
+        });
       } catch {
         done(undefined);
       }
@@ -154,6 +164,9 @@ function stop(child: ChildProcess): Promise<void> {
 
 interface FirstAnswer {
   ms: number;
+  /** When an unknown name first got NXDOMAIN: the whole zone is loaded (Beacon answers task
+   *  names from the state before that, records/early-set.ts). */
+  zoneMs: number;
   /** RSS once loaded and idle, and the peak while loading (VmHWM), bytes. */
   rss: number;
   peak: number;
@@ -208,6 +221,26 @@ async function untilAnswer(
   }
 }
 
+/** Polls until a name in the probe's framework that no task has gets NXDOMAIN (before the
+ *  whole zone is loaded it cannot be told: SERVFAIL); returns the ms since `t0`. */
+async function untilNxdomain(
+  w: ReturnType<typeof watched>,
+  port: number,
+  probeName: string,
+  t0: number,
+  deadlineMs: number,
+): Promise<number> {
+  const unknown = `no-such-task-${process.pid}.${probeName.split('.').slice(-2).join('.')}`;
+  for (;;) {
+    if (w.child.exitCode !== null)
+      throw new Error(`the DNS server exited (${w.child.exitCode}): ${w.stderr()}`);
+    if ((await query(port, unknown, 200))?.rcode === 'NXDOMAIN') return performance.now() - t0;
+    if (performance.now() - t0 > deadlineMs)
+      throw new Error(`no NXDOMAIN for ${unknown} within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** How long a server stays idle after its first answer before its RSS is read. */
 const SETTLE_MS = 15_000;
 
@@ -225,8 +258,9 @@ async function firstAnswer(
   const w = watched(cmd, args);
   try {
     const ms = await untilAnswer(w, dnsPort, p, t0, deadlineMs);
+    const zoneMs = await untilNxdomain(w, dnsPort, p.name, t0, deadlineMs);
     await new Promise((r) => setTimeout(r, settleMs));
-    return { ms, ...w.memory(), stderr: w.stderr() };
+    return { ms, zoneMs, ...w.memory(), stderr: w.stderr() };
   } finally {
     await w.stop();
   }
@@ -333,12 +367,20 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
       `   beacon dns: first correct answer          ${f1(beaconMs)} ms (runs ${beacon.map((b) => f1(b.ms)).join(', ')})`,
     );
     console.log(`   ratio to the bare parse ${f2(beaconMs / bareMs)}x (goal ≤ 2.5x)`);
+    const zoneMs = median(beacon.map((b) => b.zoneMs));
+    console.log(
+      `   beacon dns: whole zone (NXDOMAIN for an unknown name) ${f1(zoneMs)} ms (runs ${beacon.map((b) => f1(b.zoneMs)).join(', ')}) = ${f2(zoneMs / bareMs)}x the bare parse`,
+    );
     if (mesosBin) {
       const mMs = median(mesos.map((m) => m.ms));
       console.log(
         `   Mesos-DNS: first correct answer           ${f1(mMs)} ms (runs ${mesos.map((m) => f1(m.ms)).join(', ')}), RSS ${f1(median(mesos.map((m) => m.rss)) / MiB)} MiB, peak ${f1(median(mesos.map((m) => m.peak)) / MiB)} MiB`,
       );
       console.log(`   ratio to Mesos-DNS ${f2(beaconMs / mMs)}x (goal ≤ 0.45x)`);
+      const mZone = median(mesos.map((m) => m.zoneMs));
+      console.log(
+        `   Mesos-DNS: whole zone ${f1(mZone)} ms; beacon's whole zone ${f2(zoneMs / mZone)}x of it`,
+      );
     } else {
       console.log(
         '   Mesos-DNS: not measured (MESOS_DNS_BIN is not set; no binary on this machine)',
