@@ -19,6 +19,7 @@ import type {
 } from '../../src/sources/types.js';
 import { testConfig } from '../http/fixture.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
+import { dig } from '../helpers/dig.js';
 
 /** A state document: `n` running tasks on one agent, plus `extra` frameworks. */
 function doc(n: number, extra: unknown[] = []): unknown {
@@ -135,6 +136,40 @@ describe('state loads in slices, in the service', () => {
     });
     assert.deepEqual(calls, [10, 10], 'one more collection, for the document read');
     assert.equal(service.health().consecutiveFailures, 3, 'not counted as a failure');
+  });
+
+  it('while the first state builds, task names are answered from it; unknown names wait for the whole zone', async () => {
+    const sources: ScriptedSource[] = [];
+    const service = await DnsService.start({
+      config: testConfig(),
+      processMetrics: false,
+      makeSource: () => {
+        const s = new ScriptedSource(doc(40000)); // a build of ~1 s, in slices
+        sources.push(s);
+        return s;
+      },
+    });
+    open.push(service);
+    const port = service.dnsAddress()!.port;
+    const loaded = nextEvent(service, 'loaded', 60000);
+    assert.equal(service.records(), undefined, 'still building');
+    const [early, unknown, ptr] = await Promise.all([
+      dig(port, ['job7.aurora.mesos', 'A']),
+      dig(port, ['nosuchjob.aurora.mesos', 'A']),
+      dig(port, ['-x', '10.0.0.7']),
+    ]);
+    assert.equal(service.records(), undefined, 'the answers came before the full set');
+    assert.equal(service.notReady(), 'no state loaded yet', '/readyz still says not ready');
+    assert.equal(early.status, 'NOERROR');
+    const ips = (d: Awaited<ReturnType<typeof dig>>) => d.answer.map((r) => r[4]).sort();
+    assert.equal(ips(early).length, 80, '40,000 tasks over 500 jobs');
+    assert.equal(unknown.status, 'SERVFAIL', 'NXDOMAIN cannot be told before the whole zone');
+    assert.equal(ptr.status, 'SERVFAIL', 'PTR names need every task');
+    await loaded;
+    const full = await dig(port, ['job7.aurora.mesos', 'A']);
+    assert.deepEqual(ips(full), ips(early), 'the same answer from the full set');
+    assert.equal((await dig(port, ['nosuchjob.aurora.mesos', 'A'])).status, 'NXDOMAIN');
+    assert.equal((await dig(port, ['-x', '10.0.0.7'])).status, 'NOERROR');
   });
 
   it('a change that comes after a snapshot waiting behind a build is kept', async () => {

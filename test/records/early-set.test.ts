@@ -17,6 +17,7 @@ import {
   type NameRecords,
   type RecordsConfig,
 } from '../../src/records/index.js';
+import { RecordStore } from '../../src/records/store.js';
 import { syntheticState } from '../../bench/lib/synthetic-state.js';
 import { FIXTURES, loadFixture } from './fixtures.js';
 
@@ -244,6 +245,26 @@ describe('EarlySet answers what the full build answers', () => {
     // Asking again adds nothing.
     assert.ok(early.covers(name));
     assert.deepEqual(early.counts(), after);
+  });
+
+  it('the store offers one only before its first set, with the serial that set gets, and not under ServerSet records', () => {
+    const { parsed, cfg } = loadFixture('aurora-discovery');
+    const fetchedAt = 1_700_000_123_456;
+    const store = new RecordStore(cfg);
+    const early = store.early(parsed.state, fetchedAt)!;
+    assert.ok(early.covers('http_example.test.vagrant.aurora.mesos.'));
+    const rs = store.loadState(parsed.state, fetchedAt);
+    assert.equal(early.zone.soa.serial, rs.zone.soa.serial, 'answers carry the serial to come');
+    assert.equal(store.early(parsed.state, fetchedAt + 1000), undefined, 'a set serves');
+    const zk = new RecordStore(cfg);
+    zk.loadServersets(
+      new Map([['zk!/s', [{ name: 'x.aurora.mesos.', type: 'A', value: '10.9.9.9', port: 0 }]]]),
+    );
+    assert.equal(
+      zk.early(parsed.state, fetchedAt),
+      undefined,
+      'ServerSet names need the whole state',
+    );
   });
 
   it('takes the serial it is given, and covers nothing outside the domain', () => {
