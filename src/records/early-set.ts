@@ -21,6 +21,11 @@ import type { NameRecords, PartialRecordSet, ZoneInfo } from './types.js';
 
 /** Names whose coverage is remembered (bounded: random names must not grow memory). */
 const REMEMBERED_MAX = 65_536;
+/** Most tasks added, as a share of the state (at least TASKS_MIN): a client walking every name
+ *  while the full set builds would otherwise build a second full set beside it. Names that need
+ *  more stay SERVFAIL until the full set is in. */
+const TASKS_SHARE = 0.25;
+const TASKS_MIN = 1000;
 
 /** Job ids by a key; one id without an array (most keys have one job). */
 type Ids = Map<number, number | number[]>;
@@ -47,9 +52,12 @@ export class EarlySet implements PartialRecordSet {
   /** Covered names (a covered name stays covered: every job it needs is in). */
   private readonly remembered = new Set<string>();
   private readonly tail: string;
+  /** Tasks that may still be added (TASKS_SHARE). */
+  private budget = 0;
 
-  /** `serial`: the SOA serial the full set will have when swapped in. */
-  constructor(state: MesosState, config: RecordsConfig, serial: number) {
+  /** `serial`: the SOA serial the full set will have when swapped in; `maxTasks`: most tasks
+   *  added (default a quarter of the state's, at least 1,000). */
+  constructor(state: MesosState, config: RecordsConfig, serial: number, maxTasks?: number) {
     this.set = new MemRecordSet(config);
     this.zone = this.set.zone;
     this.zone.soa.serial = serial;
@@ -83,12 +91,20 @@ export class EarlySet implements PartialRecordSet {
       }),
     );
     this.added = new Uint8Array(this.jobs.length);
+    let tasks = 0;
+    for (const j of this.jobs) tasks += j.length;
+    this.budget = maxTasks ?? Math.max(TASKS_MIN, Math.ceil(tasks * TASKS_SHARE));
   }
 
   private index(label: string | undefined, id: number): void {
     if (!label) return; // '' makes no pass
     addId(this.byLabel, label, id);
     if (label.length > MAX_LABEL - 1) addId(this.byLabel, `_${fitLabel(label, MAX_LABEL - 1)}`, id);
+  }
+
+  /** Tasks added so far (tests). */
+  get tasksAdded(): number {
+    return this.set.taskCount();
   }
 
   /** Jobs held back (tests and logs). */
@@ -101,9 +117,8 @@ export class EarlySet implements PartialRecordSet {
   covers(name: string): boolean {
     if (!name.endsWith(this.tail)) return false;
     if (this.remembered.has(name)) return true;
-    this.fill(name);
     // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
-    if (this.set.get(name) === undefined) return false;
+    if (!this.fill(name) || this.set.get(name) === undefined) return false;
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
     this.remembered.add(name);
     return true;
@@ -129,25 +144,27 @@ export class EarlySet implements PartialRecordSet {
     return this.set.counts();
   }
 
-  /** Adds every job that may make `name`. */
-  private fill(name: string): void {
+  /** Adds every job that may make `name`; false when the budget left one out. */
+  private fill(name: string): boolean {
     const dot = name.indexOf('.');
-    if (dot <= 0) return;
-    this.addLabel(name.slice(0, dot));
+    if (dot <= 0) return true;
+    let all = this.addLabel(name.slice(0, dot));
     const dot2 = name.indexOf('.', dot + 1);
-    if (dot2 > dot + 1) this.addLabel(name.slice(dot + 1, dot2));
+    if (dot2 > dot + 1) all = this.addLabel(name.slice(dot + 1, dot2)) && all;
     // A canonical name: its task's 5-character hash follows a '-' in the first label.
     for (let p = name.indexOf('-'); p >= 0 && p + 6 <= dot; p = name.indexOf('-', p + 1)) {
       const bits = hashBitsAt(name, p + 1);
-      if (bits >= 0) this.addJobs(this.hashIndex().get(bits));
+      if (bits >= 0) all = this.addJobs(this.hashIndex().get(bits)) && all;
     }
+    return all;
   }
 
   /** The jobs whose names may have `label` (`L` or `_L`) as one of their first two labels. */
-  private addLabel(label: string): void {
-    this.addJobs(this.byLabel.get(label));
+  private addLabel(label: string): boolean {
+    const all = this.addJobs(this.byLabel.get(label));
     if (label.length > 1 && label.charCodeAt(0) === 0x5f)
-      this.addJobs(this.byLabel.get(label.slice(1)));
+      return this.addJobs(this.byLabel.get(label.slice(1))) && all;
+    return all;
   }
 
   private hashIndex(): Ids {
@@ -160,15 +177,21 @@ export class EarlySet implements PartialRecordSet {
     return this.byHash;
   }
 
-  private addJobs(ids: number | number[] | undefined): void {
-    if (ids === undefined) return;
-    if (typeof ids === 'number') this.addJob(ids);
-    else for (const id of ids) this.addJob(id);
+  private addJobs(ids: number | number[] | undefined): boolean {
+    if (ids === undefined) return true;
+    if (typeof ids === 'number') return this.addJob(ids);
+    let all = true;
+    for (const id of ids) all = this.addJob(id) && all;
+    return all;
   }
 
-  private addJob(id: number): void {
-    if (this.added[id]) return;
+  private addJob(id: number): boolean {
+    if (this.added[id]) return true;
+    const tasks = this.jobs[id]!;
+    if (tasks.length > this.budget) return false;
+    this.budget -= tasks.length;
     this.added[id] = 1;
-    for (const h of this.jobs[id]!) this.set.addHeld(h);
+    for (const h of tasks) this.set.addHeld(h);
+    return true;
   }
 }

@@ -58,7 +58,7 @@ function assertEarlyEqualsFull(
   const names = shuffled([...full.names()]);
   const inDomain = names.filter((n) => n.endsWith(tail));
   assert.ok(inDomain.length > 0, `${what}: no names`);
-  const shared = new EarlySet(state, cfg, 1);
+  const shared = new EarlySet(state, cfg, 1, Infinity);
   for (const n of names) {
     if (!n.endsWith(tail)) {
       // Reverse names need every task: never covered.
@@ -71,7 +71,7 @@ function assertEarlyEqualsFull(
   const step = fresh === undefined ? 1 : Math.max(1, Math.floor(inDomain.length / fresh));
   for (let i = 0; i < inDomain.length; i += step) {
     const n = inDomain[i]!;
-    const one = new EarlySet(state, cfg, 1);
+    const one = new EarlySet(state, cfg, 1, Infinity);
     assert.ok(one.covers(n), `${what}: ${n} not covered (fresh set)`);
     assert.equal(canon(one.get(n)), canon(full.get(n)), `${what}: ${n} (fresh set)`);
     // SRV targets (the Additional section's names) too, from the same set.
@@ -265,6 +265,29 @@ describe('EarlySet answers what the full build answers', () => {
       undefined,
       'ServerSet names need the whole state',
     );
+  });
+
+  it('adds at most a quarter of the tasks (at least 1,000); names needing more wait', () => {
+    const state = parseState(
+      syntheticState({ tasks: 6000, agents: 60, instancesPerJob: 3, seed: 9, discovery: false }),
+    ).state;
+    const full = generateRecords(state, DEFAULT_RECORDS_CONFIG);
+    const early = new EarlySet(state, DEFAULT_RECORDS_CONFIG, 1);
+    // Job A names (`label.aurora.mesos.`), not canonical ones (`label-hash-s1.aurora.mesos.`).
+    const jobNames = [...full.names()].filter(
+      (n) => /^[a-z][^.]*\.aurora\.mesos\.$/.test(n) && !/-[a-z0-9]{5}-s\d+\./.test(n),
+    );
+    const covered = jobNames.filter((n) => early.covers(n));
+    assert.equal(early.tasksAdded, 1500, 'a quarter of 6,000');
+    assert.equal(covered.length, 500, '500 jobs of 3');
+    assert.ok(jobNames.length > covered.length);
+    for (const n of covered) {
+      assert.ok(early.covers(n), `${n} stays covered`);
+      assert.equal(canon(early.get(n)), canon(full.get(n)), n);
+    }
+    const waiting = jobNames.find((n) => !covered.includes(n))!;
+    assert.equal(early.covers(waiting), false);
+    assert.equal(early.get(waiting), undefined);
   });
 
   it('takes the serial it is given, and covers nothing outside the domain', () => {
