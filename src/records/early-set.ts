@@ -112,21 +112,28 @@ export class EarlySet implements PartialRecordSet {
     return this.jobs.length;
   }
 
-  /** True when get(name) is the full set's answer: the name is in the domain and has records
-   *  once every task that could make it is in. */
-  covers(name: string): boolean {
+  /** True when every task that could make `name` is in, so get(name) is the full set's answer
+   *  (its records, or undefined for none): the name is in the domain and no job it needs was
+   *  left out by the budget. */
+  settled(name: string): boolean {
     if (!name.endsWith(this.tail)) return false;
+    return this.remembered.has(name) || this.fill(name);
+  }
+
+  /** True when get(name) is the full set's answer and has records. */
+  covers(name: string): boolean {
     if (this.remembered.has(name)) return true;
     // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
-    if (!this.fill(name) || this.set.get(name) === undefined) return false;
+    if (!this.settled(name) || this.set.get(name) === undefined) return false;
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
     this.remembered.add(name);
     return true;
   }
 
-  /** The full set's records of a covered name (also an SRV target's, for Additional). */
+  /** The full set's records of a settled name (also an SRV target's, for Additional); undefined
+   *  for a name that is not (see settled). */
   get(name: string): NameRecords | undefined {
-    return this.covers(name) ? this.set.get(name) : undefined;
+    return this.settled(name) ? this.set.get(name) : undefined;
   }
 
   /** For covered names only (others are unknown, and answered SERVFAIL before this is asked). */

@@ -6,6 +6,7 @@ import { MemRecordSet } from './mem-record-set.js';
 
 export { MemRecordSet } from './mem-record-set.js';
 export { EarlySet } from './early-set.js';
+export { EarlyView } from './early-view.js';
 export {
   DEFAULT_RECORDS_CONFIG,
   makeRecordsConfig,

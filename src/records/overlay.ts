@@ -40,6 +40,9 @@ export class OverlayRecordSet implements RecordSet {
   /** Replaces the state's record set (a full refresh). */
   setBase(base: RecordSet): void {
     this.base = base;
+    // Merged answers are keyed by the base's serial, which an EarlySet shares with the set that
+    // replaces it.
+    this.mergedKey = '';
   }
 
   /** The state's record set under the extra records. */

@@ -7,6 +7,7 @@ import { inSlices, SLICE_MS } from '../slices.js';
 import { applyStateChange, type RecordChange } from './changes.js';
 import type { RecordsConfig } from './config.js';
 import { EarlySet } from './early-set.js';
+import { EarlyView } from './early-view.js';
 import { MemRecordSet } from './mem-record-set.js';
 import { OverlayRecordSet } from './overlay.js';
 import type { ServersetRecord } from './serverset-records.js';
@@ -46,14 +47,16 @@ export class RecordStore {
   }
 
   /**
-   * Before the first state set is in, a set that answers task names of `state` while its full
-   * build runs (EarlySet), with the serial that build will be swapped in with. Undefined once a
-   * set serves (it answers until the new one is in) or when ServerSet records are laid over the
-   * state (their names would need the whole state to merge with).
+   * Before the first state set is in, what answers the task names of `state` while its full
+   * build runs: an EarlySet under the ServerSet records (EarlyView), with the serial that build
+   * will be swapped in with. Undefined once a set serves (it answers until the new one is in).
+   * The next swap, or a sliced load that fails, replaces it under the ServerSet records.
    */
-  early(state: MesosState, fetchedAt: number): EarlySet | undefined {
-    if (this.stateSet || this.overlay.sources().size > 0) return undefined;
-    return new EarlySet(state, this.config, this.serialFor(fetchedAt));
+  early(state: MesosState, fetchedAt: number): EarlyView | undefined {
+    if (this.stateSet) return undefined;
+    const early = new EarlySet(state, this.config, this.serialFor(fetchedAt));
+    this.overlay.setBase(early);
+    return new EarlyView(early, this.overlay);
   }
 
   /** Builds the records of a full state and swaps them in. Throws (keeping the old set) when
@@ -91,6 +94,10 @@ export class RecordStore {
     this.meanwhile = replay;
     try {
       await inSlices(rs.loadSteps(state), opts.sliceMs ?? SLICE_MS, opts.signal);
+    } catch (e) {
+      // Nothing served yet: no EarlySet stays under the ServerSet records either.
+      if (!this.stateSet) this.overlay.setBase(new MemRecordSet(this.config));
+      throw e;
     } finally {
       this.meanwhile = undefined;
     }

@@ -15,9 +15,11 @@ import {
   makeRecordsConfig,
   taskHash,
   type NameRecords,
+  type RecordSet,
   type RecordsConfig,
 } from '../../src/records/index.js';
 import { RecordStore } from '../../src/records/store.js';
+import type { ServersetRecord } from '../../src/records/serverset-records.js';
 import { syntheticState } from '../../bench/lib/synthetic-state.js';
 import { FIXTURES, loadFixture } from './fixtures.js';
 
@@ -247,7 +249,7 @@ describe('EarlySet answers what the full build answers', () => {
     assert.deepEqual(early.counts(), after);
   });
 
-  it('the store offers one only before its first set, with the serial that set gets, and not under ServerSet records', () => {
+  it('the store offers one only before its first set, with the serial that set gets', () => {
     const { parsed, cfg } = loadFixture('aurora-discovery');
     const fetchedAt = 1_700_000_123_456;
     const store = new RecordStore(cfg);
@@ -256,38 +258,100 @@ describe('EarlySet answers what the full build answers', () => {
     const rs = store.loadState(parsed.state, fetchedAt);
     assert.equal(early.zone.soa.serial, rs.zone.soa.serial, 'answers carry the serial to come');
     assert.equal(store.early(parsed.state, fetchedAt + 1000), undefined, 'a set serves');
-    const zk = new RecordStore(cfg);
-    zk.loadServersets(
-      new Map([['zk!/s', [{ name: 'x.aurora.mesos.', type: 'A', value: '10.9.9.9', port: 0 }]]]),
-    );
-    assert.equal(
-      zk.early(parsed.state, fetchedAt),
-      undefined,
-      'ServerSet names need the whole state',
-    );
   });
 
-  it('adds at most a quarter of the tasks (at least 1,000); names needing more wait', () => {
-    const state = parseState(
-      syntheticState({ tasks: 6000, agents: 60, instancesPerJob: 3, seed: 9, discovery: false }),
-    ).state;
-    const full = generateRecords(state, DEFAULT_RECORDS_CONFIG);
-    const early = new EarlySet(state, DEFAULT_RECORDS_CONFIG, 1);
-    // Job A names (`label.aurora.mesos.`), not canonical ones (`label-hash-s1.aurora.mesos.`).
-    const jobNames = [...full.names()].filter(
-      (n) => /^[a-z][^.]*\.aurora\.mesos\.$/.test(n) && !/-[a-z0-9]{5}-s\d+\./.test(n),
-    );
-    const covered = jobNames.filter((n) => early.covers(n));
-    assert.equal(early.tasksAdded, 1500, 'a quarter of 6,000');
-    assert.equal(covered.length, 500, '500 jobs of 3');
-    assert.ok(jobNames.length > covered.length);
-    for (const n of covered) {
-      assert.ok(early.covers(n), `${n} stays covered`);
-      assert.equal(canon(early.get(n)), canon(full.get(n)), n);
+  it('under ServerSet records: what it covers is what the full view answers', () => {
+    const state = collidingState();
+    const cfg = DEFAULT_RECORDS_CONFIG;
+    const web0 = `web-${taskHash('web-0')}-s0.aurora.slave.mesos.`;
+    const sets = new Map<string, ServersetRecord[]>([
+      [
+        'zk!/a',
+        [
+          // Merges with a task name's A records.
+          { name: 'web.aurora.mesos.', type: 'A', value: '10.7.0.1', port: 0 },
+          // An SRV member the state already names (agent S0's address, port 31000): dropped.
+          { name: 'member1.aurora.mesos.', type: 'A', value: '10.0.0.1', port: 0 },
+          {
+            name: '_web._tcp.aurora.mesos.',
+            type: 'SRV',
+            value: 'member1.aurora.mesos.',
+            port: 31000,
+          },
+          // A target another job makes: its addresses need that job.
+          {
+            name: '_web._tcp.aurora.mesos.',
+            type: 'SRV',
+            value: 'web-proxy.aurora.mesos.',
+            port: 31010,
+          },
+          { name: '_web._tcp.aurora.mesos.', type: 'SRV', value: web0, port: 31001 },
+          // Names no task makes, targets outside the domain.
+          { name: 'solo.aurora.mesos.', type: 'A', value: '10.7.0.2', port: 0 },
+          { name: '_svc._tcp.zk.mesos.', type: 'SRV', value: 'host.example.com.', port: 8080 },
+        ],
+      ],
+    ]);
+    const full = new RecordStore(cfg);
+    full.loadServersets(sets);
+    full.loadState(state, 1);
+    const view = full.view!;
+    const names = shuffled([...view.names()]).filter((n) => n.endsWith('.mesos.'));
+    assert.ok(names.includes('solo.aurora.mesos.') && names.includes('_svc._tcp.zk.mesos.'));
+    const fresh = () => {
+      const store = new RecordStore(cfg);
+      store.loadServersets(sets);
+      return { store, early: store.early(state, 1)! };
+    };
+    const shared = fresh().early;
+    for (const n of names) {
+      for (const e of [fresh().early, shared]) {
+        assert.ok(e.covers(n), `${n} not covered`);
+        assert.equal(canon(e.get(n)), canon(view.get(n)), n);
+      }
     }
-    const waiting = jobNames.find((n) => !covered.includes(n))!;
-    assert.equal(early.covers(waiting), false);
-    assert.equal(early.get(waiting), undefined);
+    assert.equal(shared.covers('nosuch.aurora.mesos.'), false);
+    // A ServerSet change during the build shows at once; the swap then serves the full view.
+    const { store, early } = fresh();
+    const extra = { name: 'late.aurora.mesos.', type: 'A' as const, value: '10.7.0.3', port: 0 };
+    store.apply({ type: 'serverset', key: 'zk!/b', records: [extra] });
+    assert.ok(early.covers('late.aurora.mesos.'));
+    assert.equal(
+      canon(early.get('_web._tcp.aurora.mesos.')),
+      canon(view.get('_web._tcp.aurora.mesos.')),
+    );
+    store.loadState(state, 1);
+    for (const n of ['_web._tcp.aurora.mesos.', 'web.aurora.mesos.']) {
+      assert.equal(canon(store.view!.get(n)), canon(view.get(n)), `${n} after the swap`);
+    }
+  });
+
+  it('a failed sliced build leaves no early set under the ServerSet records', async () => {
+    // Enough tasks for the build to pause (every 32 tasks with sliceMs 0) and see the abort.
+    const state = parseState(
+      syntheticState({ tasks: 300, agents: 10, instancesPerJob: 3, seed: 3, discovery: false }),
+    ).state;
+    const job = [...generateRecords(state, DEFAULT_RECORDS_CONFIG).names()].find(
+      (n) => /^[a-z][^.]*\.aurora\.mesos\.$/.test(n) && !/-[a-z0-9]{5}-s\d+\./.test(n),
+    )!;
+    const store = new RecordStore(DEFAULT_RECORDS_CONFIG);
+    store.loadServersets(
+      new Map([['zk!/a', [{ name: job, type: 'A' as const, value: '10.7.0.1', port: 0 }]]]),
+    );
+    const early = store.early(state, 1)!;
+    assert.equal(early.get(job)!.a.length, 4, "the job's 3 tasks and the member");
+    const abort = new AbortController();
+    const build = store.loadStateSliced(state, 1, { signal: abort.signal, sliceMs: 0 });
+    abort.abort(new Error('closed while loading state'));
+    await assert.rejects(build, /closed/);
+    assert.equal(store.view, undefined);
+    // The early set (and the state it holds) is not kept under the ServerSet records: an empty
+    // set is (read through the store's private overlay: nothing public shows it before a load).
+    const base = (store as unknown as { overlay: { baseSet: RecordSet } }).overlay.baseSet;
+    assert.ok(!(base instanceof EarlySet), 'the early set was let go');
+    assert.equal([...base.names()].length, 0, 'an empty set');
+    store.loadState(parseState({ frameworks: [], slaves: [] }).state, 2);
+    assert.deepEqual(store.view!.get(job)!.a, ['10.7.0.1']);
   });
 
   it('takes the serial it is given, and covers nothing outside the domain', () => {

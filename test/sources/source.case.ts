@@ -174,6 +174,7 @@ export function sourceConformance<S>(
         h.source.on('snapshot', () => events++);
         h.source.on('change', () => events++);
         h.source.on('failure', () => events++);
+        h.source.on('discarded', () => events++);
         h.poke?.();
         await h.change?.();
         // Several refresh intervals' worth of activity, each checked for silence.

@@ -1,0 +1,61 @@
+// What DNS answers from while the first state's records build: the EarlySet with the ServerSet
+// records laid over it by the store's own OverlayRecordSet (so ServerSet changes during the build
+// show), covering a name only where the merge equals the one the full set will make. The merge
+// reads the state's records of the name and the addresses of every SRV target (to drop a ServerSet
+// member the state already names): each of those names must be settled in the EarlySet (every
+// task that could make it in). Names outside the domain are never covered (PTR names need every
+// task); SRV targets outside it have no addresses in the state set, so they need nothing.
+import type { EarlySet } from './early-set.js';
+import type { OverlayRecordSet } from './overlay.js';
+import type { RecordCounts } from './record-types.js';
+import type { NameRecords, PartialRecordSet, ZoneInfo } from './types.js';
+
+export class EarlyView implements PartialRecordSet {
+  private readonly tail: string;
+
+  /** `overlay`'s base is `early` (RecordStore.early sets it). */
+  constructor(
+    private readonly early: EarlySet,
+    private readonly overlay: OverlayRecordSet,
+  ) {
+    this.tail = `.${early.zone.domain}.`;
+  }
+
+  /** Jobs held back (logs). */
+  get jobCount(): number {
+    return this.early.jobCount;
+  }
+
+  get zone(): ZoneInfo {
+    return this.overlay.zone;
+  }
+
+  covers(name: string): boolean {
+    if (this.early.covers(name) && this.overlay.sources().size === 0) return true;
+    if (!this.early.settled(name)) return false;
+    const r = this.overlay.get(name);
+    if (!r) return false;
+    for (const s of r.srv) {
+      const t = s.target;
+      if (t.endsWith(this.tail) && !this.early.settled(t)) return false;
+    }
+    return true;
+  }
+
+  get(name: string): NameRecords | undefined {
+    return this.overlay.get(name);
+  }
+
+  /** For covered names only (see PartialRecordSet). */
+  exists(name: string): boolean {
+    return this.covers(name);
+  }
+
+  names(): IterableIterator<string> {
+    return this.overlay.names();
+  }
+
+  counts(): RecordCounts {
+    return this.overlay.counts();
+  }
+}
