@@ -637,8 +637,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   }
 
   /** The first load of the serving generation: until its set is in, DNS answers the task names
-   *  of the snapshot being built from an EarlySet (records/early-set.ts), instead of SERVFAIL
-   *  for every query. */
+   *  of the snapshot being built from an EarlySet under the ServerSet records (records/
+   *  early-set.ts, early-view.ts), instead of SERVFAIL for every query. */
   private answerEarly(g: Generation, snap: StateSnapshot<MesosState>): void {
     if (g !== this.gen || !this.dns) return;
     const t0 = performance.now();
