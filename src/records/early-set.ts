@@ -39,6 +39,13 @@ function addId<K>(m: Map<K, number | number[]>, k: K, id: number): void {
   } else if (had[had.length - 1] !== id) had.push(id); // ids come in ascending order
 }
 
+/** A PTR owner name's form (reverse.ts): only a domain under `arpa.` holds both these and
+ *  task names. */
+const REVERSE = /^(?:(?:\d{1,3}\.){4}in-addr|(?:[0-9a-f]\.){32}ip6)\.arpa\.$/;
+function isReverse(name: string): boolean {
+  return name.endsWith('.arpa.') && REVERSE.test(name);
+}
+
 export class EarlySet implements PartialRecordSet {
   readonly zone: ZoneInfo;
   private readonly set: MemRecordSet;
@@ -116,15 +123,21 @@ export class EarlySet implements PartialRecordSet {
    *  (its records, or undefined for none): the name is in the domain and no job it needs was
    *  left out by the budget. */
   settled(name: string): boolean {
-    if (!name.endsWith(this.tail)) return false;
+    // A reverse name may be any task's PTR name, also where the domain is under `arpa.`.
+    if (!name.endsWith(this.tail) || isReverse(name)) return false;
     return this.remembered.has(name) || this.fill(name);
   }
 
-  /** True when get(name) is the full set's answer and has records. */
+  /** True when get(name) is the full set's answer and has records, and so is get() of each of
+   *  its SRV targets in the domain (the addresses in Additional). */
   covers(name: string): boolean {
     if (this.remembered.has(name)) return true;
     // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
-    if (!this.settled(name) || this.set.get(name) === undefined) return false;
+    if (!this.settled(name)) return false;
+    const r = this.set.get(name);
+    if (r === undefined) return false;
+    for (const s of r.srv)
+      if (s.target.endsWith(this.tail) && !this.settled(s.target)) return false;
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
     this.remembered.add(name);
     return true;
@@ -156,8 +169,11 @@ export class EarlySet implements PartialRecordSet {
     const dot = name.indexOf('.');
     if (dot <= 0) return true;
     let all = this.addLabel(name.slice(0, dot));
+    // The second label carries the job only in `_port._L._proto.fw.D.`: looked up after a
+    // first label with '_' (else a job named like the framework would join every name of it).
     const dot2 = name.indexOf('.', dot + 1);
-    if (dot2 > dot + 1) all = this.addLabel(name.slice(dot + 1, dot2)) && all;
+    if (name.charCodeAt(0) === 0x5f && dot2 > dot + 1)
+      all = this.addLabel(name.slice(dot + 1, dot2)) && all;
     // A canonical name: its task's 5-character hash follows a '-' in the first label.
     for (let p = name.indexOf('-'); p >= 0 && p + 6 <= dot; p = name.indexOf('-', p + 1)) {
       const bits = hashBitsAt(name, p + 1);
@@ -166,7 +182,7 @@ export class EarlySet implements PartialRecordSet {
     return all;
   }
 
-  /** The jobs whose names may have `label` (`L` or `_L`) as one of their first two labels. */
+  /** Adds the jobs whose names may carry `label` (`L`, or `_L` with the `_` taken off). */
   private addLabel(label: string): boolean {
     const all = this.addJobs(this.byLabel.get(label));
     if (label.length > 1 && label.charCodeAt(0) === 0x5f)

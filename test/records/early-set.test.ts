@@ -354,6 +354,60 @@ describe('EarlySet answers what the full build answers', () => {
     assert.deepEqual(store.view!.get(job)!.a, ['10.7.0.1']);
   });
 
+  it('a domain under arpa.: reverse names stay uncovered (any task may own one)', () => {
+    const doc = {
+      slaves: [{ id: 'c-S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
+      frameworks: [
+        {
+          id: 'F1',
+          name: 'aurora',
+          // No address of its own: the agent's, so the agent's PTR name is the task's too.
+          tasks: [{ ...task('F1', 'web-0', 'web', 'c-S0', '10.1.0.1'), statuses: [] }],
+        },
+      ],
+    };
+    const state = parseState(doc).state;
+    for (const domain of ['arpa', 'in-addr.arpa']) {
+      const cfg = makeRecordsConfig({ domain, soaMname: `ns1.${domain}.` });
+      const full = generateRecords(state, cfg);
+      const early = new EarlySet(state, cfg, 1, Infinity);
+      const ptr = '1.0.0.10.in-addr.arpa.';
+      assert.equal(full.get(ptr)!.ptr.length, 2, `${domain}: the agent's and the task's PTR`);
+      assert.equal(early.covers(ptr), false, `${domain}: ${ptr}`);
+      const web = `web.aurora.${domain}.`;
+      assert.ok(early.covers(web));
+      assert.equal(canon(early.get(web)), canon(full.get(web)));
+    }
+  });
+
+  it('an SRV name is covered only with its targets settled (their addresses in Additional)', () => {
+    const webId = 'web-0';
+    const twin = `web-${taskHash(webId)}-s0`;
+    const tasks = [task('F1', webId, 'web', 'c-S0', '10.1.0.1', { ports: [31000, 31000] })];
+    // A 20-task job named like web-0's canonical name: it makes the SRV target's name too.
+    for (let i = 0; i < 20; i++) tasks.push(task('F1', `twin-${i}`, twin, 'c-S0', `10.2.0.${i}`));
+    // And a job named like the framework: no longer pulled in by `x.aurora.mesos.`.
+    for (let i = 0; i < 20; i++) tasks.push(task('F1', `fw-${i}`, 'aurora', 'c-S0', `10.3.0.${i}`));
+    const doc = {
+      slaves: [{ id: 'c-S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
+      frameworks: [{ id: 'F1', name: 'aurora', tasks }],
+    };
+    const state = parseState(doc).state;
+    const cfg = DEFAULT_RECORDS_CONFIG;
+    const full = generateRecords(state, cfg);
+    const srv = '_web._tcp.aurora.mesos.';
+    const target = `${twin}.aurora.slave.mesos.`;
+    assert.equal(full.get(srv)!.srv[0]!.target, target);
+    assert.equal(full.get(target)!.a.length, 1, "the agent's address, from both jobs");
+    const small = new EarlySet(state, cfg, 1, 5);
+    assert.ok(small.covers('web.aurora.mesos.'), 'one task: within the budget');
+    assert.equal(small.tasksAdded, 1, 'the job named like the framework was not added');
+    assert.equal(small.covers(srv), false, "its target needs the twin job's 20 tasks");
+    const big = new EarlySet(state, cfg, 1, Infinity);
+    assert.ok(big.covers(srv));
+    assert.equal(canon(big.get(target)), canon(full.get(target)));
+  });
+
   it('takes the serial it is given, and covers nothing outside the domain', () => {
     const { parsed, cfg } = loadFixture('aurora-discovery');
     const early = new EarlySet(parsed.state, cfg, 1_700_000_123);
