@@ -4,9 +4,10 @@
 // what a name needs: the cluster's own records (agents, frameworks, masters) at once, and a job's
 // tasks the first time a name that job may make is asked (through MemRecordSet's incremental
 // path, which equals a rebuild). A name is answered only once every task that could make it is
-// in: a job's names all carry the job's first label (`label.fw.D.`, `_label._tcp.fw.D.`, second
-// label in `_port._label._proto.fw.D.`), and a canonical name carries its task's hash after a
-// '-' in its first label (`label-hash-tail.fw.D.`). Names the set has no records for (NXDOMAIN or
+// in: a job's names all carry the job's first label first (`label.fw.D.`, `_label._tcp.fw.D.`)
+// or second after a `_port` label (`_port._label._proto.fw.D.`), and a canonical name carries its
+// task's hash after a '-' in its first label (`label-hash-tail.fw.D.`); an SRV name also needs its
+// targets so (their addresses go in Additional). Names the set has no records for (NXDOMAIN or
 // empty non-terminals need the whole zone), PTR names and names outside the domain stay
 // uncovered: the server answers those SERVFAIL, as before the first load.
 import type { MesosState } from '../model/mesos-state.js';
@@ -135,11 +136,17 @@ export class EarlySet implements PartialRecordSet {
     // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
     if (!this.settled(name)) return false;
     const r = this.set.get(name);
-    if (r === undefined) return false;
-    for (const s of r.srv)
-      if (s.target.endsWith(this.tail) && !this.settled(s.target)) return false;
+    if (r === undefined || !this.targetsSettled(r)) return false;
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
     this.remembered.add(name);
+    return true;
+  }
+
+  /** True when each SRV target of `r` in the domain is settled (outside it, the state has no
+   *  addresses for it). */
+  targetsSettled(r: NameRecords): boolean {
+    for (const s of r.srv)
+      if (s.target.endsWith(this.tail) && !this.settled(s.target)) return false;
     return true;
   }
 

@@ -11,15 +11,11 @@ import type { RecordCounts } from './record-types.js';
 import type { NameRecords, PartialRecordSet, ZoneInfo } from './types.js';
 
 export class EarlyView implements PartialRecordSet {
-  private readonly tail: string;
-
   /** `overlay`'s base is `early` (RecordStore.early sets it). */
   constructor(
     private readonly early: EarlySet,
     private readonly overlay: OverlayRecordSet,
-  ) {
-    this.tail = `.${early.zone.domain}.`;
-  }
+  ) {}
 
   /** Jobs held back (logs). */
   get jobCount(): number {
@@ -31,15 +27,10 @@ export class EarlyView implements PartialRecordSet {
   }
 
   covers(name: string): boolean {
-    if (this.early.covers(name) && this.overlay.sources().size === 0) return true;
+    if (this.overlay.sources().size === 0) return this.early.covers(name);
     if (!this.early.settled(name)) return false;
     const r = this.overlay.get(name);
-    if (!r) return false;
-    for (const s of r.srv) {
-      const t = s.target;
-      if (t.endsWith(this.tail) && !this.early.settled(t)) return false;
-    }
-    return true;
+    return r !== undefined && this.early.targetsSettled(r);
   }
 
   get(name: string): NameRecords | undefined {

@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { modelOf, reduceEvent, stateOf } from '../../src/model/mesos-events.js';
+import { freeTaskKey, modelOf, reduceEvent, stateOf } from '../../src/model/mesos-events.js';
 import { parseState } from '../../src/model/mesos-state.js';
 import { applyStateChange } from '../../src/records/changes.js';
 import { DEFAULT_RECORDS_CONFIG, generateRecords, listRecords } from '../../src/records/index.js';
+import { TaskKeys } from '../../src/records/state-walk.js';
+import { pick, rng } from '../helpers/random.js';
 import { ROOT } from './fixtures.js';
 
 const cfg = { ...DEFAULT_RECORDS_CONFIG };
@@ -38,6 +40,25 @@ const srvPorts = (rs: ReturnType<typeof generateRecords>, name: string) =>
   (rs.get(name)?.srv ?? []).map((s) => s.port).sort();
 
 describe('tasks are keyed by framework and task id', () => {
+  it('TaskKeys gives the keys freeTaskKey gives over every key given before', () => {
+    // Ids that repeat, and ids that look like another id's repeat key (`a\u00001`).
+    const ids = ['a', 'b', '1', 'a\u00001', 'a\u00002', 'a\u00001\u00001', 'b\u00001'];
+    for (let seed = 1; seed <= 600; seed++) {
+      const r = rng(seed);
+      // Half the runs with a framework id holding the separator (keyed the slow way).
+      const nul = seed % 2 === 0;
+      const keys = new TaskKeys(nul);
+      const done = new Set<string>();
+      for (let i = 0; i < 40; i++) {
+        const fw = pick(r, nul ? ['F1', 'F2', 'F1\u0000a'] : ['F1', 'F2', 'F3']);
+        const id = pick(r, ids);
+        const want = freeTaskKey(fw, id, (k) => done.has(k));
+        done.add(want);
+        assert.equal(JSON.stringify(keys.next(fw, id)), JSON.stringify(want), `seed ${seed} #${i}`);
+      }
+    }
+  });
+
   it('two frameworks each with a task `same`: both get records (full load)', () => {
     const { state, warnings } = parseState(twoFrameworks);
     assert.deepEqual(warnings, []);
