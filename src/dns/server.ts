@@ -141,7 +141,8 @@ export interface DnsServer {
   /** Atomically replaces the records (also call it after mutating a RecordSet in place). */
   setRecords(rs: RecordSet): void;
   /** Before the first full set: answers the names `rs` covers from it, and every other query
-   *  SERVFAIL, as with no records (undefined: back to no records). A set from setRecords
+   *  SERVFAIL (other classes and AXFR/IXFR REFUSED, as with any set); undefined: back to no
+   *  records. A set from setRecords
    *  replaces it; while one serves, this is ignored. */
   setPartialRecords(rs: PartialRecordSet | undefined): void;
   /** Applies new query-handling options (forwarding, ACLs, RRL, EDNS, TC, recursion) without

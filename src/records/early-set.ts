@@ -60,6 +60,8 @@ export class EarlySet implements PartialRecordSet {
   /** Covered names (a covered name stays covered: every job it needs is in). */
   private readonly remembered = new Set<string>();
   private readonly tail: string;
+  /** The DomainFrags of the frameworks with jobs. */
+  private readonly frameworks: string[];
   /** Tasks that may still be added (TASKS_SHARE). */
   private budget = 0;
 
@@ -99,6 +101,7 @@ export class EarlySet implements PartialRecordSet {
       }),
     );
     this.added = new Uint8Array(this.jobs.length);
+    this.frameworks = [...ids.keys()];
     let tasks = 0;
     for (const j of this.jobs) tasks += j.length;
     this.budget = maxTasks ?? Math.max(TASKS_MIN, Math.ceil(tasks * TASKS_SHARE));
@@ -151,7 +154,8 @@ export class EarlySet implements PartialRecordSet {
   }
 
   /** The full set's records of a settled name (also an SRV target's, for Additional); undefined
-   *  for a name that is not (see settled). */
+   *  for a name that is not. Like settled(), it first adds the jobs the name needs (within the
+   *  budget). */
   get(name: string): NameRecords | undefined {
     return this.settled(name) ? this.set.get(name) : undefined;
   }
@@ -173,13 +177,21 @@ export class EarlySet implements PartialRecordSet {
 
   /** Adds every job that may make `name`; false when the budget left one out. */
   private fill(name: string): boolean {
+    // Every name a task makes ends with `.fw.D.` or `.fw.slave.D.` (its framework's DomainFrag):
+    // any other (`slave.D.`, `_slave._tcp.D.`) is the cluster's alone, made at the start.
+    if (!this.underFramework(name)) return true;
     const dot = name.indexOf('.');
-    if (dot <= 0) return true;
     let all = this.addLabel(name.slice(0, dot));
-    // The second label carries the job only in `_port._L._proto.fw.D.`: looked up after a
-    // first label with '_' (else a job named like the framework would join every name of it).
+    // The second label carries the job only in `_port._L[.…]._proto.fw.D.`: looked up when the
+    // first and second labels and a later one start with '_' (else a job named like the
+    // framework, or `tcp`, would join every name of it and spend the budget).
     const dot2 = name.indexOf('.', dot + 1);
-    if (name.charCodeAt(0) === 0x5f && dot2 > dot + 1)
+    if (
+      name.charCodeAt(0) === 0x5f &&
+      name.charCodeAt(dot + 1) === 0x5f &&
+      dot2 > dot + 1 &&
+      name.includes('._', dot2)
+    )
       all = this.addLabel(name.slice(dot + 1, dot2)) && all;
     // A canonical name: its task's 5-character hash follows a '-' in the first label.
     for (let p = name.indexOf('-'); p >= 0 && p + 6 <= dot; p = name.indexOf('-', p + 1)) {
@@ -187,6 +199,16 @@ export class EarlySet implements PartialRecordSet {
       if (bits >= 0) all = this.addJobs(this.hashIndex().get(bits)) && all;
     }
     return all;
+  }
+
+  private underFramework(name: string): boolean {
+    const rest = name.slice(0, name.length - this.tail.length);
+    for (const fw of this.frameworks) {
+      const at = rest.length - fw.length;
+      if (at > 0 && rest.charCodeAt(at - 1) === 0x2e && rest.endsWith(fw)) return true;
+      if (rest.endsWith('.slave') && rest.slice(0, -6).endsWith(`.${fw}`)) return true;
+    }
+    return false;
   }
 
   /** Adds the jobs whose names may carry `label` (`L`, or `_L` with the `_` taken off). */

@@ -27,6 +27,9 @@ export class EarlyView implements PartialRecordSet {
   }
 
   covers(name: string): boolean {
+    // Once the store has put another set under its ServerSet records (the swap, a failed or
+    // abandoned build), this view vouches for nothing.
+    if (this.overlay.baseSet !== this.early) return false;
     if (this.overlay.sources().size === 0) return this.early.covers(name);
     if (!this.early.settled(name)) return false;
     const r = this.overlay.get(name);

@@ -429,7 +429,7 @@ export class MemRecordSet implements RecordSet {
   }
 
   /** loadState one task at a time (it yields after each): for a caller that pauses between.
-   *  With `hold`, every task that would get records is handed to it instead of added (with the
+   *  With `hold`, every running task on a known agent is handed to it instead of added (with the
    *  agent and framework objects this set keeps): the cluster's own records are made, the tasks
    *  come later through addHeld (EarlySet fills a set job by job as names are asked). */
   *loadSteps(state: MesosState, hold?: (task: HeldTask) => void): Generator<void, void> {

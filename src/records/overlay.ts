@@ -42,6 +42,7 @@ export class OverlayRecordSet implements RecordSet {
     this.base = base;
     // Merged answers are keyed by the base's serial, which an EarlySet shares with the set that
     // replaces it.
+    this.merged = new Map();
     this.mergedKey = '';
   }
 

@@ -589,9 +589,10 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
         onReplayError: (e, change) => this.changeFailed(g, e, change.type, snap.from),
       });
     } catch (e) {
-      if (g.closed) return; // abandoned: closeGeneration told the waiters
-      // Nothing loaded: no answers from that snapshot either (a no-op once a set serves).
+      // Nothing loaded: no answers from that snapshot either (a no-op once a set serves), also
+      // while close() waits for the sources before it closes DNS.
       if (g === this.gen) this.dns?.setPartialRecords(undefined);
+      if (g.closed) return; // abandoned: closeGeneration told the waiters
       const failure = {
         error: withContext(`${snap.from}: generating records failed`, e),
         at: Date.now(),

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import type { Config } from '../../src/config/mesos-dns.js';
 import { parseState, type MesosState } from '../../src/model/mesos-state.js';
 import { DnsService, type DnsServiceOptions } from '../../src/service/dns-service.js';
+import { RecordStore } from '../../src/records/store.js';
 import { StateError } from '../../src/errors.js';
 import type {
   SourceStatus,
@@ -138,38 +139,98 @@ describe('state loads in slices, in the service', () => {
     assert.equal(service.health().consecutiveFailures, 3, 'not counted as a failure');
   });
 
-  it('while the first state builds, task names are answered from it; unknown names wait for the whole zone', async () => {
-    const sources: ScriptedSource[] = [];
+  /** Holds every sliced build until `release()` (or makes it fail with `fail(e)`), so a test
+   *  asks DNS while the first build has certainly not finished. */
+  function holdBuilds(): { release(): void; fail(e: Error): void; restore(): void } {
+    const original = RecordStore.prototype.loadStateSliced;
+    let go!: (e?: Error) => void;
+    const gate = new Promise<Error | undefined>((resolve) => (go = resolve));
+    RecordStore.prototype.loadStateSliced = async function (this: RecordStore, ...args) {
+      const e = await gate;
+      if (e) throw e;
+      return original.apply(this, args);
+    };
+    return {
+      release: () => go(),
+      fail: (e) => go(e),
+      restore: () => (RecordStore.prototype.loadStateSliced = original),
+    };
+  }
+
+  /** A service whose source gives `d` first; its close() takes `closeMs`. */
+  async function holding(d: unknown, closeMs = 0): Promise<{ service: DnsService; port: number }> {
     const service = await DnsService.start({
       config: testConfig(),
       processMetrics: false,
       makeSource: () => {
-        const s = new ScriptedSource(doc(40000)); // a build of ~1 s, in slices
-        sources.push(s);
+        const s = new ScriptedSource(d);
+        s.close = () => new Promise((r) => setTimeout(r, closeMs));
         return s;
       },
     });
     open.push(service);
-    const port = service.dnsAddress()!.port;
-    const loaded = nextEvent(service, 'loaded', 60000);
-    assert.equal(service.records(), undefined, 'still building');
-    const [early, unknown, ptr] = await Promise.all([
-      dig(port, ['job7.aurora.mesos', 'A']),
-      dig(port, ['nosuchjob.aurora.mesos', 'A']),
-      dig(port, ['-x', '10.0.0.7']),
-    ]);
-    assert.equal(service.records(), undefined, 'the answers came before the full set');
-    assert.equal(service.notReady(), 'no state loaded yet', '/readyz still says not ready');
-    assert.equal(early.status, 'NOERROR');
-    const ips = (d: Awaited<ReturnType<typeof dig>>) => d.answer.map((r) => r[4]).sort();
-    assert.equal(ips(early).length, 80, '40,000 tasks over 500 jobs');
-    assert.equal(unknown.status, 'SERVFAIL', 'NXDOMAIN cannot be told before the whole zone');
-    assert.equal(ptr.status, 'SERVFAIL', 'PTR names need every task');
-    await loaded;
-    const full = await dig(port, ['job7.aurora.mesos', 'A']);
-    assert.deepEqual(ips(full), ips(early), 'the same answer from the full set');
-    assert.equal((await dig(port, ['nosuchjob.aurora.mesos', 'A'])).status, 'NXDOMAIN');
-    assert.equal((await dig(port, ['-x', '10.0.0.7'])).status, 'NOERROR');
+    return { service, port: service.dnsAddress()!.port };
+  }
+
+  const ips = (d: Awaited<ReturnType<typeof dig>>) => d.answer.map((r) => r[4]).sort();
+
+  it('while the first state builds, task names are answered from it; unknown names wait for the whole zone', async () => {
+    const hold = holdBuilds();
+    try {
+      const { service, port } = await holding(doc(4000));
+      const loaded = nextEvent(service, 'loaded', 60000);
+      const [early, unknown, ptr] = await Promise.all([
+        dig(port, ['job7.aurora.mesos', 'A']),
+        dig(port, ['nosuchjob.aurora.mesos', 'A']),
+        dig(port, ['-x', '10.0.0.7']),
+      ]);
+      assert.equal(service.records(), undefined, 'the build is held');
+      assert.equal(service.notReady(), 'no state loaded yet', '/readyz still says not ready');
+      assert.equal(early.status, 'NOERROR');
+      assert.equal(ips(early).length, 8, '4,000 tasks over 500 jobs');
+      assert.equal(unknown.status, 'SERVFAIL', 'NXDOMAIN cannot be told before the whole zone');
+      assert.equal(ptr.status, 'SERVFAIL', 'PTR names need every task');
+      hold.release();
+      await loaded;
+      const full = await dig(port, ['job7.aurora.mesos', 'A']);
+      assert.deepEqual(ips(full), ips(early), 'the same answer from the full set');
+      assert.equal((await dig(port, ['nosuchjob.aurora.mesos', 'A'])).status, 'NXDOMAIN');
+      assert.equal((await dig(port, ['-x', '10.0.0.7'])).status, 'NOERROR');
+    } finally {
+      hold.restore();
+    }
+  });
+
+  it('a first build that fails takes its early answers with it', async () => {
+    const hold = holdBuilds();
+    try {
+      const { service, port } = await holding(doc(4000));
+      assert.equal((await dig(port, ['job7.aurora.mesos', 'A'])).status, 'NOERROR');
+      const failed = nextEvent(service, 'failed');
+      hold.fail(new Error('the build broke'));
+      await failed;
+      assert.equal((await dig(port, ['job7.aurora.mesos', 'A'])).status, 'SERVFAIL');
+      assert.equal((await dig(port, ['job8.aurora.mesos', 'A'])).status, 'SERVFAIL');
+    } finally {
+      hold.restore();
+    }
+  });
+
+  it('close() during the first build: task names SERVFAIL until DNS closes, never an empty answer', async () => {
+    // The sources take 2 s to close, and DNS closes after them.
+    const { service, port } = await holding(doc(40000), 2000);
+    assert.equal((await dig(port, ['job7.aurora.mesos', 'A'])).status, 'NOERROR');
+    const closed = service.close();
+    // The build sees its abort at its next slice; until then the early answers still hold.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      for (const name of ['job7.aurora.mesos', 'job8.aurora.mesos']) {
+        const d = await dig(port, [name, 'A']);
+        const ok = d.status === 'SERVFAIL' || (d.status === 'NOERROR' && ips(d).length === 80);
+        assert.ok(ok, `${name} while closing: ${d.status} with ${ips(d).length} addresses`);
+      }
+    }
+    await closed;
   });
 
   it('a change that comes after a snapshot waiting behind a build is kept', async () => {

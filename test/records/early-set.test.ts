@@ -408,6 +408,26 @@ describe('EarlySet answers what the full build answers', () => {
     assert.equal(canon(big.get(target)), canon(full.get(target)));
   });
 
+  it('a big job named tcp or slave does not hold up names it cannot make', () => {
+    const tasks = [task('F1', 'web7-0', 'web7', 'c-S0', '10.1.0.1', { ports: [31000, 31000] })];
+    for (const name of ['tcp', 'slave'])
+      for (let i = 0; i < 20; i++)
+        tasks.push(task('F1', `${name}-${i}`, name, 'c-S0', `10.2.0.${i}`));
+    const doc = {
+      slaves: [{ id: 'c-S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
+      frameworks: [{ id: 'F1', name: 'marathon', tasks }],
+    };
+    const state = parseState(doc).state;
+    const full = generateRecords(state, DEFAULT_RECORDS_CONFIG);
+    const early = new EarlySet(state, DEFAULT_RECORDS_CONFIG, 1, 5);
+    for (const n of ['_web7._tcp.marathon.mesos.', 'slave.mesos.', '_slave._tcp.mesos.']) {
+      assert.ok(early.covers(n), n);
+      assert.equal(canon(early.get(n)), canon(full.get(n)), n);
+    }
+    assert.equal(early.tasksAdded, 1, 'only web7');
+    assert.equal(early.covers('tcp.marathon.mesos.'), false, 'that job is past the budget');
+  });
+
   it('takes the serial it is given, and covers nothing outside the domain', () => {
     const { parsed, cfg } = loadFixture('aurora-discovery');
     const early = new EarlySet(parsed.state, cfg, 1_700_000_123);
