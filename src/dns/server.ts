@@ -142,8 +142,7 @@ export interface DnsServer {
   setRecords(rs: RecordSet): void;
   /** Before the first full set: answers the names `rs` covers from it, and every other query
    *  SERVFAIL (other classes and AXFR/IXFR REFUSED, as with any set); undefined: back to no
-   *  records. A set from setRecords
-   *  replaces it; while one serves, this is ignored. */
+   *  records. A set from setRecords replaces it; while one serves, this is ignored. */
   setPartialRecords(rs: PartialRecordSet | undefined): void;
   /** Applies new query-handling options (forwarding, ACLs, RRL, EDNS, TC, recursion) without
    *  touching the sockets; the listen address and port stay. Throws ConfigError (changing

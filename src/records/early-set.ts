@@ -29,10 +29,9 @@ const TASKS_SHARE = 0.25;
 const TASKS_MIN = 1000;
 
 /** Job ids by a key; one id without an array (most keys have one job). */
-type Ids = Map<number, number | number[]>;
-type IdsByLabel = Map<string, number | number[]>;
+type Ids<K> = Map<K, number | number[]>;
 
-function addId<K>(m: Map<K, number | number[]>, k: K, id: number): void {
+function addId<K>(m: Ids<K>, k: K, id: number): void {
   const had = m.get(k);
   if (had === undefined) m.set(k, id);
   else if (typeof had === 'number') {
@@ -47,6 +46,12 @@ function isReverse(name: string): boolean {
   return name.endsWith('.arpa.') && REVERSE.test(name);
 }
 
+/** True when `name` ends with the labels `labels` and has at least one label before them. */
+function endsWithLabels(name: string, labels: string): boolean {
+  const at = name.length - labels.length;
+  return at > 0 && name.charCodeAt(at - 1) === 0x2e && name.endsWith(labels);
+}
+
 export class EarlySet implements PartialRecordSet {
   readonly zone: ZoneInfo;
   private readonly set: MemRecordSet;
@@ -54,9 +59,9 @@ export class EarlySet implements PartialRecordSet {
   private readonly jobs: HeldTask[][] = [];
   private readonly added: Uint8Array;
   /** Jobs by the first label of each of their job-level names. */
-  private readonly byLabel: IdsByLabel = new Map();
+  private readonly byLabel: Ids<string> = new Map();
   /** Jobs by their tasks' hashes (canonical names): made on the first name that needs it. */
-  private byHash: Ids | undefined;
+  private byHash: Ids<number> | undefined;
   /** Covered names (a covered name stays covered: every job it needs is in). */
   private readonly remembered = new Set<string>();
   private readonly tail: string;
@@ -137,17 +142,16 @@ export class EarlySet implements PartialRecordSet {
   covers(name: string): boolean {
     if (this.remembered.has(name)) return true;
     // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
-    if (!this.settled(name)) return false;
-    const r = this.set.get(name);
-    if (r === undefined || !this.targetsSettled(r)) return false;
+    if (!this.settled(name) || !this.complete(this.set.get(name))) return false;
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
     this.remembered.add(name);
     return true;
   }
 
-  /** True when each SRV target of `r` in the domain is settled (outside it, the state has no
-   *  addresses for it). */
-  targetsSettled(r: NameRecords): boolean {
+  /** True when `r`, a settled name's records, is a whole answer: it has records, and each of its
+   *  SRV targets in the domain is settled (outside it, the state has no addresses for it). */
+  complete(r: NameRecords | undefined): r is NameRecords {
+    if (r === undefined) return false;
     for (const s of r.srv)
       if (s.target.endsWith(this.tail) && !this.settled(s.target)) return false;
     return true;
@@ -203,11 +207,10 @@ export class EarlySet implements PartialRecordSet {
 
   private underFramework(name: string): boolean {
     const rest = name.slice(0, name.length - this.tail.length);
-    for (const fw of this.frameworks) {
-      const at = rest.length - fw.length;
-      if (at > 0 && rest.charCodeAt(at - 1) === 0x2e && rest.endsWith(fw)) return true;
-      if (rest.endsWith('.slave') && rest.slice(0, -6).endsWith(`.${fw}`)) return true;
-    }
+    const slave = rest.endsWith('.slave') ? rest.slice(0, -'.slave'.length) : undefined;
+    for (const fw of this.frameworks)
+      if (endsWithLabels(rest, fw) || (slave !== undefined && endsWithLabels(slave, fw)))
+        return true;
     return false;
   }
 
@@ -219,9 +222,9 @@ export class EarlySet implements PartialRecordSet {
     return all;
   }
 
-  private hashIndex(): Ids {
+  private hashIndex(): Ids<number> {
     if (!this.byHash) {
-      const m: Ids = new Map();
+      const m: Ids<number> = new Map();
       for (let id = 0; id < this.jobs.length; id++)
         for (const h of this.jobs[id]!) addId(m, taskHashBits(h.task.id), id);
       this.byHash = m;

@@ -30,10 +30,9 @@ export class EarlyView implements PartialRecordSet {
     // Once the store has put another set under its ServerSet records (the swap, a failed or
     // abandoned build), this view vouches for nothing.
     if (this.overlay.baseSet !== this.early) return false;
+    // Without ServerSet records the view is the EarlySet, which remembers what it covered.
     if (this.overlay.sources().size === 0) return this.early.covers(name);
-    if (!this.early.settled(name)) return false;
-    const r = this.overlay.get(name);
-    return r !== undefined && this.early.targetsSettled(r);
+    return this.early.settled(name) && this.early.complete(this.overlay.get(name));
   }
 
   get(name: string): NameRecords | undefined {

@@ -13,7 +13,7 @@ import { createHttpServer, type HttpServer } from '../http/server.js';
 import { logger } from '../log.js';
 import type { MesosState } from '../model/mesos-state.js';
 import type { RecordChange } from '../records/changes.js';
-import type { MemRecordSet, RecordCounts } from '../records/index.js';
+import type { EarlyView, MemRecordSet, RecordCounts } from '../records/index.js';
 import { RecordStore } from '../records/store.js';
 import { FrameworkHosts, needsLookup } from '../sources/framework-hosts.js';
 import {
@@ -643,7 +643,7 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
   private answerEarly(g: Generation, snap: StateSnapshot<MesosState>): void {
     if (g !== this.gen || !this.dns) return;
     const t0 = performance.now();
-    let early;
+    let early: EarlyView | undefined;
     try {
       early = g.store.early(snap.state, snap.fetchedAt);
     } catch (e) {

@@ -21,6 +21,7 @@ import {
 import { RecordStore } from '../../src/records/store.js';
 import type { ServersetRecord } from '../../src/records/serverset-records.js';
 import { syntheticState } from '../../bench/lib/synthetic-state.js';
+import { rng, shuffle } from '../helpers/random.js';
 import { FIXTURES, loadFixture } from './fixtures.js';
 
 function canon(r: NameRecords | undefined): string {
@@ -35,17 +36,8 @@ function canon(r: NameRecords | undefined): string {
   ]);
 }
 
-/** A deterministic shuffle (the order names are asked in). */
-function shuffled<T>(xs: T[], seed = 7): T[] {
-  const out = [...xs];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+/** The names in a fixed shuffled order (the order they are asked in). */
+const shuffled = (names: string[]): string[] => shuffle(names, rng(7));
 
 /** Checks the early set against the full build of `state`; `fresh` caps the names asked of a
  *  fresh set each (all of them when undefined). Returns how many names were compared. */

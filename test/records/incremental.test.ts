@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { MesosState, MesosTask } from '../../src/model/mesos-state.js';
 import { parseState } from '../../src/model/mesos-state.js';
 import { generateRecords, makeRecordsConfig, zoneText } from '../../src/records/index.js';
-import { rng } from '../helpers/random.js';
+import { rng, shuffle } from '../helpers/random.js';
 
 /** A random v0 document: few job names (so names are shared), DiscoveryInfo on some tasks,
  *  IPv4/IPv6 netinfo on some, non-running tasks and tasks on unknown agents. */
@@ -86,14 +86,6 @@ function withTasks(
 
 function allTasks(state: MesosState): MesosTask[] {
   return state.frameworks.flatMap((f) => f.tasks);
-}
-
-function shuffle<T>(xs: T[], r: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
 }
 
 describe('incremental updates equal a full rebuild', () => {
