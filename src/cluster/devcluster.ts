@@ -4,9 +4,9 @@
 // kills every task process and releases every port. Process-level signal handling is the CLI's.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { logger } from '../log.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { embeddedStore, openCoordination } from '../zk/index.js';
 import { startZkWireServer, type ZkWireServer } from '../zk/wire-server.js';
 import { Agent } from './agent.js';
@@ -23,8 +23,6 @@ import { killAllTaskGroups } from './task-process.js';
 
 const log = logger('devcluster');
 
-/** The package's root directory (where examples/ lives). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EXAMPLE_JOB = join(PACKAGE_ROOT, 'examples', 'http_example.yaml');
 
 export interface DevclusterOptions {

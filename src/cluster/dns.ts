@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { parseConfig } from '../config/mesos-dns.js';
 import { errorFor, isErrorCode } from '../errors.js';
 import { logger } from '../log.js';
+import { compiledFile } from '../package-root.js';
 import { DnsService } from '../service/dns-service.js';
 import type { DashboardDns } from './dashboard/index.js';
 import type { DnsSample } from './dashboard/metrics-sampler.js';
@@ -104,7 +105,7 @@ export async function startDevclusterDns(o: DevclusterDnsOptions): Promise<Devcl
     sample: () => sample(),
   };
   if (dashboard) o.attach?.(dashboard);
-  const worker = new Worker(new URL('./dns-worker.js', import.meta.url), { workerData: raw });
+  const worker = new Worker(compiledFile('cluster/dns-worker.js'), { workerData: raw });
   const pending = new Map<number, (s: DnsSample) => void>();
   const pendingMemory = new Map<number, (m: WorkerMemory) => void>();
   let nextId = 0;

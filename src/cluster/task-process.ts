@@ -5,13 +5,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ChildError } from '../errors.js';
 import { logger } from '../log.js';
+import { compiledFile } from '../package-root.js';
 import type { RunnerEvent, RunnerSpec } from './runner.js';
 
 const log = logger('task-process');
-const RUNNER = fileURLToPath(new URL('./runner.js', import.meta.url));
+const RUNNER = compiledFile('cluster/runner.js');
 
 /** Every live runner group of this process, for the last-resort cleanup. */
 const live = new Set<number>();

@@ -5,8 +5,8 @@
 // BEACON_DNS_ADDON names another addon file (tests point it at a missing one).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export type UdpPath = 'batched' | 'dgram';
 
@@ -30,9 +30,13 @@ export interface NativeUdp {
 /** Bytes per datagram address in the addon's address buffer: family, 0, port BE, 16 address bytes. */
 export const ADDR_LEN = 20;
 
-/** dist/src/dns → the package root. */
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const DEFAULT_ADDON = join(root, 'native', 'build', 'Release', 'beacon_udp_batch.node');
+export const DEFAULT_ADDON = join(
+  PACKAGE_ROOT,
+  'native',
+  'build',
+  'Release',
+  'beacon_udp_batch.node',
+);
 
 const loaded = new Map<string, { addon?: NativeUdp; why: string }>();
 

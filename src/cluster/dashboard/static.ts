@@ -4,8 +4,9 @@
 // even a name or message that slipped past the page's escaping could not run as script.
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { reply } from '../../http/floor.js';
+import { compiledFile, PACKAGE_ROOT } from '../../package-root.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,13 +19,13 @@ export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** The public dir: beside this module when copied there, else in the sources (compiled code runs
- *  from dist/src/cluster/dashboard, the files stay in src/cluster/dashboard/public). */
+/** The public dir: in the compiled output when copied there, else in the sources (compiled code
+ *  runs from dist/src/cluster/dashboard, the files stay in src/cluster/dashboard/public). */
 export function publicDir(): string {
   const candidates = [
-    new URL('./public/', import.meta.url),
-    new URL('../../../../src/cluster/dashboard/public/', import.meta.url),
-  ].map((u) => fileURLToPath(u));
+    `${compiledFile('cluster/dashboard/public')}/`,
+    `${join(PACKAGE_ROOT, 'src', 'cluster', 'dashboard', 'public')}/`,
+  ];
   const found = candidates.find((d) => existsSync(`${d}index.html`));
   if (!found) throw new Error(`dashboard files not found (looked in ${candidates.join(', ')})`);
   return found;
