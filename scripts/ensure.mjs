@@ -67,8 +67,7 @@ function ensureSystem(groups) {
   }
 }
 
-// The sources, then the dashboard's browser script against their types (checked, not emitted),
-// then the CLI bundled into one file.
+// The sources, then the dashboard's browser script against their types (checked, not emitted).
 function build() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const project of ['tsconfig.json', 'tsconfig.dashboard.json']) {
@@ -77,8 +76,6 @@ function build() {
       process.exit(1);
     }
   }
-  // The one-file CLI (never fails: without it bin/beacon.js runs the tsc output).
-  run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 }
 
 /** The optional native UDP addon: npm ci builds it (the "install" script); an existing checkout

@@ -1,7 +1,6 @@
 // The package's own files (the native addon, examples, the dashboard's files, the compiled task
-// runner and DNS worker) are found from the package root, not from the importing module's place:
-// the CLI also runs as one bundled file (dist/beacon.mjs, scripts/bundle.mjs), which sits
-// elsewhere than the tsc output in dist/src it is made from.
+// runner and DNS worker) are found from the package root, in one place, rather than by counting
+// `..` from wherever the importing module was compiled to.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
