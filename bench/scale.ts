@@ -1,5 +1,6 @@
 // `npm run bench -- scale [--tasks 50000,200000] [--reps 2] [--updates 2000] [--no-broken]
-//  [--bad-input-only]` (the last: only part 4, at each size given):
+//  [--bad-input-only] [--source poll|stream]` (--bad-input-only: only part 4, at each size given;
+//  --source stream: parts 1 and 2 with the v1 event stream, below):
 // Beacon at 50,000-200,000 tasks, measured as a new user meets it (issue 10):
 // 1) first answer: a small HTTP master on loopback serves a synthetic state (3 instances per job,
 //    ports `http` + `admin` in DiscoveryInfo); `beacon dns --config` is spawned as a real process
@@ -31,6 +32,8 @@ import { loadAverage, machine, median, summary } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
 import { movedTask } from './lib/task-change.js';
 import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
+import { encodeRecord } from '../src/model/recordio.js';
+import { v1Subscribed } from './lib/v1-state.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BEACON = join(ROOT, 'bin', 'beacon.js');
@@ -44,6 +47,12 @@ const REPS = Number(arg('reps', '2'));
 const UPDATES = Number(arg('updates', '2000'));
 const BROKEN = !process.argv.includes('--no-broken');
 const BAD_INPUT_ONLY = process.argv.includes('--bad-input-only');
+/** `stream`: Beacon follows the master's v1 event stream (`stateSource: "stream"`): the master
+ *  answers SUBSCRIBE with the same cluster as a SUBSCRIBED record, then a HEARTBEAT every 5 s;
+ *  the baseline GETs and parses that record's JSON. Mesos-DNS only polls: not run. */
+const SOURCE = arg('source', 'poll');
+if (SOURCE !== 'poll' && SOURCE !== 'stream')
+  throw new Error(`--source poll|stream, not ${SOURCE}`);
 const INCREMENTAL_TASKS = Number(arg('incremental-tasks', '200000'));
 const MiB = 2 ** 20;
 const f1 = (n: number) => n.toFixed(1);
@@ -77,13 +86,33 @@ function probe(doc: Record<string, unknown>): { name: string; ip: string } {
 interface Master {
   port: number;
   setBody(b: Buffer): void;
+  /** Serves SUBSCRIBE (POST /api/v1) with this SUBSCRIBED event, and its JSON at /subscribed.json. */
+  setSubscribed(json: Buffer): void;
   close(): Promise<void>;
 }
 
 async function startMaster(port: number): Promise<Master> {
   let body: Buffer = Buffer.alloc(0);
+  let subscribed: { json: Buffer; framed: Buffer } | undefined;
   const server = http.createServer((req, res) => {
-    if (!/state(\.json)?$/.test(req.url?.split('?')[0] ?? '')) {
+    const path = req.url?.split('?')[0] ?? '';
+    if (subscribed && req.method === 'POST' && path === '/api/v1') {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/recordio' });
+      res.write(subscribed.framed);
+      const beat = setInterval(() => res.write(encodeRecord({ type: 'HEARTBEAT' })), 5000);
+      res.on('close', () => clearInterval(beat));
+      return;
+    }
+    if (subscribed && path === '/subscribed.json') {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': subscribed.json.length,
+      });
+      res.end(subscribed.json);
+      return;
+    }
+    if (!/state(\.json)?$/.test(path)) {
       res.writeHead(404).end();
       return;
     }
@@ -94,6 +123,8 @@ async function startMaster(port: number): Promise<Master> {
   return {
     port,
     setBody: (b) => (body = b),
+    setSubscribed: (json) =>
+      (subscribed = { json, framed: Buffer.concat([Buffer.from(`${json.length}\n`), json]) }),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -267,15 +298,19 @@ async function firstAnswer(
 }
 
 /** The baseline: a bare node child that GETs the document from the master and JSON.parses it. */
-function bareParse(masterPort: number): Promise<{ ms: number; peak: number }> {
+function bareParse(
+  masterPort: number,
+  path = SOURCE === 'stream' ? '/subscribed.json' : '/master/state',
+  key = SOURCE === 'stream' ? 'subscribed' : 'frameworks',
+): Promise<{ ms: number; peak: number }> {
   const script = `
     const http = require('node:http');
-    http.get('http://127.0.0.1:${masterPort}/master/state', (res) => {
+    http.get('http://127.0.0.1:${masterPort}${path}', (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        if (!doc.frameworks) process.exit(3);
+        if (!doc.${key}) process.exit(3);
         const s = require('node:fs').readFileSync('/proc/self/status', 'utf8');
         process.stdout.write(/^VmHWM:\\s+(\\d+)/m.exec(s)[1]);
       });
@@ -304,6 +339,7 @@ function beaconArgs(
   const config = writeDnsConfig(dir, 'beacon', masterPort, dnsPort, {
     stateTimeoutSeconds: 120,
     resolvers: [],
+    ...(SOURCE === 'stream' ? { stateSource: 'stream' } : {}),
     ...(refreshSeconds ? { refreshSeconds } : {}),
   });
   return [BEACON, 'dns', '--config', config];
@@ -330,16 +366,17 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     let doc: Record<string, unknown> | undefined = scaleState(tasks, master.port);
     const p = probe(doc);
     const body = Buffer.from(JSON.stringify(doc));
+    if (SOURCE === 'stream') master.setSubscribed(Buffer.from(JSON.stringify(v1Subscribed(doc))));
     doc = undefined;
     master.setBody(body);
     console.log(
-      `\n== ${tasks.toLocaleString()} tasks: ${f1(body.length / MiB)} MiB of state JSON (load average ${load()})`,
+      `\n== ${tasks.toLocaleString()} tasks: ${f1(body.length / MiB)} MiB of state JSON (load average ${load()})${SOURCE === 'stream' ? '; beacon dns on the v1 event stream (SUBSCRIBED), the baseline parses that record' : ''}`,
     );
     if (BAD_INPUT_ONLY) return await brokenRun(body, p, master, dir);
     const bare: { ms: number; peak: number }[] = [];
     const beacon: FirstAnswer[] = [];
     const mesos: FirstAnswer[] = [];
-    const mesosBin = process.env.MESOS_DNS_BIN;
+    const mesosBin = SOURCE === 'poll' ? process.env.MESOS_DNS_BIN : undefined;
     for (let i = 0; i < REPS; i++) {
       bare.push(await bareParse(master.port));
       const port = await freePort();
@@ -383,7 +420,9 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
       );
     } else {
       console.log(
-        '   Mesos-DNS: not measured (MESOS_DNS_BIN is not set; no binary on this machine)',
+        SOURCE === 'stream'
+          ? '   Mesos-DNS: not run (it has no event-stream source)'
+          : '   Mesos-DNS: not measured (MESOS_DNS_BIN is not set; no binary on this machine)',
       );
     }
     const rssGoal = GOALS.rss.get(tasks);
@@ -391,6 +430,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     console.log(
       `   beacon dns memory: RSS after load (idle 15 s) ${f1(rss)} MiB${rssGoal ? ` (goal ≤ ${rssGoal} MiB: ${f2(rss / rssGoal)}x of it)` : ''}, peak RSS while loading ${f1(peak)} MiB${peakGoal ? ` (goal ≤ ${peakGoal} MiB: ${f2(peak / peakGoal)}x of it)` : ''}`,
     );
+    if (SOURCE === 'stream') return; // refreshes and bad documents are the poll source's
     await refreshStall(tasks, p, master, dir, bareMs);
     if (BROKEN && tasks === Math.max(...SIZES)) await brokenRun(body, p, master, dir);
   } finally {
