@@ -1,10 +1,12 @@
 // `npm run bench -- recordio [--tasks 50000,200000] [--reps 5]`: the event-stream source's
-// RecordIO decoder on the stream's first record (SUBSCRIBED: the whole state) of a synthetic
-// state, pushed in the 64 KiB chunks an HTTP body comes in. Baseline in the same run: the same
-// chunks joined once and decoded to a string (the least any decoder must do). Nothing asserted.
+// RecordIO decoder on the stream's first record (SUBSCRIBED: the whole state; the scale bench's
+// cluster, as `--source stream` serves it), pushed in the 64 KiB chunks an HTTP body comes in.
+// Baseline in the same run: the same chunks joined once and decoded to a string (the least any
+// decoder must do). Nothing asserted.
 import { encodeRecord, RecordIoDecoder } from '../src/model/recordio.js';
 import { loadAverage, machine, median } from './lib/stats.js';
-import { syntheticState } from './lib/synthetic-state.js';
+import { scaleShape } from './lib/synthetic-state.js';
+import { v1Subscribed } from './lib/v1-state.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,14 +18,7 @@ const CHUNK = 64 << 10;
 
 console.log(`recordio benchmark — ${machine()}, load average ${loadAverage()}, ${REPS} run(s)`);
 for (const tasks of SIZES) {
-  const state = syntheticState({
-    tasks,
-    agents: Math.max(10, Math.round(tasks / 20)),
-    discovery: true,
-    instancesPerJob: 3,
-    portNames: ['http', 'admin'],
-  });
-  const bytes = Buffer.from(encodeRecord({ type: 'SUBSCRIBED', subscribed: { get_state: state } }));
+  const bytes = Buffer.from(encodeRecord(v1Subscribed(scaleShape(tasks))));
   const chunks: Buffer[] = [];
   for (let at = 0; at < bytes.length; at += CHUNK) chunks.push(bytes.subarray(at, at + CHUNK));
   const decoder: number[] = [];

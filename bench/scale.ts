@@ -29,7 +29,7 @@ import { makeRecordsConfig } from '../src/records/index.js';
 import { RecordStore } from '../src/records/store.js';
 import { freePort } from '../test/helpers/net.js';
 import { loadAverage, machine, median, summary } from './lib/stats.js';
-import { syntheticState } from './lib/synthetic-state.js';
+import { scaleShape } from './lib/synthetic-state.js';
 import { movedTask } from './lib/task-change.js';
 import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
 import { encodeRecord } from '../src/model/recordio.js';
@@ -62,14 +62,7 @@ const load = loadAverage;
 /** The issue's document shape: 3 instances per job, DiscoveryInfo ports `http` and `admin`. */
 function scaleState(tasks: number, masterPort: number): Record<string, unknown> {
   const pid = `master@127.0.0.1:${masterPort}`;
-  const doc = syntheticState({
-    tasks,
-    agents: Math.max(10, Math.round(tasks / 20)),
-    discovery: true,
-    instancesPerJob: 3,
-    portNames: ['http', 'admin'],
-  }) as Record<string, unknown>;
-  return { ...doc, pid, leader: pid };
+  return { ...scaleShape(tasks), pid, leader: pid };
 }
 
 /** The name and IP of the last task of the document (the whole set swaps in at once, so any task

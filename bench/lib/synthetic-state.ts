@@ -137,3 +137,15 @@ export function syntheticState(opts: SyntheticOptions): object {
     unregistered_frameworks: [],
   };
 }
+
+/** Issue 10's document shape (scale and recordio benches): an agent per 20 tasks (at least 10),
+ *  3 instances per job, DiscoveryInfo ports `http` and `admin`. */
+export function scaleShape(tasks: number): Record<string, unknown> {
+  return syntheticState({
+    tasks,
+    agents: Math.max(10, Math.round(tasks / 20)),
+    discovery: true,
+    instancesPerJob: 3,
+    portNames: ['http', 'admin'],
+  }) as Record<string, unknown>;
+}
