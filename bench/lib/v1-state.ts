@@ -2,21 +2,16 @@
 // event, for measuring the event-stream source on the same cluster: the same agents, frameworks
 // and tasks (ids, names, statuses, DiscoveryInfo, port ranges), in v1's field names. Only what
 // the records need is carried; a v1 state has no master pid, so no leader records.
+import { parsePortRanges } from '../../src/cluster/resources.js';
+import { portsResource } from '../../src/cluster/v1-json.js';
+
 type Obj = Record<string, unknown>;
 
 const id = (value: unknown) => ({ value });
 
-/** `"[31000-31001, 31005-31005]"` as a v1 RANGES resource. */
-function portsResource(text: unknown): Obj[] {
-  if (typeof text !== 'string' || text.length < 3) return [];
-  const range = text
-    .slice(1, -1)
-    .split(',')
-    .map((r) => {
-      const [begin, end] = r.trim().split('-').map(Number);
-      return { begin, end };
-    });
-  return [{ name: 'ports', type: 'RANGES', ranges: { range } }];
+/** A v0 ports resource (`"[31000-31001, 31005-31005]"`) as v1 resources. */
+function v1Ports(text: unknown): unknown[] {
+  return typeof text === 'string' && text !== '[]' ? [portsResource(parsePortRanges(text))] : [];
 }
 
 export function v1Subscribed(doc: Obj): Obj {
@@ -29,7 +24,7 @@ export function v1Subscribed(doc: Obj): Obj {
       executor_id: id(t.executor_id),
       agent_id: id(t.slave_id),
       state: t.state,
-      resources: portsResource((t.resources as Obj | undefined)?.ports),
+      resources: v1Ports((t.resources as Obj | undefined)?.ports),
       statuses: (t.statuses as Obj[]).map((s) => ({
         task_id: id(t.id),
         state: s.state,

@@ -13,7 +13,8 @@ function scalar(name: string, value: number): Json {
   return { name, type: 'SCALAR', scalar: { value }, role: '*' };
 }
 
-function portsResource(ranges: [number, number][]): Json {
+/** A v1 RANGES resource of ports. */
+export function portsResource(ranges: [number, number][]): Json {
   return {
     name: 'ports',
     type: 'RANGES',
