@@ -140,19 +140,33 @@ describe('state loads in slices, in the service', () => {
   });
 
   /** Holds every sliced build until `release()` (or makes it fail with `fail(e)`), so a test
-   *  asks DNS while the first build has certainly not finished. */
-  function holdBuilds(): { release(): void; fail(e: Error): void; restore(): void } {
+   *  asks DNS while the first build has certainly not finished; `ended()` settles once the last
+   *  build started has ended, either way. */
+  function holdBuilds(): {
+    release(): void;
+    fail(e: Error): void;
+    ended(): Promise<void>;
+    restore(): void;
+  } {
     const original = RecordStore.prototype.loadStateSliced;
     let go!: (e?: Error) => void;
     const gate = new Promise<Error | undefined>((resolve) => (go = resolve));
-    RecordStore.prototype.loadStateSliced = async function (this: RecordStore, ...args) {
-      const e = await gate;
-      if (e) throw e;
-      return original.apply(this, args);
+    let last: Promise<void> = Promise.resolve();
+    RecordStore.prototype.loadStateSliced = function (this: RecordStore, ...args) {
+      const build = gate.then((e) => {
+        if (e) throw e;
+        return original.apply(this, args);
+      });
+      last = build.then(
+        () => undefined,
+        () => undefined,
+      );
+      return build;
     };
     return {
       release: () => go(),
       fail: (e) => go(e),
+      ended: () => last,
       restore: () => (RecordStore.prototype.loadStateSliced = original),
     };
   }
@@ -217,20 +231,24 @@ describe('state loads in slices, in the service', () => {
   });
 
   it('close() during the first build: task names SERVFAIL until DNS closes, never an empty answer', async () => {
-    // The sources take 2 s to close, and DNS closes after them.
-    const { service, port } = await holding(doc(40000), 2000);
-    assert.equal((await dig(port, ['job7.aurora.mesos', 'A'])).status, 'NOERROR');
-    const closed = service.close();
-    // The build sees its abort at its next slice; until then the early answers still hold.
-    for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 150));
+    const hold = holdBuilds();
+    try {
+      // The sources take 2 s to close, and DNS closes after them.
+      const { service, port } = await holding(doc(40000), 2000);
+      assert.equal((await dig(port, ['job7.aurora.mesos', 'A'])).status, 'NOERROR');
+      const closed = service.close();
+      // The build runs after the abort: it stops at its first slice, and DNS is still open.
+      hold.release();
+      await hold.ended();
       for (const name of ['job7.aurora.mesos', 'job8.aurora.mesos']) {
         const d = await dig(port, [name, 'A']);
         const ok = d.status === 'SERVFAIL' || (d.status === 'NOERROR' && ips(d).length === 80);
         assert.ok(ok, `${name} while closing: ${d.status} with ${ips(d).length} addresses`);
       }
+      await closed;
+    } finally {
+      hold.restore();
     }
-    await closed;
   });
 
   it('a change that comes after a snapshot waiting behind a build is kept', async () => {
