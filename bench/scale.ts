@@ -32,7 +32,7 @@ import { loadAverage, machine, median, summary } from './lib/stats.js';
 import { scaleShape } from './lib/synthetic-state.js';
 import { movedTask } from './lib/task-change.js';
 import { MESOS_DNS_EXTRA, writeDnsConfig } from './lib/mesos-dns-config.js';
-import { encodeRecord } from '../src/model/recordio.js';
+import { encodeRecord, frameRecord } from '../src/model/recordio.js';
 import { v1Subscribed } from './lib/v1-state.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,7 +80,7 @@ interface Master {
   port: number;
   setBody(b: Buffer): void;
   /** Serves SUBSCRIBE (POST /api/v1) with this SUBSCRIBED event, and its JSON at /subscribed.json. */
-  setSubscribed(json: Buffer): void;
+  setSubscribed(json: string): void;
   close(): Promise<void>;
 }
 
@@ -117,7 +117,7 @@ async function startMaster(port: number): Promise<Master> {
     port,
     setBody: (b) => (body = b),
     setSubscribed: (json) =>
-      (subscribed = { json, framed: Buffer.concat([Buffer.from(`${json.length}\n`), json]) }),
+      (subscribed = { json: Buffer.from(json), framed: Buffer.from(frameRecord(json)) }),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -359,7 +359,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     let doc: Record<string, unknown> | undefined = scaleState(tasks, master.port);
     const p = probe(doc);
     const body = Buffer.from(JSON.stringify(doc));
-    if (SOURCE === 'stream') master.setSubscribed(Buffer.from(JSON.stringify(v1Subscribed(doc))));
+    if (SOURCE === 'stream') master.setSubscribed(JSON.stringify(v1Subscribed(doc)));
     doc = undefined;
     master.setBody(body);
     console.log(

@@ -8,8 +8,12 @@ const MAX_DIGITS = 20;
 
 /** Frames one JSON value as a RecordIO record. */
 export function encodeRecord(value: unknown): string {
-  const json = JSON.stringify(value);
-  return `${Buffer.byteLength(json)}\n${json}`;
+  return frameRecord(JSON.stringify(value));
+}
+
+/** Frames a record's text (already JSON) as a RecordIO record. */
+export function frameRecord(text: string): string {
+  return `${Buffer.byteLength(text)}\n${text}`;
 }
 
 /** Splits a RecordIO byte stream into records; keeps a partial record until its bytes arrive.
