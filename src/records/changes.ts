@@ -16,14 +16,21 @@ export type RecordChange = StateChange | ServersetChange;
 export type { StateChange } from '../model/mesos-events.js';
 
 /** Applies one state change to a record set in place (synchronously: a reader sees the set
- *  before or after it, never half of it). */
-export function applyStateChange(rs: MemRecordSet, change: StateChange): void {
+ *  before or after it, never half of it). Returns a warning when the change names a task the set
+ *  does not hold (it is ignored). */
+export function applyStateChange(rs: MemRecordSet, change: StateChange): string | undefined {
   switch (change.type) {
     case 'task':
       // A task that left TASK_RUNNING loses its records here; the serial moves either way, so
       // the DNS server drops its cached answers.
       rs.applyTask(change.task);
       break;
+    case 'taskStatus': {
+      const u = change.update;
+      if (!rs.applyTaskStatus(u))
+        return `TASK_UPDATED of unknown task ${u.taskId}${u.frameworkId !== undefined ? ` of framework ${u.frameworkId}` : ''}; ignored`;
+      break;
+    }
     case 'agent':
       rs.applyAgent(change.agent);
       break;
@@ -37,4 +44,5 @@ export function applyStateChange(rs: MemRecordSet, change: StateChange): void {
       rs.removeFramework(change.frameworkId);
       break;
   }
+  return undefined;
 }

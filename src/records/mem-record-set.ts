@@ -10,7 +10,13 @@ import type {
   MesosState,
   MesosTask,
 } from '../model/mesos-state.js';
-import { freeTaskKey, isRepeatKey, taskKey } from '../model/mesos-events.js';
+import {
+  freeTaskKey,
+  isRepeatKey,
+  isTerminalState,
+  taskKey,
+  type TaskStatusUpdate,
+} from '../model/mesos-events.js';
 import { emitAgent, emitFramework, emitMasters, emitSelf } from './cluster-records.js';
 import { type RecordsConfig, zoneInfo } from './config.js';
 import { Entry, entryMaker } from './entry.js';
@@ -31,6 +37,7 @@ import {
   isRecordable,
   jobKey,
   specId,
+  specWithStatus,
   taskSpec,
 } from './task-records.js';
 import type { FailOpen, NameRecords, RecordSet, ZoneInfo } from './types.js';
@@ -73,6 +80,9 @@ export class MemRecordSet implements RecordSet {
   /** TASK_RUNNING tasks waiting for their agent or framework to be known (a task whose agent went
    *  away is kept as its spec). */
   private readonly parked = new Map<string, MesosTask | TaskSpec>();
+  /** Live tasks that are not TASK_RUNNING (staging, starting, killing, unreachable): no records,
+   *  but a TASK_UPDATED may make them run. A task that left RUNNING is kept as its spec. */
+  private readonly waiting = new Map<string, MesosTask | WaitingSpec>();
   /** Each agent's task keys, made when an agent first changes and kept up to date from then on:
    *  a poll source never asks, and a full build makes no Set per agent and no insert per task. */
   private byAgent: Map<string, Set<string>> | undefined;
@@ -277,14 +287,15 @@ export class MemRecordSet implements RecordSet {
   // ---- incremental updates -------------------------------------------------------------------
 
   /** Adds, replaces or (when it is no longer TASK_RUNNING) removes one task. A running task whose
-   *  agent or framework is not known yet gets records once they are added. Returns true when the
-   *  task has records afterwards. */
-  applyTask(task: MesosTask): boolean {
-    const key = taskKey(task.frameworkId, task.id);
+   *  agent or framework is not known yet gets records once they are added; a live task that is
+   *  not running is kept for the TASK_UPDATED that makes it run. Returns true when the task has
+   *  records afterwards. */
+  applyTask(task: MesosTask, key = taskKey(task.frameworkId, task.id)): boolean {
     // A task leaving RUNNING loses its records: that is a change too, so the serial moves and
     // caches keyed by it (the DNS answer cache) drop what they held.
     const dropped = this.dropTask(key);
     if (task.state !== 'TASK_RUNNING') {
+      if (!isTerminalState(task.state)) this.waiting.set(key, task);
       if (dropped) this.bump();
       return false;
     }
@@ -298,6 +309,49 @@ export class MemRecordSet implements RecordSet {
     this.addSpec(taskSpec(task, agent, fw, this.config, this.own, key));
     this.bump();
     return true;
+  }
+
+  /** Applies a TASK_UPDATED to the task it names, wherever the set holds it: with records,
+   *  parked, or waiting to run. The set keeps no status list: a task it holds as a spec takes the
+   *  update's status as its newest (specWithStatus). Returns false when it holds no such task. */
+  applyTaskStatus(u: TaskStatusUpdate): boolean {
+    const key =
+      u.frameworkId !== undefined ? taskKey(u.frameworkId, u.taskId) : this.keyOfId(u.taskId);
+    if (key === undefined) return false;
+    const held = this.tasks.get(key) ?? this.parked.get(key) ?? this.waiting.get(key);
+    if (held === undefined) return false;
+    if ('statuses' in held) {
+      // Held whole (never ran here, or parked from a state): the full task, one status longer.
+      const statuses = u.status ? [...held.statuses, u.status] : held.statuses;
+      this.applyTask({ ...held, state: u.state ?? held.state, statuses }, key);
+      return true;
+    }
+    const [spec, was] = 'spec' in held ? [held.spec, held.state] : [held, 'TASK_RUNNING'];
+    const state = u.state ?? was;
+    const next = specWithStatus(spec, u.status, this.config, this.own);
+    const dropped = this.dropTask(key);
+    let served = false;
+    if (state === 'TASK_RUNNING') {
+      const agent = this.agents.get(next.agentId);
+      const fw = this.frameworks.get(next.frameworkId);
+      if (agent && fw) {
+        // A spec that waited (not running) may have missed an agent's or framework's change.
+        this.addSpec({ ...next, agentIps: agent.ips, frameworkName: fw.name });
+        served = true;
+      } else this.parked.set(key, next);
+    } else if (!isTerminalState(state)) this.waiting.set(key, { spec: next, state });
+    if (dropped || served) this.bump();
+    return true;
+  }
+
+  /** The key of the first task of this id in any framework (an update without a framework). */
+  private keyOfId(taskId: string): string | undefined {
+    for (const [key, spec] of this.tasks) if (specId(spec) === taskId) return key;
+    for (const [key, t] of this.parked)
+      if (('statuses' in t ? t.id : specId(t)) === taskId) return key;
+    for (const [key, w] of this.waiting)
+      if (('spec' in w ? specId(w.spec) : w.id) === taskId) return key;
+    return undefined;
   }
 
   /** Removes a task and exactly its records. Returns false when the task was unknown. */
@@ -387,6 +441,8 @@ export class MemRecordSet implements RecordSet {
     for (const spec of [...this.tasks.values()])
       if (spec.frameworkId === frameworkId) this.removeSpec(spec);
     for (const [key, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(key);
+    for (const [key, w] of this.waiting)
+      if (('spec' in w ? w.spec : w).frameworkId === frameworkId) this.waiting.delete(key);
     this.bump();
   }
 
@@ -450,6 +506,7 @@ export class MemRecordSet implements RecordSet {
         ? (task, agent, fw, key) => hold({ task, agent, fw, key })
         : (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
       parked: (t) => this.parked.set(this.freeKey(t.frameworkId, t.id), t),
+      waiting: (t) => this.waiting.set(taskKey(t.frameworkId, t.id), t),
     });
     this.leader = state.leader;
     emitMasters(state.leader, this.config, this.namer, this.adder);
@@ -577,7 +634,9 @@ export class MemRecordSet implements RecordSet {
     return [...(this.byAgent.get(agentId) ?? [])];
   }
 
+  /** Forgets a task wherever it is held; true when it had records or was parked. */
   private dropTask(key: string): boolean {
+    this.waiting.delete(key);
     const parked = this.parked.delete(key);
     const spec = this.tasks.get(key);
     if (!spec) return parked;
@@ -1065,4 +1124,10 @@ function indexAgent(byAgent: Map<string, Set<string>>, spec: TaskSpec): void {
   let s = byAgent.get(spec.agentId);
   if (!s) byAgent.set(spec.agentId, (s = new Set()));
   s.add(spec.key);
+}
+
+/** A task that left TASK_RUNNING but is still live, kept as the spec it ran with. */
+interface WaitingSpec {
+  spec: TaskSpec;
+  state: string;
 }

@@ -1,9 +1,10 @@
 // Which parts of a state get records, decided once for both full builds (MemRecordSet and the
 // one-shot listing of `beacon records`): the first agent and framework of a duplicated id, and
-// every TASK_RUNNING task on a known agent. A task id is unique only within its framework, so
+// every TASK_RUNNING task on a known agent (and, for a set kept current, the live tasks not
+// running yet). A task id is unique only within its framework, so
 // tasks are keyed by both; a state that repeats an id inside one framework keeps both (as
 // Mesos-DNS does), the repeat keyed by its position.
-import { freeTaskKey, taskKey } from '../model/mesos-events.js';
+import { freeTaskKey, isTerminalState, taskKey } from '../model/mesos-events.js';
 import type { MesosAgent, MesosFramework, MesosState, MesosTask } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
 
@@ -16,6 +17,8 @@ export interface StateVisitor {
   task(t: MesosTask, agent: MesosAgent, fw: MesosFramework, key: string): void;
   /** A running task whose agent is not in the state (it gets records once the agent appears). */
   parked(t: MesosTask): void;
+  /** A live task that is not TASK_RUNNING (no records; a later TASK_UPDATED may make it run). */
+  waiting?(t: MesosTask): void;
 }
 
 export function walkState(state: MesosState, v: StateVisitor): void {
@@ -33,7 +36,10 @@ export function* walkStateSteps(state: MesosState, v: StateVisitor): Generator<v
   for (const f of state.frameworks) {
     const fw = frameworks.get(f.id)!;
     for (const t of f.tasks) {
-      if (t.state !== 'TASK_RUNNING') continue;
+      if (t.state !== 'TASK_RUNNING') {
+        if (v.waiting && !isTerminalState(t.state)) v.waiting(t);
+        continue;
+      }
       const agent = agents.get(t.agentId);
       if (!agent) {
         v.parked(t);

@@ -154,9 +154,11 @@ export class RecordStore {
   }
 
   /** Applies one change. A state change before the first state snapshot is dropped (the
-   *  snapshot that follows carries it), unless that snapshot is being built (loadStateSliced). */
-  apply(change: RecordChange): void {
+   *  snapshot that follows carries it), unless that snapshot is being built (loadStateSliced).
+   *  Returns a warning when the change names a task the set does not hold. */
+  apply(change: RecordChange): string | undefined {
     const touched = this.touched;
+    let warning: string | undefined;
     if (change.type === 'serverset') {
       if (touched !== 'all') {
         for (const r of this.overlay.sources().get(change.key) ?? []) touched.add(r.name);
@@ -166,11 +168,12 @@ export class RecordStore {
     } else {
       // During a sliced load the change also waits for the new set (even the first one).
       this.meanwhile?.push(change);
-      this.onState((set) => applyStateChange(set, change));
+      warning = this.onState((set) => applyStateChange(set, change));
     }
     // Nobody taking them (transfers turned off by a reload): a whole-zone compare is cheaper
     // than a set that only grows.
     if (touched !== 'all' && touched.size > TOUCHED_MAX) this.touched = 'all';
+    return warning;
   }
 
   /** Gives the frameworks without a pid whose hostname is `hostname` these looked-up addresses

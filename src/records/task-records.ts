@@ -190,6 +190,33 @@ export function taskSpec(
   return spec;
 }
 
+/** The spec after a TASK_UPDATED whose status is the task's newest (Mesos delivers a task's
+ *  status updates in order): a TASK_RUNNING status is then the latest running one, so the task's
+ *  own IPs are read from it alone, and a status with `healthy` decides the health check. What a
+ *  rebuild reads from the whole status list (latestRunning, isHealthy) is the same as long as
+ *  timestamps grow with the updates. */
+export function specWithStatus(
+  spec: TaskSpec,
+  status: MesosStatus | undefined,
+  cfg: RecordsConfig,
+  own: Owner,
+): TaskSpec {
+  if (!status) return spec;
+  let next = spec;
+  if (status.state === 'TASK_RUNNING') {
+    const [before, after] = ownIps(status, cfg.ipSources);
+    const mine = before.length > 0 ? before : after;
+    const vals = new Array<string | number>(mine.length + spec.vals.length - spec.nIps);
+    for (let i = 0; i < mine.length; i++) vals[i] = own.get(mine[i]!);
+    for (let i = spec.nIps; i < spec.vals.length; i++)
+      vals[mine.length + i - spec.nIps] = spec.vals[i]!;
+    next = { ...next, vals, nIps: mine.length, ipsFirst: before.length > 0 };
+  }
+  if (status.healthy !== undefined)
+    next = { ...next, unhealthy: cfg.healthFilter && !status.healthy ? true : undefined };
+  return next;
+}
+
 /** The names of one pass that do not depend on the task instance (shared by every instance of a
  *  job): computed once per (framework, name) and cached, since building and hashing the same long
  *  strings for every task is most of a full build's cost. */

@@ -681,7 +681,8 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       if (change.type === 'framework') this.frameworkHosts.annotateFramework(change.framework);
       // A snapshot waiting for its build was taken before this change: it applies there too.
       if (change.type !== 'serverset') g.next?.changes.push(change);
-      g.store.apply(change);
+      const warning = g.store.apply(change);
+      if (warning) log.warn({ event: meta.event, from: meta.from }, warning);
     } catch (e) {
       this.changeFailed(g, e, meta.event, meta.from);
       return;

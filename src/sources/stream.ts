@@ -9,14 +9,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { documentWasRead, StateError } from '../errors.js';
 import { logger } from '../log.js';
-import {
-  reduceEvent,
-  stateOf,
-  subscribedModelSteps,
-  type ClusterModel,
-} from '../model/mesos-events.js';
+import { eventChanges } from '../model/mesos-events.js';
 import { inSlices } from '../slices.js';
-import { formatWarning, isObj, type MesosState } from '../model/mesos-state.js';
+import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
 import { backoffDelay } from './backoff.js';
@@ -59,8 +54,6 @@ export class StreamStateSource
   /** SUBSCRIBE rounds begun (the first is not a resubscribe). */
   private rounds = 0;
   private heartbeatSeconds = 15;
-  /** The cluster as the stream knows it, kept current by the reducer. */
-  private model: ClusterModel | undefined;
   /** Polls the masters while the stream is down. */
   private fallback: MasterPollSource<MesosState> | undefined;
   /** SUBSCRIBED events seen: identifies the subscription a sliced model build belongs to. */
@@ -259,26 +252,27 @@ export class StreamStateSource
     this.heartbeatSeconds =
       typeof sub.heartbeat_interval_seconds === 'number' ? sub.heartbeat_interval_seconds : 15;
     this.armWatchdog();
-    // The model of a big cluster takes a while: it is built in slices (DNS keeps answering),
-    // the events behind it wait in order, and a break meanwhile resubscribes (lost()).
+    // The state of a big cluster takes a while to parse: it is parsed in slices (DNS keeps
+    // answering), the events behind it wait in order, and a break meanwhile resubscribes (lost()).
+    // Nothing is kept here after: the events become changes the record set applies to the tasks
+    // it holds (model/mesos-events.ts).
     const id = ++this.subscriptions;
     this.setStreaming(true);
     this.held = [];
-    void inSlices(subscribedModelSteps(event)).then(
+    void inSlices(parseStateSteps(event)).then(
       (first) => {
         if (this.closed || id !== this.subscriptions || !this.streaming) return;
         const u = new URL(url);
-        first.model.leader = {
+        first.state.leader = {
           host: u.hostname.replace(/^\[|\]$/g, ''),
           port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
         };
-        this.model = first.model;
-        this.leader = hostPort(first.model.leader);
+        this.leader = hostPort(first.state.leader);
         this.health.succeeded(url, Date.now());
         void this.stopFallback();
         log.info({ url }, 'subscribed to the master event stream');
         this.safeEmit('snapshot', {
-          state: stateOf(this.model),
+          state: first.state,
           warnings: first.warnings.map(formatWarning),
           fetchedAt: Date.now(),
           from: url,
@@ -306,8 +300,7 @@ export class StreamStateSource
   private onEvent(url: string, event: Obj): void {
     this.armWatchdog();
     this.health.lastSuccessAt = Date.now();
-    if (!this.model) return;
-    const { changes, warnings } = reduceEvent(this.model, event);
+    const { changes, warnings } = eventChanges(event);
     if (warnings.length)
       log.warn({ warnings: warnings.map(formatWarning) }, 'stream event partly unusable');
     const meta = { at: Date.now(), event: String(event.type), from: url };

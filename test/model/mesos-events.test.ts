@@ -1,13 +1,8 @@
-// The v1 event reducer on its own: bytes-free, socket-free, one event at a time.
+// The v1 events as changes, on their own: bytes-free, socket-free, one event at a time. No state
+// is kept here: what a change does to the cluster is the record set's (test/records/task-status).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  emptyModel,
-  reduceEvent,
-  stateOf,
-  taskKey,
-  type ClusterModel,
-} from '../../src/model/mesos-events.js';
+import { eventChanges } from '../../src/model/mesos-events.js';
 
 const id = (value: string) => ({ value });
 
@@ -24,94 +19,130 @@ function v1Task(taskId: string, state: string, fw = 'F1') {
   };
 }
 
-function withTask(): ClusterModel {
-  const m = emptyModel();
-  reduceEvent(m, { type: 'TASK_ADDED', task_added: { task: v1Task('t1', 'TASK_STAGING') } });
-  return m;
-}
-
-describe('v1 event reducer', () => {
-  it('TASK_ADDED adds a live task and yields one task change', () => {
-    const m = emptyModel();
-    const r = reduceEvent(m, {
+describe('v1 events as changes', () => {
+  it('TASK_ADDED yields one task change with the parsed task', () => {
+    const r = eventChanges({
       type: 'TASK_ADDED',
       task_added: { task: v1Task('t1', 'TASK_STAGING') },
     });
-    assert.equal(r.model, m);
     assert.deepEqual(r.warnings, []);
     assert.equal(r.changes.length, 1);
-    assert.equal(r.changes[0]!.type, 'task');
-    assert.ok(m.tasks.has(taskKey('F1', 't1')));
+    const c = r.changes[0]!;
+    assert.equal(c.type, 'task');
+    if (c.type === 'task') {
+      assert.equal(c.task.id, 't1');
+      assert.equal(c.task.state, 'TASK_STAGING');
+      assert.deepEqual(c.task.ports, [31000]);
+    }
   });
 
-  it('TASK_UPDATED appends the status and moves the state; a terminal state drops the task', () => {
-    const m = withTask();
-    const running = reduceEvent(m, {
+  it('TASK_UPDATED yields the task, its new state and the parsed status', () => {
+    const r = eventChanges({
       type: 'TASK_UPDATED',
       task_updated: {
         framework_id: id('F1'),
         state: 'TASK_RUNNING',
-        status: { task_id: id('t1'), state: 'TASK_RUNNING', healthy: true },
+        status: {
+          task_id: id('t1'),
+          state: 'TASK_RUNNING',
+          timestamp: 7.5,
+          healthy: true,
+          container_status: { network_infos: [{ ip_addresses: [{ ip_address: '10.1.0.1' }] }] },
+        },
       },
     });
-    const t = m.tasks.get(taskKey('F1', 't1'))!;
-    assert.equal(t.state, 'TASK_RUNNING');
-    assert.equal(t.statuses.at(-1)!.healthy, true);
-    assert.equal(running.changes.length, 1);
-    reduceEvent(m, {
-      type: 'TASK_UPDATED',
-      task_updated: { framework_id: id('F1'), state: 'TASK_FAILED', status: { task_id: id('t1') } },
-    });
-    assert.equal(m.tasks.size, 0);
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.changes, [
+      {
+        type: 'taskStatus',
+        update: {
+          taskId: 't1',
+          frameworkId: 'F1',
+          state: 'TASK_RUNNING',
+          status: {
+            state: 'TASK_RUNNING',
+            timestamp: 7.5,
+            labels: [],
+            networkIps: ['10.1.0.1'],
+            healthy: true,
+          },
+        },
+      },
+    ]);
   });
 
-  it('an update of an unknown task is a warning, not a change', () => {
-    const r = reduceEvent(withTask(), {
+  it("TASK_UPDATED without a state takes the status's; an unusable status moves only the state", () => {
+    const [a] = eventChanges({
       type: 'TASK_UPDATED',
       task_updated: {
-        framework_id: id('F9'),
-        state: 'TASK_RUNNING',
-        status: { task_id: id('t1') },
+        framework_id: id('F1'),
+        status: { task_id: id('t1'), state: 'TASK_KILLING' },
       },
+    }).changes;
+    assert.ok(a?.type === 'taskStatus');
+    assert.equal(a.update.state, 'TASK_KILLING');
+    const [b] = eventChanges({
+      type: 'TASK_UPDATED',
+      task_updated: { state: 'TASK_FAILED', status: { task_id: id('t1') } },
+    }).changes;
+    assert.ok(b?.type === 'taskStatus');
+    assert.deepEqual(b.update, {
+      taskId: 't1',
+      frameworkId: undefined,
+      state: 'TASK_FAILED',
+      status: undefined,
     });
-    assert.deepEqual(r.changes, []);
-    assert.match(r.warnings[0]!.message, /unknown task t1 of framework F9/);
   });
 
-  it('agents and frameworks come and go; a removed framework takes its tasks', () => {
-    const m = withTask();
-    reduceEvent(m, {
-      type: 'AGENT_ADDED',
-      agent_added: {
-        agent: { agent_info: { id: id('S0'), hostname: 'a0' }, pid: 'slave(1)@10.0.0.1:5051' },
+  it('TASK_UPDATED without a task id is a warning, not a change', () => {
+    const r = eventChanges({
+      type: 'TASK_UPDATED',
+      task_updated: { framework_id: id('F9'), state: 'TASK_RUNNING', status: {} },
+    });
+    assert.deepEqual(r.changes, []);
+    assert.match(r.warnings[0]!.message, /status\.task_id is missing; ignored/);
+  });
+
+  it('agents and frameworks come and go', () => {
+    const changes = [
+      {
+        type: 'AGENT_ADDED',
+        agent_added: {
+          agent: { agent_info: { id: id('S0'), hostname: 'a0' }, pid: 'slave(1)@10.0.0.1:5051' },
+        },
       },
-    });
-    reduceEvent(m, {
-      type: 'FRAMEWORK_ADDED',
-      framework_added: { framework: { framework_info: { id: id('F1'), name: 'aurora' } } },
-    });
+      {
+        type: 'FRAMEWORK_ADDED',
+        framework_added: { framework: { framework_info: { id: id('F1'), name: 'aurora' } } },
+      },
+      {
+        type: 'FRAMEWORK_UPDATED',
+        framework_updated: { framework: { framework_info: { id: id('F1'), name: 'thermos' } } },
+      },
+      { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: { id: id('F1') } } },
+      { type: 'AGENT_REMOVED', agent_removed: { agent_id: id('S0') } },
+    ].flatMap((e) => eventChanges(e).changes);
     assert.deepEqual(
-      stateOf(m).frameworks.map((f) => [f.name, f.tasks.length]),
-      [['aurora', 1]],
+      changes.map((c) => c.type),
+      ['agent', 'framework', 'framework', 'frameworkRemoved', 'agentRemoved'],
     );
-    const gone = reduceEvent(m, {
-      type: 'FRAMEWORK_REMOVED',
-      framework_removed: { framework_info: { id: id('F1') } },
-    });
-    assert.deepEqual(gone.changes, [{ type: 'frameworkRemoved', frameworkId: 'F1' }]);
-    assert.equal(m.tasks.size, 0);
-    reduceEvent(m, { type: 'AGENT_REMOVED', agent_removed: { agent_id: id('S0') } });
-    assert.equal(m.agents.size, 0);
+    const [agent, added, renamed] = changes;
+    assert.ok(agent?.type === 'agent' && added?.type === 'framework');
+    assert.deepEqual(agent.agent.ips, ['10.0.0.1']);
+    assert.equal(added.framework.name, 'aurora');
+    assert.ok(renamed?.type === 'framework');
+    assert.equal(renamed.framework.name, 'thermos');
+    assert.deepEqual(changes.slice(3), [
+      { type: 'frameworkRemoved', frameworkId: 'F1' },
+      { type: 'agentRemoved', agentId: 'S0' },
+    ]);
   });
 
   it('HEARTBEAT, unknown types and malformed events change nothing', () => {
-    const m = withTask();
     for (const e of [{ type: 'HEARTBEAT' }, { type: 'SOMETHING_NEW' }, { type: 'TASK_ADDED' }]) {
-      const r = reduceEvent(m, e);
-      assert.deepEqual(r.changes, []);
+      assert.deepEqual(eventChanges(e).changes, []);
     }
-    assert.match(reduceEvent(m, 'garbage').warnings[0]!.message, /not a JSON object/);
-    assert.match(reduceEvent(m, [1]).warnings[0]!.message, /not a JSON object/);
-    assert.equal(m.tasks.size, 1);
+    assert.match(eventChanges('garbage').warnings[0]!.message, /not a JSON object/);
+    assert.match(eventChanges([1]).warnings[0]!.message, /not a JSON object/);
   });
 });

@@ -81,7 +81,7 @@ after(() => {
   server.close();
 });
 
-test('events right behind a big SUBSCRIBED wait for its model, then apply in order', async () => {
+test('events right behind a big SUBSCRIBED wait for its snapshot, then apply in order', async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const source = new StreamStateSource({
@@ -96,7 +96,9 @@ test('events right behind a big SUBSCRIBED wait for its model, then apply in ord
     rs = generateRecords(s.state, DEFAULT_RECORDS_CONFIG);
   });
   source.on('change', (c: RecordChange) => {
-    seen.push(`change ${c.type === 'task' ? `${c.task.id} ${c.task.state}` : c.type}`);
+    seen.push(
+      `change ${c.type === 'task' ? `${c.task.id} ${c.task.state}` : c.type === 'taskStatus' ? `${c.update.taskId} ${c.update.state}` : c.type}`,
+    );
     if (c.type !== 'serverset') applyStateChange(rs!, c);
   });
   try {

@@ -58,7 +58,9 @@ test('the stream source keeps a record set current incrementally, equal to a ful
     rs = generateRecords(s.state, recordsConfig);
   });
   source.on('change', (c, meta) => {
-    events.push(`${meta.event}:${c.type === 'task' ? c.task.state : c.type}`);
+    events.push(
+      `${meta.event}:${c.type === 'task' ? c.task.state : c.type === 'taskStatus' ? c.update.state : c.type}`,
+    );
     if (rs && c.type !== 'serverset') applyStateChange(rs, c);
   });
   try {
