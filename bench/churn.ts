@@ -4,8 +4,9 @@
 //
 // In one process: the records of a 50,000-task state (the scale bench's shape) are built, then
 // changed through RecordStore.apply — the way the event stream changes them — at a steady rate
-// for --minutes: tasks replaced by new instances (new task ids, often on another agent), new IPs
-// and ports, health flips, whole jobs going and new jobs (new names) coming, agents replaced.
+// for --minutes: tasks replaced by new instances (TASK_ADDED with new task ids, often on another
+// agent, the old one ended by a TASK_UPDATED), new IPs and health flips (TASK_UPDATED with a new
+// status), whole jobs going and new jobs (new names) coming, agents replaced.
 // Answers are read meanwhile (get() over the listing, exists() of unknown names), so every cache
 // fills. The heap after a full collection and the RSS are sampled every --sample-seconds.
 //
@@ -16,6 +17,7 @@ import {
   stateParser,
   type MesosAgent,
   type MesosState,
+  type MesosStatus,
   type MesosTask,
 } from '../src/model/mesos-state.js';
 import { makeRecordsConfig } from '../src/records/index.js';
@@ -64,6 +66,13 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The task's last status with a health check result (statuses here are in time order). */
+function lastHealth(t: MesosTask): MesosStatus | undefined {
+  for (let i = t.statuses.length - 1; i >= 0; i--)
+    if (t.statuses[i]!.healthy !== undefined) return t.statuses[i];
+  return undefined;
+}
+
 /** The churn: keeps the current tasks and agents and makes one change at a time. */
 class Churn {
   private readonly r = rng(42);
@@ -82,31 +91,54 @@ class Churn {
     this.skeleton = { ...state, frameworks: state.frameworks.map((f) => ({ ...f, tasks: [] })) };
   }
 
-  private running(t: MesosTask, o: { healthy?: boolean; newId?: boolean } = {}): MesosTask {
+  private status(state: string, healthy?: boolean): MesosStatus {
     const i = ++this.serial;
     return {
-      ...t,
-      // A new instance gets a new task id (as Aurora gives one).
-      id: o.newId ? `${t.id.replace(/~\d+$/, '')}~${i}` : t.id,
-      state: 'TASK_RUNNING',
-      statuses: [
-        {
-          state: 'TASK_RUNNING',
-          timestamp: 2e9 + i,
-          labels: [],
-          networkIps: [`10.${100 + ((i >> 16) & 127)}.${(i >> 8) & 255}.${i & 255}`],
-          ...(o.healthy === undefined ? {} : { healthy: o.healthy }),
-        },
-      ],
+      state,
+      timestamp: 2e9 + i,
+      labels: [],
+      networkIps:
+        state === 'TASK_RUNNING'
+          ? [`10.${100 + ((i >> 16) & 127)}.${(i >> 8) & 255}.${i & 255}`]
+          : [],
+      ...(healthy === undefined ? {} : { healthy }),
     };
   }
 
-  /** Task k ends (`state`) and `next` takes its place. */
+  /** A new instance (TASK_ADDED, running): a new task id, as Aurora gives one. */
+  private instance(t: MesosTask): MesosTask {
+    const s = this.status('TASK_RUNNING');
+    return {
+      ...t,
+      id: `${t.id.replace(/~\d+$/, '')}~${this.serial}`,
+      state: s.state,
+      statuses: [s],
+    };
+  }
+
+  /** A TASK_UPDATED, as the stream source hands it on. */
+  private update(t: MesosTask, s: MesosStatus): void {
+    this.store.apply({
+      type: 'taskStatus',
+      update: { taskId: t.id, frameworkId: t.frameworkId, state: s.state, status: s },
+    });
+  }
+
+  /** Task k ends (`state`) and a new instance of it, `next`, takes its place. */
   private replace(k: number, next: MesosTask, state = 'TASK_KILLED'): void {
-    const t = this.tasks[k]!;
-    if (next.id !== t.id) this.store.apply({ type: 'task', task: { ...t, state } });
+    this.update(this.tasks[k]!, this.status(state));
     this.tasks[k] = next;
     this.store.apply({ type: 'task', task: next });
+  }
+
+  /** Task k gets a new TASK_RUNNING status: a new address, and a health check result when given. */
+  private restatus(k: number, healthy?: boolean): void {
+    const t = this.tasks[k]!;
+    const s = this.status('TASK_RUNNING', healthy);
+    this.update(t, s);
+    // The state the master would list: the new status, and the last health result if this has none.
+    const health = lastHealth(t);
+    this.tasks[k] = { ...t, statuses: health && healthy === undefined ? [health, s] : [s] };
   }
 
   step(): void {
@@ -117,13 +149,13 @@ class Churn {
       // An instance replaced, on another agent half of the time.
       const agentId =
         this.r() < 0.5 ? this.agents[Math.floor(this.r() * this.agents.length)]!.id : t.agentId;
-      this.replace(k, this.running({ ...t, agentId }, { newId: true }));
+      this.replace(k, this.instance({ ...t, agentId }));
     } else if (x < 0.8) {
-      // New address and ports, same task.
-      this.replace(k, this.running({ ...t, ports: [31000 + Math.floor(this.r() * 1000)] }));
+      // A new address, same task (a new TASK_RUNNING status).
+      this.restatus(k);
     } else if (x < 0.95) {
       // Health flips.
-      this.replace(k, this.running(t, { healthy: t.statuses[0]?.healthy === false }));
+      this.restatus(k, lastHealth(t)?.healthy === false);
     } else if (x < 0.99) {
       // A job goes and a new one (new names) takes its instances' places.
       const name = t.name;
@@ -137,7 +169,7 @@ class Churn {
           name: job,
           ...(d ? { discovery: { ...d, name: `${job}.prod` } } : {}),
         };
-        this.replace(j, this.running(renamed, { newId: true }));
+        this.replace(j, this.instance(renamed));
       }
     } else {
       // An agent replaced (a machine re-registers with a new agent id): its tasks are lost and
@@ -147,13 +179,12 @@ class Churn {
       const gone = this.agents[at]!;
       const agent: MesosAgent = { ...gone, id: `${gone.id.replace(/~\d+$/, '')}~${++this.serial}` };
       const on = this.tasks.flatMap((u, j) => (u.agentId === gone.id ? [j] : []));
-      for (const j of on)
-        this.store.apply({ type: 'task', task: { ...this.tasks[j]!, state: 'TASK_LOST' } });
+      for (const j of on) this.update(this.tasks[j]!, this.status('TASK_LOST'));
       this.store.apply({ type: 'agentRemoved', agentId: gone.id });
       this.store.apply({ type: 'agent', agent });
       this.agents[at] = agent;
       for (const j of on) {
-        const next = this.running({ ...this.tasks[j]!, agentId: agent.id }, { newId: true });
+        const next = this.instance({ ...this.tasks[j]!, agentId: agent.id });
         this.tasks[j] = next;
         this.store.apply({ type: 'task', task: next });
       }
