@@ -154,6 +154,10 @@ export class StreamStateSource
     if (isHttps && this.o.tls) Object.assign(opts, this.o.tls);
     let settled = false;
     let subscribed = false;
+    let decoder: RecordIoDecoder | undefined;
+    // Part of the SUBSCRIBED record was read (it can be the whole state, up to the record limit):
+    // a failure now is a document read, and the service collects what it left behind.
+    const partRead = () => !subscribed && (decoder?.pending ?? 0) > 0;
     const settle = (err?: Error, location?: string) => {
       if (settled) return;
       settled = true;
@@ -173,11 +177,11 @@ export class StreamStateSource
         res.resume();
         return settle(new StateError(`${url}: SUBSCRIBE answered HTTP ${status}`));
       }
-      const decoder = new RecordIoDecoder();
+      const dec = (decoder = new RecordIoDecoder());
       res.on('data', (chunk: Buffer) => {
         let records: string[];
         try {
-          records = decoder.push(chunk);
+          records = dec.push(chunk);
         } catch (e) {
           req.destroy(e as Error);
           return;
@@ -218,18 +222,24 @@ export class StreamStateSource
       });
       res.on('end', () => {
         if (subscribed) this.lost(new StateError(`${url}: the master ended the event stream`));
-        else settle(new StateError(`${url}: the stream ended before SUBSCRIBED`));
+        else
+          settle(
+            new StateError(
+              `${url}: the stream ended before SUBSCRIBED${partRead() ? ` (${dec.pending} bytes of its record read)` : ''}`,
+              { documentRead: partRead() },
+            ),
+          );
       });
       res.on('error', (e) => {
         if (subscribed) this.lost(streamError(url, e));
-        else settle(streamError(url, e));
+        else settle(streamError(url, e, partRead()));
       });
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       const err =
         e.code === 'ECONNREFUSED'
           ? new StateError(`${url}: connection refused (is the master up?)`)
-          : streamError(url, e);
+          : streamError(url, e, partRead());
       if (subscribed) this.lost(err);
       else settle(err);
     });
@@ -381,11 +391,12 @@ export class StreamStateSource
 }
 
 /** An error of one subscription, prefixed with its URL once, keeping whether a snapshot was
- *  read (`StateError.documentRead`) when the error is one this source raised itself. */
-function streamError(url: string, e: Error): StateError {
+ *  read (`StateError.documentRead`) when the error is one this source raised itself, or when
+ *  part of the SUBSCRIBED record had arrived (`partRead`). */
+function streamError(url: string, e: Error, partRead = false): StateError {
   const message = e.message.startsWith(`${url}: `) ? e.message : `${url}: ${e.message}`;
   return new StateError(message, {
     cause: e,
-    documentRead: documentWasRead(e),
+    documentRead: documentWasRead(e) || partRead,
   });
 }

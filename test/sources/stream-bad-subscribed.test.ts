@@ -97,6 +97,28 @@ test('a stream that begins with another event is a snapshot read and rejected', 
   assert.equal((f.error as StateError).documentRead, true);
 });
 
+test('a SUBSCRIBED record cut off part-way is a snapshot read; a stream ended before any is not', async () => {
+  // The master ends the response in the middle of the record.
+  answer = (res) => streamed(res, `100000\n{"type":"SUBSCRIBED","subscribed":{`, true);
+  const ended = await firstFailure();
+  assert.match(ended.error.message, /ended before SUBSCRIBED \(\d+ bytes of its record read\)/);
+  assert.equal((ended.error as StateError).documentRead, true);
+
+  // The connection breaks in the middle of the record.
+  answer = (res) => {
+    streamed(res, `100000\n{"type":"SUBSCRIBED","subscribed":{`);
+    setImmediate(() => res.destroy());
+  };
+  const broken = await firstFailure();
+  assert.equal((broken.error as StateError).documentRead, true, broken.error.message);
+
+  // Nothing of a record came.
+  answer = (res) => streamed(res, '', true);
+  const empty = await firstFailure();
+  assert.match(empty.error.message, /ended before SUBSCRIBED$/);
+  assert.equal((empty.error as StateError).documentRead, false);
+});
+
 test('an HTTP error, a refused connection and a break after a good snapshot read none', async () => {
   answer = (res) => {
     res.writeHead(503);
