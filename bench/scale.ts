@@ -1,6 +1,7 @@
 // `npm run bench -- scale [--tasks 50000,200000] [--reps 2] [--updates 2000] [--no-broken]
-//  [--bad-input-only] [--source poll|stream]` (--bad-input-only: only part 4, at each size given;
-//  --source stream: parts 1 and 2 with the v1 event stream, below):
+//  [--bad-input-only] [--source poll|stream] [--events 20000]` (--bad-input-only: only part 4, at
+//  each size given; --source stream: parts 1 and 2 with the v1 event stream, below, then a burst
+//  of --events TASK_UPDATED events on the loaded stream, against a bare read of the same bytes):
 // Beacon at 50,000-200,000 tasks, measured as a new user meets it (issue 10):
 // 1) first answer: a small HTTP master on loopback serves a synthetic state (3 instances per job,
 //    ports `http` + `admin` in DiscoveryInfo); `beacon dns --config` is spawned as a real process
@@ -56,6 +57,8 @@ const SOURCE = arg('source', 'poll');
 if (SOURCE !== 'poll' && SOURCE !== 'stream')
   throw new Error(`--source poll|stream, not ${SOURCE}`);
 const INCREMENTAL_TASKS = Number(arg('incremental-tasks', '200000'));
+/** --source stream: TASK_UPDATED events in the burst after the first load (0: none). */
+const EVENTS = Number(arg('events', '20000'));
 const MiB = 2 ** 20;
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -81,6 +84,9 @@ function probe(doc: Record<string, unknown>): { name: string; ip: string } {
 interface Master {
   port: number;
   setBody(b: Buffer): void;
+  /** Writes RecordIO records to every open SUBSCRIBE stream, and serves the same bytes at
+   *  /events.recordio (the baseline reads them there). Returns the streams written to. */
+  sendEvents(framed: Buffer): number;
   /** Serves SUBSCRIBE (POST /api/v1) with this SUBSCRIBED event, and its JSON at /subscribed.json. */
   setSubscribed(json: string): void;
   close(): Promise<void>;
@@ -89,6 +95,8 @@ interface Master {
 async function startMaster(port: number): Promise<Master> {
   let body: Buffer = Buffer.alloc(0);
   let subscribed: { json: Buffer; framed: Buffer } | undefined;
+  let events: Buffer = Buffer.alloc(0);
+  const streams = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '';
     if (subscribed && req.method === 'POST' && path === '/api/v1') {
@@ -96,7 +104,19 @@ async function startMaster(port: number): Promise<Master> {
       res.writeHead(200, { 'content-type': 'application/recordio' });
       res.write(subscribed.framed);
       const beat = setInterval(() => res.write(encodeRecord({ type: 'HEARTBEAT' })), 5000);
-      res.on('close', () => clearInterval(beat));
+      streams.add(res);
+      res.on('close', () => {
+        clearInterval(beat);
+        streams.delete(res);
+      });
+      return;
+    }
+    if (path === '/events.recordio') {
+      res.writeHead(200, {
+        'content-type': 'application/recordio',
+        'content-length': events.length,
+      });
+      res.end(events);
       return;
     }
     if (subscribed && path === '/subscribed.json') {
@@ -118,6 +138,11 @@ async function startMaster(port: number): Promise<Master> {
   return {
     port,
     setBody: (b) => (body = b),
+    sendEvents: (framed) => {
+      events = framed;
+      for (const res of streams) res.write(framed);
+      return streams.size;
+    },
     setSubscribed: (json) =>
       (subscribed = { json: Buffer.from(json), framed: Buffer.from(frameRecord(json)) }),
     close: () =>
@@ -362,6 +387,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     const p = probe(doc);
     const body = Buffer.from(JSON.stringify(doc));
     if (SOURCE === 'stream') master.setSubscribed(JSON.stringify(v1Subscribed(doc)));
+    const updated = SOURCE === 'stream' ? burstEvents(doc, p) : undefined;
     doc = undefined;
     master.setBody(body);
     console.log(
@@ -425,11 +451,122 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     console.log(
       `   beacon dns memory: RSS after load (idle 15 s) ${f1(rss)} MiB${rssGoal ? ` (goal ≤ ${rssGoal} MiB: ${f2(rss / rssGoal)}x of it)` : ''}, peak RSS while loading ${f1(peak)} MiB${peakGoal ? ` (goal ≤ ${peakGoal} MiB: ${f2(peak / peakGoal)}x of it)` : ''}`,
     );
-    if (SOURCE === 'stream') return; // refreshes and bad documents are the poll source's
+    // Refreshes and bad documents are the poll source's; a burst of events is the stream's.
+    if (SOURCE === 'stream') return await eventBurst(tasks, p, master, dir, updated);
     await refreshStall(tasks, p, master, dir, bareMs);
     if (BROKEN && tasks === Math.max(...SIZES)) await brokenRun(body, p, master, dir);
   } finally {
     await master.close();
+  }
+}
+
+/** The burst: TASK_UPDATED events giving EVENTS tasks (spread over the state, the probe's task
+ *  last) a new TASK_RUNNING status with a new address, as RecordIO; and the probe with its new
+ *  address (answered once the last event is applied: events apply in order). */
+function burstEvents(
+  doc: Record<string, unknown>,
+  p: { name: string; ip: string },
+): { framed: Buffer; count: number; probe: { name: string; ip: string } } {
+  const tasks = (doc.frameworks as { tasks: Record<string, unknown>[] }[]).flatMap((f) => f.tasks);
+  const count = Math.min(EVENTS, tasks.length);
+  const parts: string[] = [];
+  let ip = '';
+  for (let i = 0; i < count; i++) {
+    const t = i === count - 1 ? tasks[tasks.length - 1]! : tasks[(i * 7919) % tasks.length]!;
+    ip = `10.${200 + ((i >> 16) & 31)}.${(i >> 8) & 255}.${i & 255}`;
+    parts.push(
+      frameRecord(
+        JSON.stringify({
+          type: 'TASK_UPDATED',
+          task_updated: {
+            framework_id: { value: t.framework_id },
+            state: 'TASK_RUNNING',
+            status: {
+              task_id: { value: t.id },
+              agent_id: { value: t.slave_id },
+              state: 'TASK_RUNNING',
+              timestamp: 2e9 + i,
+              container_status: { network_infos: [{ ip_addresses: [{ ip_address: ip }] }] },
+            },
+          },
+        }),
+      ),
+    );
+  }
+  return { framed: Buffer.from(parts.join('')), count, probe: { name: p.name, ip } };
+}
+
+/** The baseline of a burst: a bare node child that GETs the same RecordIO bytes and JSON.parses
+ *  each record (the floor of receiving and reading the events). */
+function bareEvents(masterPort: number): Promise<number> {
+  const script = `
+    const http = require('node:http');
+    http.get('http://127.0.0.1:${masterPort}/events.recordio', (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const b = Buffer.concat(chunks);
+        let at = 0, n = 0;
+        while (at < b.length) {
+          const nl = b.indexOf(10, at);
+          const len = Number(b.subarray(at, nl).toString());
+          JSON.parse(b.subarray(nl + 1, nl + 1 + len).toString());
+          at = nl + 1 + len;
+          n++;
+        }
+        process.stdout.write(String(n));
+      });
+    });`;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`bare events child exited ${code}`));
+      else resolve(performance.now() - t0);
+    });
+  });
+}
+
+/** A burst of events on a loaded stream: Beacon is started and loaded, the master writes the
+ *  whole burst at once, and the probe is asked until it answers with its new address (every event
+ *  applied). Prints the time, events per second, the longest answer wait meanwhile, and the RSS
+ *  before and after (idle 15 s each), beside the bare reading of the same bytes. */
+async function eventBurst(
+  tasks: number,
+  p: { name: string; ip: string },
+  master: Master,
+  dir: string,
+  burst: ReturnType<typeof burstEvents> | undefined,
+): Promise<void> {
+  if (!burst || burst.count === 0) return;
+  const port = await freePort();
+  const t0 = performance.now();
+  const w = watched(process.execPath, beaconArgs(dir, master.port, port));
+  try {
+    await untilAnswer(w, port, p, t0);
+    await untilNxdomain(w, port, p.name, t0, 180_000);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const before = w.memory().rss;
+    // A steady query meanwhile (one every 5 ms for 5 s), for the longest wait the burst causes.
+    const during = queryLoad(port, p.name, 5000, 5);
+    const sent = master.sendEvents(burst.framed);
+    const t1 = performance.now();
+    const ms = await untilAnswer(w, port, burst.probe, t1, 120_000);
+    const waits = await during;
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const after = w.memory().rss;
+    const bare = await bareEvents(master.port);
+    console.log(
+      `\n== a burst of ${burst.count.toLocaleString()} TASK_UPDATED events (${f1(burst.framed.length / MiB)} MiB, new addresses) on the loaded ${tasks.toLocaleString()}-task stream (${sent} stream; load average ${load()})`,
+    );
+    console.log(
+      `   beacon dns: the last event's answer after ${f1(ms)} ms = ${Math.round((burst.count / ms) * 1000).toLocaleString()} events/s; baseline node: GET + JSON.parse of the same records ${f1(bare)} ms (${f2(ms / bare)}x)`,
+    );
+    console.log(
+      `   a query every 5 ms for 5 s from the burst on: ${waits.lat.length} answered, longest wait ${f1(Math.max(0, ...waits.lat))} ms, ${waits.lost} lost; RSS idle before ${f1(before / MiB)} MiB, after ${f1(after / MiB)} MiB`,
+    );
+  } finally {
+    await w.stop();
   }
 }
 

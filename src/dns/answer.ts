@@ -31,7 +31,7 @@ export class Answerer {
   /** name → (qtype → answer). Two levels so a hit needs no key concatenation. */
   private readonly cache = new Map<string, Map<number, Lookup>>();
   private cached = 0;
-  private readonly cacheSize: number;
+  readonly cacheSize: number;
   /**
    * The server's cache, keyed by the question's lowercase wire bytes, so a hit builds no string:
    * open addressing over parallel arrays; a slot is live when its generation is the current one,
@@ -67,8 +67,13 @@ export class Answerer {
    * then every cached answer may be stale, and the SOA itself changed. One comparison per query.
    */
   private checkSerial(): void {
+    if (this.records.zone.soa.serial !== this.serial) this.invalidate();
+  }
+
+  /** Drops every cached answer and re-reads the SOA: the set changed in place. (Its serial shows
+   *  that too, unless a view shows another serial: the zone journal's moves only on its sync.) */
+  invalidate(): void {
     const z = this.records.zone;
-    if (z.soa.serial === this.serial) return;
     this.serial = z.soa.serial;
     this.soa = this.readSoa();
     this.ttl = z.ttl;

@@ -138,7 +138,8 @@ export interface DnsServer {
   /** Binds UDP and TCP; rejects with PortInUseError (naming the port) when it is taken. */
   listen(): Promise<void>;
   close(): Promise<void>;
-  /** Atomically replaces the records (also call it after mutating a RecordSet in place). */
+  /** Atomically replaces the records (also call it after mutating a RecordSet in place: the same
+   *  set again drops the cached answers). */
   setRecords(rs: RecordSet): void;
   /** Before the first full set: answers the names `rs` covers from it, and every other query
    *  SERVFAIL (other classes and AXFR/IXFR REFUSED, as with any set); undefined: back to no
@@ -367,6 +368,13 @@ class Server implements DnsServer {
   }
 
   setRecords(rs: RecordSet): void {
+    const a = this.answerer;
+    // The same set again (changed in place, as after every stream event): drop what is cached. A
+    // new Answerer per change cost ~20 KiB of tables each, most of a burst's garbage.
+    if (a && !this.partial && a.records === rs && a.cacheSize === this.o.answerCacheSize) {
+      a.invalidate();
+      return;
+    }
     // One reference assignment: queries already being encoded hold the old Answerer.
     this.answerer = new Answerer(rs, this.o.answerCacheSize);
     this.partial = undefined;

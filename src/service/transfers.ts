@@ -34,6 +34,8 @@ export interface TransferStatus {
 
 export class ZoneTransfers {
   private journal: ZoneJournal;
+  /** The last view wrap() gave the journal's serial, and the wrapper. */
+  private wrapped: { base: RecordSet; journal: ZoneJournal; view: RecordSet } | undefined;
   private allow: NetworkSet;
   private notifier: Notifier | undefined;
   private notifyKey = '';
@@ -115,7 +117,11 @@ export class ZoneTransfers {
 
   /** `view` with the journal's serial (what DNS answers, so SOA queries see the transfer serial). */
   wrap(view: RecordSet): RecordSet {
-    return this.journal.view(view);
+    // The same view gets the same wrapper, so the DNS server knows the set (DnsServer.setRecords).
+    const w = this.wrapped;
+    if (w?.base === view && w.journal === this.journal) return w.view;
+    this.wrapped = { base: view, journal: this.journal, view: this.journal.view(view) };
+    return this.wrapped.view;
   }
 
   /** The served records changed: sync the journal soon (coalesced). */

@@ -10,7 +10,7 @@ import https from 'node:https';
 import { documentWasRead, StateError } from '../errors.js';
 import { logger } from '../log.js';
 import { eventChanges } from '../model/mesos-events.js';
-import { inSlices } from '../slices.js';
+import { inSlices, SLICE_MS } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
@@ -179,6 +179,7 @@ export class StreamStateSource
       }
       const dec = (decoder = new RecordIoDecoder());
       res.on('data', (chunk: Buffer) => {
+        const began = performance.now();
         let records: string[];
         try {
           records = dec.push(chunk);
@@ -218,6 +219,13 @@ export class StreamStateSource
             this.held.push(event);
           } else this.onEvent(url, event);
           if (this.closed) return;
+        }
+        // A burst of events arrives as many chunks read in one go (libuv reads up to 32 in a
+        // row): after a chunk that took a slice, let the event loop turn (DNS answers) before
+        // the next. Order is kept: the stream is only paused.
+        if (performance.now() - began > SLICE_MS && !res.isPaused()) {
+          res.pause();
+          setImmediate(() => res.resume());
         }
       });
       res.on('end', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Packet, SoaAnswer } from 'dns-packet';
+import type { RecordSet } from '../../src/records/types.js';
 import { memoryRecordSet, testZone, type TestRecord } from '../helpers/recordset.js';
 import { udp } from './client.js';
 import { startDns } from './fixture.js';
@@ -59,6 +60,33 @@ describe('atomic RecordSet swap', () => {
     } finally {
       running = false;
       await swapper;
+      await dns.close();
+    }
+  });
+
+  it('the same set again after an in-place change drops the cached answers, its serial unmoved', async () => {
+    // A view that shows a fixed serial (as the zone journal's does until its sync) over a set
+    // changed in place: only setRecords with the same object tells the server.
+    let inner = generation(1);
+    const view: RecordSet = {
+      zone: testZone({ soa: { serial: 5 } }),
+      get: (n) => inner.get(n),
+      exists: (n) => inner.exists(n),
+      names: () => inner.names(),
+      counts: () => inner.counts(),
+    };
+    const dns = await startDns({ records: view });
+    const gen = async () =>
+      ((await udp(dns.port, 'svc.mesos', 'A')).packet.answers?.[0] as { data: string }).data.split(
+        '.',
+      )[1];
+    try {
+      assert.equal(await gen(), '1');
+      inner = generation(2);
+      assert.equal(await gen(), '1', 'answered from the cache until told');
+      dns.server.setRecords(view);
+      assert.equal(await gen(), '2');
+    } finally {
       await dns.close();
     }
   });
