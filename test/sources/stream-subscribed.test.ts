@@ -1,6 +1,7 @@
-// The stream source builds the model of a big SUBSCRIBED document in slices: the events the
-// master sends right behind it (same write) wait, then apply to that model in order, after the
-// snapshot. A minimal v1 operator API on loopback plays the master.
+// The stream source parses a big SUBSCRIBED document in slices: the events the master sends right
+// behind it (same write) wait, then apply in order, after the snapshot. A burst of events in one
+// write (read as many chunks in a row; the source pauses between slow ones) arrives whole and in
+// order. A minimal v1 operator API on loopback plays the master.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,7 +59,7 @@ const subscribed = {
   },
 };
 
-// Sent in the same write as SUBSCRIBED: only a model that already holds t5 can apply the first.
+// Sent in the same write as SUBSCRIBED: only a set that already holds t5 can apply the first.
 const behind = [
   {
     type: 'TASK_UPDATED',
@@ -71,11 +72,31 @@ const behind = [
   { type: 'TASK_ADDED', task_added: { task: v1Task(TASKS) } },
 ];
 
+let stream: http.ServerResponse | undefined;
 const server = http.createServer((req, res) => {
   req.resume();
   res.writeHead(200, { 'content-type': 'application/json' });
   res.write([subscribed, ...behind].map(encodeRecord).join(''));
+  stream = res;
 });
+
+/** TASK_UPDATED events giving tasks new addresses (not t5, killed above), one write. */
+const BURST = 5000;
+const burst = Array.from({ length: BURST }, (_, i) => ({
+  type: 'TASK_UPDATED',
+  task_updated: {
+    framework_id: { value: 'F' },
+    state: 'TASK_RUNNING',
+    status: {
+      task_id: { value: `t${10 + ((i * 7) % (TASKS - 10))}` },
+      state: 'TASK_RUNNING',
+      timestamp: 1700000100 + i,
+      container_status: {
+        network_infos: [{ ip_addresses: [{ ip_address: `10.2.${(i >> 8) & 255}.${i & 255}` }] }],
+      },
+    },
+  },
+}));
 after(() => {
   server.closeAllConnections();
   server.close();
@@ -108,6 +129,24 @@ test('events right behind a big SUBSCRIBED wait for its snapshot, then apply in 
     assert.equal(rs!.get('job5.aurora.mesos.'), undefined, 'the killed task is gone');
     assert.deepEqual(rs!.get(`job${TASKS}.aurora.mesos.`)?.a, [`10.1.11.184`]);
     assert.equal(rs!.taskCount(), TASKS);
+
+    // The burst: every change, in the order sent, and the set equals a rebuild of the state the
+    // events describe.
+    seen.length = 0;
+    stream!.write(burst.map(encodeRecord).join(''));
+    await waitFor('the burst applied', () => seen.length >= BURST, 30000);
+    assert.deepEqual(
+      seen,
+      burst.map((e) => `change ${e.task_updated.status.task_id.value} TASK_RUNNING`),
+    );
+    const last = new Map<string, string>();
+    for (const e of burst)
+      last.set(
+        e.task_updated.status.task_id.value,
+        e.task_updated.status.container_status.network_infos[0]!.ip_addresses[0]!.ip_address,
+      );
+    for (const [id, ip] of last)
+      assert.deepEqual(rs!.get(`job${id.slice(1)}.aurora.mesos.`)?.a, [ip]);
   } finally {
     await source.close();
   }
