@@ -36,6 +36,8 @@ import {
   emitTask,
   isRecordable,
   jobKey,
+  latestHealth,
+  latestRunning,
   specId,
   specWithStatus,
   taskSpec,
@@ -295,7 +297,7 @@ export class MemRecordSet implements RecordSet {
     // caches keyed by it (the DNS answer cache) drop what they held.
     const dropped = this.dropTask(key);
     if (task.state !== 'TASK_RUNNING') {
-      if (!isTerminalState(task.state)) this.waiting.set(key, task);
+      if (!isTerminalState(task.state)) this.waiting.set(key, waitingTask(task));
       if (dropped) this.bump();
       return false;
     }
@@ -434,15 +436,16 @@ export class MemRecordSet implements RecordSet {
 
   /** Removes a framework and all its tasks' records. */
   removeFramework(frameworkId: string): void {
+    // Tasks held for a framework never announced go too (they were waiting for it).
+    for (const [key, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(key);
+    for (const [key, w] of this.waiting)
+      if (('spec' in w ? w.spec : w).frameworkId === frameworkId) this.waiting.delete(key);
     const old = this.frameworks.get(frameworkId);
     if (!old) return;
     emitFramework(old, this.namer, this.remover);
     this.frameworks.delete(frameworkId);
     for (const spec of [...this.tasks.values()])
       if (spec.frameworkId === frameworkId) this.removeSpec(spec);
-    for (const [key, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(key);
-    for (const [key, w] of this.waiting)
-      if (('spec' in w ? w.spec : w).frameworkId === frameworkId) this.waiting.delete(key);
     this.bump();
   }
 
@@ -506,7 +509,7 @@ export class MemRecordSet implements RecordSet {
         ? (task, agent, fw, key) => hold({ task, agent, fw, key })
         : (t, agent, fw, key) => this.addSpec(taskSpec(t, agent, fw, this.config, this.own, key)),
       parked: (t) => this.parked.set(this.freeKey(t.frameworkId, t.id), t),
-      waiting: (t) => this.waiting.set(taskKey(t.frameworkId, t.id), t),
+      waiting: (t) => this.waiting.set(taskKey(t.frameworkId, t.id), waitingTask(t)),
     });
     this.leader = state.leader;
     emitMasters(state.leader, this.config, this.namer, this.adder);
@@ -1124,6 +1127,19 @@ function indexAgent(byAgent: Map<string, Set<string>>, spec: TaskSpec): void {
   let s = byAgent.get(spec.agentId);
   if (!s) byAgent.set(spec.agentId, (s = new Set()));
   s.add(spec.key);
+}
+
+/** A live task that is not running, as the set keeps it: only the statuses records can still read
+ *  (latestRunning's and isHealthy's, in their order: after more statuses are appended each still
+ *  picks what it would from the whole list), and no task labels (records read none). Every full
+ *  build keeps these, not only a stream's. */
+function waitingTask(t: MesosTask): MesosTask {
+  const run = latestRunning(t.statuses);
+  const health = latestHealth(t.statuses);
+  const statuses = t.statuses.filter((s) => s === run || s === health);
+  return statuses.length === t.statuses.length && t.labels.length === 0
+    ? t
+    : { ...t, statuses, labels: [] };
 }
 
 /** A task that left TASK_RUNNING but is still live, kept as the spec it ran with. */

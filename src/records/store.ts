@@ -155,7 +155,8 @@ export class RecordStore {
 
   /** Applies one change. A state change before the first state snapshot is dropped (the
    *  snapshot that follows carries it), unless that snapshot is being built (loadStateSliced).
-   *  Returns a warning when the change names a task the set does not hold. */
+   *  Returns a warning when the change names a task the set does not hold and no set being built
+   *  takes it after (that one may hold the task: a resubscription's snapshot). */
   apply(change: RecordChange): string | undefined {
     const touched = this.touched;
     let warning: string | undefined;
@@ -169,6 +170,7 @@ export class RecordStore {
       // During a sliced load the change also waits for the new set (even the first one).
       this.meanwhile?.push(change);
       warning = this.onState((set) => applyStateChange(set, change));
+      if (this.meanwhile) warning = undefined;
     }
     // Nobody taking them (transfers turned off by a reload): a whole-zone compare is cheaper
     // than a set that only grows.

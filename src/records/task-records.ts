@@ -74,12 +74,17 @@ export function latestRunning(statuses: readonly MesosStatus[]): MesosStatus | u
 /** False when the latest status that carries health information says `healthy: false`; a task
  *  without health information counts as healthy. */
 export function isHealthy(statuses: readonly MesosStatus[]): boolean {
+  return latestHealth(statuses)?.healthy !== false;
+}
+
+/** The status with a health check result and the highest timestamp (the last of equals). */
+export function latestHealth(statuses: readonly MesosStatus[]): MesosStatus | undefined {
   let latest: MesosStatus | undefined;
   for (const s of statuses) {
     if (s.healthy !== undefined && (latest === undefined || s.timestamp >= latest.timestamp))
       latest = s;
   }
-  return latest?.healthy !== false;
+  return latest;
 }
 
 // Every address of one IP source, in the order that source lists them, normalised and without

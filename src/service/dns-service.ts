@@ -682,7 +682,12 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       // A snapshot waiting for its build was taken before this change: it applies there too.
       if (change.type !== 'serverset') g.next?.changes.push(change);
       const warning = g.store.apply(change);
-      if (warning) log.warn({ event: meta.event, from: meta.from }, warning);
+      // Nothing changed (a TASK_UPDATED of a task no set holds): no serial, no count, no event.
+      // A snapshot waiting for its build may hold the task: it gets the change, so no warning.
+      if (warning) {
+        if (!g.next) log.warn({ event: meta.event, from: meta.from }, warning);
+        return;
+      }
     } catch (e) {
       this.changeFailed(g, e, meta.event, meta.from);
       return;

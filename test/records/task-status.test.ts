@@ -13,6 +13,7 @@ import {
   type MesosTask,
 } from '../../src/model/mesos-state.js';
 import { applyStateChange } from '../../src/records/changes.js';
+import { RecordStore } from '../../src/records/store.js';
 import {
   generateRecords,
   makeRecordsConfig,
@@ -40,7 +41,14 @@ function startState(r: () => number): unknown {
         slave_id: pick(r, ['S0', 'S1', 'S2', 'S2', 'S9']),
         state: pick(r, ['TASK_RUNNING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_STAGING']),
         resources: { ports: `[${31000 + i}-${31000 + i}]` },
-        statuses: [{ state: 'TASK_RUNNING', timestamp: 1, ...ipsOf(r, i), healthy: r() < 0.8 }],
+        // Several statuses, timestamps tied at times, health on some: what a task that waits
+        // keeps of them must pick what the whole list picks (latestRunning, isHealthy).
+        statuses: Array.from({ length: 1 + Math.floor(r() * 3) }, (_, k) => ({
+          state: pick(r, ['TASK_RUNNING', 'TASK_RUNNING', 'TASK_STARTING']),
+          timestamp: 1 + Math.floor(r() * 3),
+          ...ipsOf(r, i * 4 + k),
+          ...(r() < 0.6 ? { healthy: r() < 0.7 } : {}),
+        })),
       };
       if (r() < 0.5)
         t.discovery = {
@@ -139,13 +147,12 @@ function run(seed: number, cfg: RecordsConfig): void {
         'TASK_UNREACHABLE',
         ...TERMINAL,
       ]);
+      // Now and then an update whose status is unusable (no state): only the state moves, and
+      // the statuses the task had decide its addresses and health.
+      const status = r() < 0.15 ? { task_id: id(t.id) } : v1Status(r, t.id, state, ts++, step);
       const event = {
         type: 'TASK_UPDATED',
-        task_updated: {
-          framework_id: id(t.frameworkId),
-          state,
-          status: v1Status(r, t.id, state, ts++, step),
-        },
+        task_updated: { framework_id: id(t.frameworkId), state, status },
       };
       const { changes, warnings } = eventChanges(event);
       assert.deepEqual(warnings, []);
@@ -279,6 +286,131 @@ describe('TASK_UPDATED applied by the record set equals a rebuild of the master 
     update('TASK_RUNNING');
     assert.equal(zoneText(rs), zoneText(generateRecords(after, cfg)));
     assert.deepEqual(rs.get('web.thermos.mesos.')?.a, ['10.0.0.2']);
+  });
+
+  it('tasks of a framework never announced go with its FRAMEWORK_REMOVED', () => {
+    const cfg = makeRecordsConfig({});
+    const rs = generateRecords(
+      parseState({ slaves: [{ id: 'S0', hostname: 'h0', pid: 'slave(1)@10.0.0.1:5051' }] }).state,
+      cfg,
+    );
+    const task = (tid: string, state: string) => ({
+      type: 'TASK_ADDED',
+      task_added: {
+        task: { task_id: id(tid), framework_id: id('F9'), agent_id: id('S0'), name: 'web', state },
+      },
+    });
+    for (const e of [task('staged', 'TASK_STAGING'), task('running', 'TASK_RUNNING')])
+      for (const c of eventChanges(e).changes) assert.equal(applyStateChange(rs, c), undefined);
+    for (const c of eventChanges({
+      type: 'FRAMEWORK_REMOVED',
+      framework_removed: { framework_info: { id: id('F9') } },
+    }).changes)
+      applyStateChange(rs, c);
+    for (const tid of ['staged', 'running']) {
+      const [c] = eventChanges({
+        type: 'TASK_UPDATED',
+        task_updated: {
+          framework_id: id('F9'),
+          state: 'TASK_RUNNING',
+          status: { task_id: id(tid), state: 'TASK_RUNNING' },
+        },
+      }).changes;
+      assert.match(
+        applyStateChange(rs, c!) ?? '',
+        new RegExp(`unknown task ${tid} of framework F9`),
+      );
+    }
+  });
+
+  it('a waiting task keeps the statuses a rebuild picks, ties included', () => {
+    const cfg = makeRecordsConfig({ ipSources: ['netinfo'] });
+    const st = (state: string, ip: string, healthy?: boolean) => ({
+      state,
+      timestamp: 3,
+      container_status: { network_infos: [{ ip_addresses: [{ ip_address: ip }] }] },
+      ...(healthy === undefined ? {} : { healthy }),
+    });
+    const doc = (state: string) => ({
+      slaves: [{ id: 'S0', hostname: 'h0', pid: 'slave(1)@10.0.0.1:5051' }],
+      frameworks: [
+        {
+          id: 'F1',
+          name: 'aurora',
+          tasks: [
+            {
+              id: 't1',
+              name: 'web',
+              slave_id: 'S0',
+              state,
+              resources: { ports: '[31000-31000]' },
+              // Equal timestamps: the first running one gives the address, the last with a
+              // health result the health.
+              statuses: [
+                st('TASK_STARTING', '10.0.9.9'),
+                st('TASK_RUNNING', '10.0.9.1'),
+                st('TASK_RUNNING', '10.0.9.2', false),
+                st('TASK_RUNNING', '10.0.9.3', true),
+                st('TASK_RUNNING', '10.0.9.4', false),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const rs = generateRecords(parseState(doc('TASK_STAGING')).state, cfg);
+    // Running, with no usable status of its own: what it had decides.
+    const [c] = eventChanges({
+      type: 'TASK_UPDATED',
+      task_updated: {
+        framework_id: id('F1'),
+        state: 'TASK_RUNNING',
+        status: { task_id: id('t1') },
+      },
+    }).changes;
+    assert.equal(applyStateChange(rs, c!), undefined);
+    const rebuilt = generateRecords(parseState(doc('TASK_RUNNING')).state, cfg);
+    assert.equal(zoneText(rs), zoneText(rebuilt));
+    assert.ok(zoneText(rs).includes('10.0.9.1'));
+  });
+
+  it("during a resubscription's build, an update of a task only the new snapshot holds waits for it, without a warning", async () => {
+    const store = new RecordStore(makeRecordsConfig({}));
+    const state = (tasks: Record<string, unknown>[]) =>
+      parseState({
+        slaves: [{ id: 'S0', hostname: 'h0', pid: 'slave(1)@10.0.0.1:5051' }],
+        frameworks: [{ id: 'F1', name: 'aurora', tasks }],
+      }).state;
+    const filler = Array.from({ length: 300 }, (_, i) => ({
+      id: `f${i}`,
+      name: `job${i}`,
+      slave_id: 'S0',
+      state: 'TASK_RUNNING',
+    }));
+    store.loadState(state(filler), Date.now());
+    const staged = { id: 't2', name: 'late', slave_id: 'S0', state: 'TASK_STAGING' };
+    const building = store.loadStateSliced(state([...filler, staged]), Date.now(), { sliceMs: 0 });
+    const [c] = eventChanges({
+      type: 'TASK_UPDATED',
+      task_updated: {
+        framework_id: id('F1'),
+        state: 'TASK_RUNNING',
+        status: { task_id: id('t2'), state: 'TASK_RUNNING' },
+      },
+    }).changes;
+    assert.equal(store.apply(c!), undefined, 'no warning: the set being built takes it');
+    await building;
+    assert.deepEqual(store.view?.get('late.aurora.mesos.')?.a, ['10.0.0.1']);
+    // With no build running, the same update of a task no set holds is a warning.
+    const [d] = eventChanges({
+      type: 'TASK_UPDATED',
+      task_updated: {
+        framework_id: id('F1'),
+        state: 'TASK_RUNNING',
+        status: { task_id: id('nope'), state: 'TASK_RUNNING' },
+      },
+    }).changes;
+    assert.match(store.apply(d!) ?? '', /unknown task nope/);
   });
 
   it('a task staged in the snapshot runs on its TASK_UPDATED', () => {
