@@ -7,31 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { encodeRecord } from '../../src/model/recordio.js';
 import { getJson } from '../helpers/http.js';
+import { subscribedWith } from '../helpers/v1-subscribed.js';
 import { waitFor } from '../helpers/wait.js';
 import { startService } from './fixture.js';
 
 const id = (value: string) => ({ value });
 
-const subscribed = {
-  type: 'SUBSCRIBED',
-  subscribed: {
-    heartbeat_interval_seconds: 15,
-    get_state: {
-      get_agents: {
-        agents: [
-          {
-            agent_info: { id: id('S0'), hostname: 'a0', port: 5051 },
-            pid: 'slave(1)@10.0.0.1:5051',
-          },
-        ],
-      },
-      get_frameworks: {
-        frameworks: [{ framework_info: { id: id('F'), name: 'aurora', hostname: 'x' } }],
-      },
-      get_tasks: { tasks: [] },
-    },
-  },
-};
+const subscribed = subscribedWith([]);
 
 const events = [
   {

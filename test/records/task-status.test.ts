@@ -238,6 +238,32 @@ function run(seed: number, cfg: RecordsConfig): void {
   }
 }
 
+/** A v0 state of agent S0 and framework F1 with one task t1 `web` (port 31000), `task` over it. */
+function oneTask(task: Record<string, unknown>, o: { agentIp?: string; fwName?: string } = {}) {
+  return parseState({
+    slaves: [{ id: 'S0', hostname: 'h0', pid: `slave(1)@${o.agentIp ?? '10.0.0.1'}:5051` }],
+    frameworks: [
+      {
+        id: 'F1',
+        name: o.fwName ?? 'aurora',
+        tasks: [
+          { id: 't1', name: 'web', slave_id: 'S0', resources: { ports: '[31000-31000]' }, ...task },
+        ],
+      },
+    ],
+  }).state;
+}
+
+/** The change of a TASK_UPDATED of F1's `taskId`. */
+function statusChange(taskId: string, state: string, status: Record<string, unknown>) {
+  const [c] = eventChanges({
+    type: 'TASK_UPDATED',
+    task_updated: { framework_id: id('F1'), state, status: { task_id: id(taskId), ...status } },
+  }).changes;
+  assert.ok(c);
+  return c;
+}
+
 const configs: [string, RecordsConfig][] = [
   [
     'netinfo, mesos, host; health filter',
@@ -259,28 +285,11 @@ describe('TASK_UPDATED applied by the record set equals a rebuild of the master 
 
   it('a task that waited while its agent and framework changed runs with their new values', () => {
     const cfg = makeRecordsConfig({ ipSources: ['host'] });
-    const doc = (agentIp: string, fwName: string, state: string) => ({
-      slaves: [{ id: 'S0', hostname: 'h0', pid: `slave(1)@${agentIp}:5051` }],
-      frameworks: [
-        {
-          id: 'F1',
-          name: fwName,
-          tasks: [
-            { id: 't1', name: 'web', slave_id: 'S0', state, resources: { ports: '[31000-31000]' } },
-          ],
-        },
-      ],
-    });
-    const rs = generateRecords(parseState(doc('10.0.0.1', 'aurora', 'TASK_RUNNING')).state, cfg);
-    const update = (state: string) => {
-      const [c] = eventChanges({
-        type: 'TASK_UPDATED',
-        task_updated: { framework_id: id('F1'), state, status: { task_id: id('t1'), state } },
-      }).changes;
-      assert.equal(applyStateChange(rs, c!), undefined);
-    };
+    const rs = generateRecords(oneTask({ state: 'TASK_RUNNING' }), cfg);
+    const update = (state: string) =>
+      assert.equal(applyStateChange(rs, statusChange('t1', state, { state })), undefined);
     update('TASK_UNREACHABLE');
-    const after = parseState(doc('10.0.0.2', 'thermos', 'TASK_RUNNING')).state;
+    const after = oneTask({ state: 'TASK_RUNNING' }, { agentIp: '10.0.0.2', fwName: 'thermos' });
     rs.applyAgent(after.agents[0]!);
     rs.applyFramework(after.frameworks[0]!);
     update('TASK_RUNNING');
@@ -331,45 +340,23 @@ describe('TASK_UPDATED applied by the record set equals a rebuild of the master 
       container_status: { network_infos: [{ ip_addresses: [{ ip_address: ip }] }] },
       ...(healthy === undefined ? {} : { healthy }),
     });
-    const doc = (state: string) => ({
-      slaves: [{ id: 'S0', hostname: 'h0', pid: 'slave(1)@10.0.0.1:5051' }],
-      frameworks: [
-        {
-          id: 'F1',
-          name: 'aurora',
-          tasks: [
-            {
-              id: 't1',
-              name: 'web',
-              slave_id: 'S0',
-              state,
-              resources: { ports: '[31000-31000]' },
-              // Equal timestamps: the first running one gives the address, the last with a
-              // health result the health.
-              statuses: [
-                st('TASK_STARTING', '10.0.9.9'),
-                st('TASK_RUNNING', '10.0.9.1'),
-                st('TASK_RUNNING', '10.0.9.2', false),
-                st('TASK_RUNNING', '10.0.9.3', true),
-                st('TASK_RUNNING', '10.0.9.4', false),
-              ],
-            },
-          ],
-        },
-      ],
-    });
-    const rs = generateRecords(parseState(doc('TASK_STAGING')).state, cfg);
+    const doc = (state: string) =>
+      oneTask({
+        state,
+        // Equal timestamps: the first running one gives the address, the last with a health
+        // result the health.
+        statuses: [
+          st('TASK_STARTING', '10.0.9.9'),
+          st('TASK_RUNNING', '10.0.9.1'),
+          st('TASK_RUNNING', '10.0.9.2', false),
+          st('TASK_RUNNING', '10.0.9.3', true),
+          st('TASK_RUNNING', '10.0.9.4', false),
+        ],
+      });
+    const rs = generateRecords(doc('TASK_STAGING'), cfg);
     // Running, with no usable status of its own: what it had decides.
-    const [c] = eventChanges({
-      type: 'TASK_UPDATED',
-      task_updated: {
-        framework_id: id('F1'),
-        state: 'TASK_RUNNING',
-        status: { task_id: id('t1') },
-      },
-    }).changes;
-    assert.equal(applyStateChange(rs, c!), undefined);
-    const rebuilt = generateRecords(parseState(doc('TASK_RUNNING')).state, cfg);
+    assert.equal(applyStateChange(rs, statusChange('t1', 'TASK_RUNNING', {})), undefined);
+    const rebuilt = generateRecords(doc('TASK_RUNNING'), cfg);
     assert.equal(zoneText(rs), zoneText(rebuilt));
     assert.ok(zoneText(rs).includes('10.0.9.1'));
   });
@@ -390,60 +377,21 @@ describe('TASK_UPDATED applied by the record set equals a rebuild of the master 
     store.loadState(state(filler), Date.now());
     const staged = { id: 't2', name: 'late', slave_id: 'S0', state: 'TASK_STAGING' };
     const building = store.loadStateSliced(state([...filler, staged]), Date.now(), { sliceMs: 0 });
-    const [c] = eventChanges({
-      type: 'TASK_UPDATED',
-      task_updated: {
-        framework_id: id('F1'),
-        state: 'TASK_RUNNING',
-        status: { task_id: id('t2'), state: 'TASK_RUNNING' },
-      },
-    }).changes;
-    assert.equal(store.apply(c!), undefined, 'no warning: the set being built takes it');
+    const running = { state: 'TASK_RUNNING' };
+    const c = statusChange('t2', 'TASK_RUNNING', running);
+    assert.equal(store.apply(c), undefined, 'no warning: the set being built takes it');
     await building;
     assert.deepEqual(store.view?.get('late.aurora.mesos.')?.a, ['10.0.0.1']);
     // With no build running, the same update of a task no set holds is a warning.
-    const [d] = eventChanges({
-      type: 'TASK_UPDATED',
-      task_updated: {
-        framework_id: id('F1'),
-        state: 'TASK_RUNNING',
-        status: { task_id: id('nope'), state: 'TASK_RUNNING' },
-      },
-    }).changes;
-    assert.match(store.apply(d!) ?? '', /unknown task nope/);
+    const d = statusChange('nope', 'TASK_RUNNING', running);
+    assert.match(store.apply(d) ?? '', /unknown task nope/);
   });
 
   it('a task staged in the snapshot runs on its TASK_UPDATED', () => {
-    const cfg = makeRecordsConfig({});
-    const { state } = parseState({
-      slaves: [{ id: 'S0', hostname: 'h0', pid: 'slave(1)@10.0.0.1:5051' }],
-      frameworks: [
-        {
-          id: 'F1',
-          name: 'aurora',
-          tasks: [
-            {
-              id: 't1',
-              name: 'web',
-              slave_id: 'S0',
-              state: 'TASK_STAGING',
-              resources: { ports: '[31000-31000]' },
-            },
-          ],
-        },
-      ],
-    });
-    const rs = generateRecords(state, cfg);
+    const rs = generateRecords(oneTask({ state: 'TASK_STAGING' }), makeRecordsConfig({}));
     assert.equal(rs.get('web.aurora.mesos.'), undefined);
-    const [c] = eventChanges({
-      type: 'TASK_UPDATED',
-      task_updated: {
-        framework_id: id('F1'),
-        state: 'TASK_RUNNING',
-        status: { task_id: id('t1'), state: 'TASK_RUNNING', timestamp: 2 },
-      },
-    }).changes;
-    assert.equal(applyStateChange(rs, c!), undefined);
+    const c = statusChange('t1', 'TASK_RUNNING', { state: 'TASK_RUNNING', timestamp: 2 });
+    assert.equal(applyStateChange(rs, c), undefined);
     assert.deepEqual(rs.get('web.aurora.mesos.')?.a, ['10.0.0.1']);
   });
 });

@@ -10,6 +10,7 @@ import { encodeRecord } from '../../src/model/recordio.js';
 import { DEFAULT_RECORDS_CONFIG, generateRecords, MemRecordSet } from '../../src/records/index.js';
 import { applyStateChange, type RecordChange } from '../../src/records/changes.js';
 import { StreamStateSource } from '../../src/sources/stream.js';
+import { subscribedWith } from '../helpers/v1-subscribed.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TASKS = 3000;
@@ -38,26 +39,7 @@ function v1Task(i: number, state = 'TASK_RUNNING'): Record<string, unknown> {
   };
 }
 
-const subscribed = {
-  type: 'SUBSCRIBED',
-  subscribed: {
-    heartbeat_interval_seconds: 15,
-    get_state: {
-      get_agents: {
-        agents: [
-          {
-            agent_info: { id: { value: 'S0' }, hostname: 'a0', port: 5051 },
-            pid: 'slave(1)@10.0.0.1:5051',
-          },
-        ],
-      },
-      get_frameworks: {
-        frameworks: [{ framework_info: { id: { value: 'F' }, name: 'Aurora', hostname: 'x' } }],
-      },
-      get_tasks: { tasks: Array.from({ length: TASKS }, (_, i) => v1Task(i)) },
-    },
-  },
-};
+const subscribed = subscribedWith(Array.from({ length: TASKS }, (_, i) => v1Task(i)));
 
 // Sent in the same write as SUBSCRIBED: only a set that already holds t5 can apply the first.
 const behind = [
