@@ -178,8 +178,13 @@ export class StreamStateSource
         return settle(new StateError(`${url}: SUBSCRIBE answered HTTP ${status}`));
       }
       const dec = (decoder = new RecordIoDecoder());
+      // When this turn of the event loop began reading chunks (0: it has not).
+      let turnBegan = 0;
       res.on('data', (chunk: Buffer) => {
-        const began = performance.now();
+        if (turnBegan === 0) {
+          turnBegan = performance.now();
+          setImmediate(() => (turnBegan = 0));
+        }
         let records: string[];
         try {
           records = dec.push(chunk);
@@ -221,9 +226,9 @@ export class StreamStateSource
           if (this.closed) return;
         }
         // A burst of events arrives as many chunks read in one go (libuv reads up to 32 in a
-        // row): after a chunk that took a slice, let the event loop turn (DNS answers) before
-        // the next. Order is kept: the stream is only paused.
-        if (performance.now() - began > SLICE_MS && !res.isPaused()) {
+        // row, each ~9 ms of events at 50,000 tasks): once this turn's chunks took a slice, let
+        // the event loop turn (DNS answers) before the next. Order is kept: it only pauses.
+        if (performance.now() - turnBegan > SLICE_MS && !res.isPaused()) {
           res.pause();
           setImmediate(() => res.resume());
         }
