@@ -1,8 +1,9 @@
 // The in-memory RecordSet Beacon serves: built in full from a state (generateRecords) and kept
-// current task by task (applyTask / removeTask) for the v1 event stream. Every record carries a
-// reference count, and every task keeps the inputs its records were made from, so removing a task
-// regenerates exactly its records and drops one reference each — shared names stay while other
-// tasks still make them. All updates are synchronous: a reader never sees half an update.
+// current task by task (applyTask, applyTaskStatus, removeTask) for the v1 event stream. Every
+// record carries a reference count, and every task keeps the inputs its records were made from,
+// so removing a task regenerates exactly its records and drops one reference each — shared names
+// stay while other tasks still make them. All updates are synchronous: a reader never sees half
+// an update.
 import type {
   HostPort,
   MesosAgent,
