@@ -1,6 +1,6 @@
 // Follows a Mesos master's v1 operator event stream (`POST /api/v1 {"type":"SUBSCRIBE"}`,
 // RecordIO) instead of polling: SUBSCRIBED gives a full snapshot, then each event becomes
-// incremental changes (model/mesos-events.ts reduces them) within milliseconds. This file is the
+// incremental changes (model/mesos-events.ts makes them) within milliseconds. This file is the
 // subscription loop only: connect, follow redirects, decode, watch heartbeats, resubscribe with
 // capped exponential backoff. While the stream is down the masters are polled (a MasterPollSource),
 // so consumers keep getting fresh state even from masters without the v1 API.
@@ -56,7 +56,7 @@ export class StreamStateSource
   private heartbeatSeconds = 15;
   /** Polls the masters while the stream is down. */
   private fallback: MasterPollSource<MesosState> | undefined;
-  /** SUBSCRIBED events seen: identifies the subscription a sliced model build belongs to. */
+  /** SUBSCRIBED events seen: identifies the subscription a sliced parse belongs to. */
   private subscriptions = 0;
   /** Events that arrived while the SUBSCRIBED model is being built, applied after it in order. */
   private held: Obj[] | undefined;
