@@ -107,16 +107,17 @@ function sourceIps(s: MesosStatus, src: RecordsConfig['ipSources'][number]): str
 
 const NO_IPS: readonly string[] = Object.freeze([]);
 
-/** The IPs of the task's own sources: of the first populated source before `host` in IPSources,
- *  and of the first populated one after it. Sources past the first populated one on each side
- *  are not read (a build asks this for every task). */
+/** The IPs a task's spec keeps from its running status (TaskSpec.vals): those of the first
+ *  populated source before `host` in IPSources (`first`), else those of the first populated one
+ *  after it. Sources past the first populated one on each side are not read (a build asks this
+ *  for every task). */
 function ownIps(
   running: MesosStatus | undefined,
   sources: RecordsConfig['ipSources'],
-): [readonly string[], readonly string[]] {
+): { ips: readonly string[]; first: boolean } {
   let before = NO_IPS;
   let after = NO_IPS;
-  if (!running) return [before, after];
+  if (!running) return { ips: NO_IPS, first: false };
   let isAfter = false;
   for (const src of sources) {
     if (src === 'host') isAfter = true;
@@ -126,7 +127,7 @@ function ownIps(
       else before = ips;
     }
   }
-  return [before, after];
+  return before.length > 0 ? { ips: before, first: true } : { ips: after, first: false };
 }
 
 /** True when the task's IPs are its agent's, the way Mesos-DNS computes them (Task.IPs: every
@@ -157,9 +158,8 @@ export function taskSpec(
   own: Owner,
   key = taskKey(fw.id, task.id),
 ): TaskSpec {
-  const [before, after] = ownIps(latestRunning(task.statuses), cfg.ipSources);
+  const { ips: mine, first } = ownIps(latestRunning(task.statuses), cfg.ipSources);
   const k = own.copy(key);
-  const mine = before.length > 0 ? before : after;
   const d = task.discovery && task.discovery.name !== '' ? task.discovery : undefined;
   const nPorts = task.ports.length;
   const vals = new Array<string | number>(mine.length + nPorts + (d ? d.ports.length * 3 : 0));
@@ -186,7 +186,7 @@ export function taskSpec(
     vals,
     nIps: mine.length,
     nPorts,
-    ipsFirst: before.length > 0,
+    ipsFirst: first,
     // Every field in the literal, set or not: added later they would go to a separate
     // property array (~40 bytes per task).
     unhealthy: cfg.healthFilter && !isHealthy(task.statuses) ? true : undefined,
@@ -209,13 +209,12 @@ export function specWithStatus(
   if (!status) return spec;
   let next = spec;
   if (status.state === 'TASK_RUNNING') {
-    const [before, after] = ownIps(status, cfg.ipSources);
-    const mine = before.length > 0 ? before : after;
+    const { ips: mine, first } = ownIps(status, cfg.ipSources);
     const vals = new Array<string | number>(mine.length + spec.vals.length - spec.nIps);
     for (let i = 0; i < mine.length; i++) vals[i] = own.get(mine[i]!);
     for (let i = spec.nIps; i < spec.vals.length; i++)
       vals[mine.length + i - spec.nIps] = spec.vals[i]!;
-    next = { ...next, vals, nIps: mine.length, ipsFirst: before.length > 0 };
+    next = { ...next, vals, nIps: mine.length, ipsFirst: first };
   }
   if (status.healthy !== undefined)
     next = { ...next, unhealthy: cfg.healthFilter && !status.healthy ? true : undefined };
