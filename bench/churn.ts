@@ -22,6 +22,7 @@ import {
 } from '../src/model/mesos-state.js';
 import { makeRecordsConfig } from '../src/records/index.js';
 import { RecordStore } from '../src/records/store.js';
+import { latestHealth } from '../src/records/task-records.js';
 import { Compactor } from '../src/service/heap.js';
 import { loadAverage, machine, slope } from './lib/stats.js';
 import { syntheticState } from './lib/synthetic-state.js';
@@ -64,13 +65,6 @@ function rng(seed: number): () => number {
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-/** The task's last status with a health check result (statuses here are in time order). */
-function lastHealth(t: MesosTask): MesosStatus | undefined {
-  for (let i = t.statuses.length - 1; i >= 0; i--)
-    if (t.statuses[i]!.healthy !== undefined) return t.statuses[i];
-  return undefined;
 }
 
 /** The churn: keeps the current tasks and agents and makes one change at a time. */
@@ -137,7 +131,7 @@ class Churn {
     const s = this.status('TASK_RUNNING', healthy);
     this.update(t, s);
     // The state the master would list: the new status, and the last health result if this has none.
-    const health = lastHealth(t);
+    const health = latestHealth(t.statuses);
     this.tasks[k] = { ...t, statuses: health && healthy === undefined ? [health, s] : [s] };
   }
 
@@ -155,7 +149,7 @@ class Churn {
       this.restatus(k);
     } else if (x < 0.95) {
       // Health flips.
-      this.restatus(k, lastHealth(t)?.healthy === false);
+      this.restatus(k, latestHealth(t.statuses)?.healthy === false);
     } else if (x < 0.99) {
       // A job goes and a new one (new names) takes its instances' places.
       const name = t.name;

@@ -337,6 +337,14 @@ function bareParse(
         process.stdout.write(/^VmHWM:\\s+(\\d+)/m.exec(s)[1]);
       });
     });`;
+  return timedChild(script, 'bare JSON.parse').then(({ ms, out }) => ({
+    ms,
+    peak: Number(out) * 1024,
+  }));
+}
+
+/** Runs `script` in a bare node child: its wall time from spawn to exit, and what it printed. */
+function timedChild(script: string, what: string): Promise<{ ms: number; out: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -344,8 +352,8 @@ function bareParse(
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => {
       const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`bare JSON.parse child exited ${code}`));
-      else resolve({ ms, peak: Number(out) * 1024 });
+      if (code !== 0) reject(new Error(`${what} child exited ${code}`));
+      else resolve({ ms, out });
     });
   });
 }
@@ -500,7 +508,7 @@ function burstEvents(
 
 /** The baseline of a burst: a bare node child that GETs the same RecordIO bytes and JSON.parses
  *  each record (the floor of receiving and reading the events). */
-function bareEvents(masterPort: number): Promise<number> {
+function bareEvents(masterPort: number, count: number): Promise<number> {
   const script = `
     const http = require('node:http');
     http.get('http://127.0.0.1:${masterPort}/events.recordio', (res) => {
@@ -519,20 +527,18 @@ function bareEvents(masterPort: number): Promise<number> {
         process.stdout.write(String(n));
       });
     });`;
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`bare events child exited ${code}`));
-      else resolve(performance.now() - t0);
-    });
+  return timedChild(script, 'bare events').then(({ ms, out }) => {
+    // A baseline that read fewer records than Beacon applied would flatter Beacon's ratio.
+    if (Number(out) !== count) throw new Error(`the bare child read ${out} records, not ${count}`);
+    return ms;
   });
 }
 
 /** A burst of events on a loaded stream: Beacon is started and loaded, the master writes the
  *  whole burst at once, and the probe is asked until it answers with its new address (every event
  *  applied). Prints the time, events per second, the longest answer wait meanwhile, and the RSS
- *  before and after (idle 15 s each), beside the bare reading of the same bytes. */
+ *  before (idle SETTLE_MS) and SETTLE_MS and BURST_IDLE_MS after, beside the bare reading of the
+ *  same bytes. */
 async function eventBurst(
   tasks: number,
   p: { name: string; ip: string },
@@ -560,7 +566,7 @@ async function eventBurst(
     // V8 gives a burst's heap growth back at its own idle-time reducer, tens of seconds later.
     await new Promise((r) => setTimeout(r, BURST_IDLE_MS - SETTLE_MS));
     const later = w.memory().rss;
-    const bare = await bareEvents(master.port);
+    const bare = await bareEvents(master.port, burst.count);
     console.log(
       `\n== a burst of ${burst.count.toLocaleString()} TASK_UPDATED events (${f1(burst.framed.length / MiB)} MiB, new addresses) on the loaded ${tasks.toLocaleString()}-task stream (${sent} stream; load average ${load()})`,
     );
