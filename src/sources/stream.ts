@@ -235,13 +235,15 @@ export class StreamStateSource
       });
       res.on('end', () => {
         if (subscribed) this.lost(new StateError(`${url}: the master ended the event stream`));
-        else
+        else {
+          const read = partRead();
+          const what = read ? ` (${dec.pending} bytes of its record read)` : '';
           settle(
-            new StateError(
-              `${url}: the stream ended before SUBSCRIBED${partRead() ? ` (${dec.pending} bytes of its record read)` : ''}`,
-              { documentRead: partRead() },
-            ),
+            new StateError(`${url}: the stream ended before SUBSCRIBED${what}`, {
+              documentRead: read,
+            }),
           );
+        }
       });
       res.on('error', (e) => {
         if (subscribed) this.lost(streamError(url, e));
