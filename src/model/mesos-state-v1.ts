@@ -16,6 +16,7 @@ import {
   str,
 } from './mesos-parts.js';
 import { parsePid, tight } from './mesos-addr.js';
+import { DeferredJsonArray } from './json-deferred.js';
 
 type Obj = Record<string, unknown>;
 
@@ -129,8 +130,11 @@ export function parseV1Framework(
   return fw;
 }
 
-function list(o: unknown, key: string): unknown[] {
-  return isObj(o) && Array.isArray(o[key]) ? (o[key] as unknown[]) : [];
+/** `o[key]` when it is an array (or one left as text by parseDeferringArray), else nothing. */
+function list(o: unknown, key: string): Iterable<unknown> {
+  if (!isObj(o)) return [];
+  const v = o[key];
+  return Array.isArray(v) || v instanceof DeferredJsonArray ? v : [];
 }
 
 /** `{"type":"GET_STATE","get_state":{…}}`, `{"type":"SUBSCRIBED","subscribed":{"get_state":…}}`
@@ -148,35 +152,34 @@ export function* parseV1StateSteps(doc: Obj): Generator<void, StateParseResult> 
   if (!isObj(gs)) throw new StateError('the v1 GET_STATE response has no "get_state" object');
   const warnings: StateWarning[] = [];
   const agents: MesosAgent[] = [];
-  const rawAgents = list(gs.get_agents, 'agents');
-  for (let i = 0; i < rawAgents.length; i++) {
-    const a = parseV1Agent(rawAgents[i], `get_agents.agents[${i}]`, warnings);
+  let i = 0;
+  for (const raw of list(gs.get_agents, 'agents')) {
+    const a = parseV1Agent(raw, `get_agents.agents[${i++}]`, warnings);
     if (a) agents.push(a);
   }
   const frameworks: MesosFramework[] = [];
   const byId = new Map<string, MesosFramework>();
-  const rawFws = list(gs.get_frameworks, 'frameworks');
-  for (let i = 0; i < rawFws.length; i++) {
-    const f = parseV1Framework(rawFws[i], `get_frameworks.frameworks[${i}]`, warnings);
+  i = 0;
+  for (const raw of list(gs.get_frameworks, 'frameworks')) {
+    const f = parseV1Framework(raw, `get_frameworks.frameworks[${i++}]`, warnings);
     if (f && !byId.has(f.id)) {
       frameworks.push(f);
       byId.set(f.id, f);
     }
   }
-  const rawTasks = list(gs.get_tasks, 'tasks');
-  for (let i = 0; i < rawTasks.length; i++) {
-    const where = `get_tasks.tasks[${i}]`;
-    const t = parseV1Task(rawTasks[i], where, warnings);
-    if (!t) continue;
-    const fw = byId.get(t.frameworkId);
-    if (!fw) {
+  i = 0;
+  for (const raw of list(gs.get_tasks, 'tasks')) {
+    const where = `get_tasks.tasks[${i++}]`;
+    const t = parseV1Task(raw, where, warnings);
+    const fw = t && byId.get(t.frameworkId);
+    if (fw) fw.tasks.push(t);
+    else if (t) {
       warnings.push({
         where: `${where} (task ${t.id})`,
         message: `framework ${JSON.stringify(t.frameworkId)} is not in get_frameworks; task skipped`,
       });
-      continue;
     }
-    fw.tasks.push(t);
+    // A step per element: with the tasks left as text (json-deferred.ts) each one is parsed here.
     yield;
   }
   return { state: { agents, frameworks }, warnings };

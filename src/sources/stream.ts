@@ -12,6 +12,7 @@ import { logger } from '../log.js';
 import { eventChanges } from '../model/mesos-events.js';
 import { inSlices, SLICE_MS } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
+import { parseDeferringArray } from '../model/json-deferred.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
 import { backoffDelay } from './backoff.js';
@@ -22,6 +23,9 @@ import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from './types.js';
 
 const log = logger('stream-source');
+
+/** Where a SUBSCRIBED event keeps its tasks (v1 operator API, GetState). */
+const SUBSCRIBED_TASKS = ['subscribed', 'get_state', 'get_tasks', 'tasks'] as const;
 
 /** The masters poll's options (the fallback polls with them; `refreshMs` is also the cap of the
  *  resubscribe backoff, `timeoutMs` also bounds connecting + the SUBSCRIBED record). */
@@ -196,7 +200,9 @@ export class StreamStateSource
         for (const r of records) {
           let event: Obj;
           try {
-            event = JSON.parse(r) as Obj;
+            // The SUBSCRIBED record holds the whole state: its tasks are parsed one at a time
+            // later, in slices, and never all at once (model/json-deferred.ts).
+            event = (subscribed ? JSON.parse(r) : parseDeferringArray(r, SUBSCRIBED_TASKS)) as Obj;
           } catch (e) {
             // Before SUBSCRIBED this record is the whole state snapshot.
             req.destroy(

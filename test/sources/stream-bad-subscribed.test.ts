@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { StateError } from '../../src/errors.js';
-import { encodeRecord } from '../../src/model/recordio.js';
+import { encodeRecord, frameRecord } from '../../src/model/recordio.js';
 import { StreamStateSource } from '../../src/sources/stream.js';
 import type { StateFailure } from '../../src/sources/types.js';
 import { freePort } from '../helpers/net.js';
@@ -77,6 +77,22 @@ test('a first record that is not JSON is a snapshot read and rejected', async ()
   const f = await firstFailure();
   assert.ok(f.error instanceof StateError);
   assert.match(f.error.message, /not JSON/);
+  assert.equal(f.error.documentRead, true);
+});
+
+test('a SUBSCRIBED whose task is not JSON is rejected when that task is read, naming it', async () => {
+  // The tasks of a SUBSCRIBED record are parsed one at a time (model/json-deferred.ts): a broken
+  // one still rejects the whole snapshot, as a parse of the whole record did.
+  const body =
+    '{"type":"SUBSCRIBED","subscribed":{"get_state":{"get_tasks":{"tasks":[{"task_id":{"value":"a"}},' +
+    '{"task_id":01}]},"get_frameworks":{"frameworks":[]}}}}';
+  answer = (res) => streamed(res, frameRecord(body));
+  const f = await firstFailure();
+  assert.ok(f.error instanceof StateError);
+  assert.match(
+    f.error.message,
+    /unusable SUBSCRIBED snapshot: subscribed\.get_state\.get_tasks\.tasks\[1\] is not JSON \(/,
+  );
   assert.equal(f.error.documentRead, true);
 });
 
