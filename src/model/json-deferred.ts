@@ -36,63 +36,43 @@ export class DeferredJsonArray implements Iterable<unknown> {
   }
 }
 
-/** An array's elements, whether it was parsed (an array) or left as text; nothing for another
- *  value. */
-export function elements(v: unknown): Iterable<unknown> {
-  return Array.isArray(v) || v instanceof DeferredJsonArray ? v : [];
-}
-
-/** JSON.parse(text), except that each array at `path` comes back as a DeferredJsonArray. `path`
- *  is object keys from the root object, `*` standing for each element of an array (the tasks of
- *  a v0 state: `frameworks.*.tasks`). Throws JSON.parse's SyntaxError for a document that is not
- *  JSON, except one whose only faults are inside elements of those arrays: those throw (a
- *  StateError) when the element is read. */
-export function parseDeferringArrays(text: string, path: readonly string[]): unknown {
-  const found = path.length > 0 ? findArrays(text, path) : undefined;
-  if (!found || found.length === 0) return JSON.parse(text);
-  // Each array's place holds a marker no document carries, so that an array JSON.parse would
-  // drop (a later key of the same name wins) is noticed.
-  const marker = `\u0000deferred ${++markers} ${Math.random()} `;
-  let joined = '';
-  let from = 0;
-  for (let k = 0; k < found.length; k++) {
-    joined += text.slice(from, found[k]!.open) + JSON.stringify(marker + k);
-    from = found[k]!.close + 1;
-  }
-  joined += text.slice(from);
+/** JSON.parse(text), except that the array at `path` (object keys from the root object) comes
+ *  back as a DeferredJsonArray. Throws JSON.parse's SyntaxError for a document that is not JSON,
+ *  except one whose only faults are inside elements of that array: those throw (a StateError)
+ *  when the element is read. */
+export function parseDeferringArray(text: string, path: readonly string[]): unknown {
+  const found = path.length > 0 ? findArray(text, path) : undefined;
+  if (!found) return JSON.parse(text);
+  // The array's place holds a marker no document carries, so that a later key of the same name
+  // (JSON.parse keeps the last) is told from the array that was split.
+  const marker = `\u0000deferred ${++markers} ${Math.random()}`;
   let rest: unknown;
   try {
-    rest = JSON.parse(joined);
+    rest = JSON.parse(
+      text.slice(0, found.open) + JSON.stringify(marker) + text.slice(found.close + 1),
+    );
   } catch {
-    return JSON.parse(text); // throws, with positions in the text as given
+    return JSON.parse(text); // throws with positions in the text as given
   }
-  let placed = 0;
-  const place = (
-    parent: Record<string, unknown> | unknown[],
-    key: string | number,
-    d: number,
-    where: string,
-  ) => {
-    const v = (parent as Record<string | number, unknown>)[key];
-    if (d < path.length) return visit(v, d, where);
-    if (typeof v !== 'string' || !v.startsWith(marker)) return;
-    const a = found[Number(v.slice(marker.length))]!;
-    (parent as Record<string | number, unknown>)[key] = new DeferredJsonArray(text, a.spans, where);
-    placed++;
-  };
-  const visit = (v: unknown, d: number, where: string): void => {
-    const seg = path[d]!;
-    if (seg === '*') {
-      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) place(v, i, d + 1, `${where}[${i}]`);
-    } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, seg)) {
-      place(v as Record<string, unknown>, seg, d + 1, where ? `${where}.${seg}` : seg);
-    }
-  };
-  visit(rest, 0, '');
-  return placed === found.length ? rest : JSON.parse(text);
+  let parent: unknown = rest;
+  for (let d = 0; d < path.length - 1; d++) parent = child(parent, path[d]!);
+  const last = path[path.length - 1]!;
+  if (child(parent, last) !== marker) return JSON.parse(text);
+  (parent as Record<string, unknown>)[last] = new DeferredJsonArray(
+    text,
+    found.spans,
+    path.join('.'),
+  );
+  return rest;
 }
 
 let markers = 0;
+
+function child(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null && !Array.isArray(o) && Object.hasOwn(o, key)
+    ? (o as Record<string, unknown>)[key]
+    : undefined;
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -117,76 +97,51 @@ function stringEnd(t: string, i: number): number {
   return -1;
 }
 
-/** Every array at `path`, with its elements' spans; undefined when the text between an array's
- *  elements is not whitespace and single commas, or a string does not end (JSON.parse then
- *  decides). Without `*` in `path` only the first is looked for (a repeated key is told by the
- *  marker). */
-function findArrays(t: string, path: readonly string[]): Found[] | undefined {
+/** The first array at `path`, with its elements' spans; undefined when there is none or the
+ *  text between its elements is not whitespace and single commas (JSON.parse then decides). */
+function findArray(
+  t: string,
+  path: readonly string[],
+): { open: number; close: number; spans: number[] } | undefined {
   const n = t.length;
-  const all = path.includes('*');
-  const out: Found[] = [];
   // Per open container: whether it is an object, and the key it is the value of.
   const isObject: boolean[] = [];
   const keys: (string | undefined)[] = [];
   let key: string | undefined;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < n; i++) {
     const c = t.charCodeAt(i);
     if (c === QUOTE) {
       const j = stringEnd(t, i);
       if (j < 0) return undefined;
-      // Only keys down to the path's depth can matter.
-      if (isObject.length <= path.length && isObject.at(-1)) {
-        let k = j + 1;
-        while (k < n && isWs(t.charCodeAt(k))) k++;
-        if (t.charCodeAt(k) === COLON) {
-          const raw = t.slice(i + 1, j);
-          if (!raw.includes('\\')) key = raw;
-          else {
-            try {
-              key = JSON.parse(t.slice(i, j + 1)) as string;
-            } catch {
-              return undefined;
-            }
-          }
+      let k = j + 1;
+      while (k < n && isWs(t.charCodeAt(k))) k++;
+      if (t.charCodeAt(k) === COLON && isObject.at(-1)) {
+        try {
+          key = JSON.parse(t.slice(i, j + 1)) as string;
+        } catch {
+          return undefined;
         }
       }
       i = j;
     } else if (c === OPEN_OBJ || c === OPEN_ARR) {
-      if (c === OPEN_ARR && isObject.length === path.length && atPath(isObject, keys, key, path)) {
-        const a = arrayAt(t, i);
-        if (!a) return undefined;
-        out.push(a);
-        if (!all) return out;
-        i = a.close;
-        key = undefined;
-        continue;
-      }
       isObject.push(c === OPEN_OBJ);
       keys.push(key);
       key = undefined;
+      if (c === OPEN_ARR && keys.length === path.length + 1 && atPath(isObject, keys, path)) break;
     } else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
       isObject.pop();
       keys.pop();
       key = undefined;
     } else if (c === COMMA) key = undefined;
   }
-  return out;
-}
-
-interface Found {
-  open: number;
-  close: number;
-  spans: number[];
-}
-
-/** The array opened at `open`: where it closes and its elements' spans. */
-function arrayAt(t: string, open: number): Found | undefined {
-  const n = t.length;
+  if (i >= n) return undefined;
+  const open = i;
   const spans: number[] = [];
   let depth = 0;
   let start = -1; // of the element being read (-1: between elements)
   let end = -1; // just past its last character so far
-  for (let i = open + 1; i < n; i++) {
+  for (i = open + 1; i < n; i++) {
     const c = t.charCodeAt(i);
     if (depth === 0) {
       if (isWs(c)) continue;
@@ -211,20 +166,10 @@ function arrayAt(t: string, open: number): Found | undefined {
   return undefined;
 }
 
-/** Whether an array opened now, as the value of `key` in the open containers, is at `path`. */
-function atPath(
-  isObject: boolean[],
-  keys: (string | undefined)[],
-  key: string | undefined,
-  path: readonly string[],
-): boolean {
+/** Whether the open containers are objects down `path` from the root and then this array. */
+function atPath(isObject: boolean[], keys: (string | undefined)[], path: readonly string[]) {
   for (let d = 0; d < path.length; d++) {
-    const seg = path[d]!;
-    // The container at depth d holds the value at path[d]: an object by key, an array for `*`.
-    if (
-      seg === '*' ? isObject[d] : !isObject[d] || (d + 1 < path.length ? keys[d + 1] : key) !== seg
-    )
-      return false;
+    if (!isObject[d] || keys[d + 1] !== path[d]) return false;
   }
   return true;
 }

@@ -16,7 +16,7 @@ import {
   str,
 } from './mesos-parts.js';
 import { parsePid, tight } from './mesos-addr.js';
-import { elements } from './json-deferred.js';
+import { DeferredJsonArray } from './json-deferred.js';
 
 type Obj = Record<string, unknown>;
 
@@ -130,9 +130,11 @@ export function parseV1Framework(
   return fw;
 }
 
-/** The elements of the array at `o[key]` (parsed, or left as text by json-deferred.ts). */
+/** `o[key]` when it is an array (or one left as text by parseDeferringArray), else nothing. */
 function list(o: unknown, key: string): Iterable<unknown> {
-  return isObj(o) ? elements(o[key]) : [];
+  if (!isObj(o)) return [];
+  const v = o[key];
+  return Array.isArray(v) || v instanceof DeferredJsonArray ? v : [];
 }
 
 /** `{"type":"GET_STATE","get_state":{…}}`, `{"type":"SUBSCRIBED","subscribed":{"get_state":…}}`

@@ -21,7 +21,6 @@ import {
 } from './mesos-parts.js';
 import { parseV1StateSteps } from './mesos-state-v1.js';
 import { drain } from '../slices.js';
-import { elements } from './json-deferred.js';
 
 export * from './mesos-parts.js';
 
@@ -130,10 +129,9 @@ function* parseV0State(doc: Obj): Generator<void, StateParseResult> {
           message: `${JSON.stringify(f.pid)} is not a pid; no framework SRV record`,
         });
     }
-    // The tasks may be left as text (json-deferred.ts): each is parsed as it is read here.
-    let j = 0;
-    for (const raw of elements(f.tasks)) {
-      const t = parseV0Task(raw, `${where}.tasks[${j++}]`, warnings);
+    const tasks = arr(f.tasks);
+    for (let j = 0; j < tasks.length; j++) {
+      const t = parseV0Task(tasks[j], `${where}.tasks[${j}]`, warnings);
       if (t) {
         // Records follow the framework a task is listed under (as Mesos-DNS does).
         t.frameworkId = fw.id;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/mesos-dns.js';
 import { ConfigError } from '../errors.js';
 import type { MesosState } from '../model/mesos-state.js';
-import { STATE_TASK_ARRAYS, stateParserSliced } from '../sources/sliced-parser.js';
+import { stateParserSliced } from '../sources/sliced-parser.js';
 import type { BackoffOptions } from '../sources/backoff.js';
 import type { FetchOptions } from '../sources/fetch-state.js';
 import { FileStateSource } from '../sources/file-source.js';
@@ -89,7 +89,6 @@ export function makeStateSource(
   const poll = {
     masters: masters(config),
     parse: stateParserSliced,
-    deferArrays: STATE_TASK_ARRAYS,
     refreshMs: choice.timing?.refreshMs ?? config.refreshSeconds * 1000,
     timeoutMs: choice.timing?.stateTimeoutMs ?? config.stateTimeoutSeconds * 1000,
     https: config.MesosHTTPSOn,

@@ -4,7 +4,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { StateError, TimeoutError } from '../errors.js';
-import { parseDeferringArrays } from '../model/json-deferred.js';
 
 export interface FetchOptions {
   /** Whole-request bound (connect, headers and body), ms. */
@@ -17,9 +16,6 @@ export interface FetchOptions {
   maxBytes?: number;
   /** Aborts the request (shutdown). */
   signal?: AbortSignal;
-  /** Arrays to leave as text, each element parsed when it is read (model/json-deferred.ts): a
-   *  path of keys, `*` for each element of an array. */
-  deferArrays?: readonly string[];
 }
 
 /** GETs `url` and returns the decoded JSON value. Rejects with StateError (bad status, not JSON,
@@ -121,9 +117,7 @@ export function fetchStateJson(url: string, options: FetchOptions): Promise<unkn
         bytes = undefined;
         let value: unknown;
         try {
-          value = options.deferArrays
-            ? parseDeferringArrays(text, options.deferArrays)
-            : JSON.parse(text);
+          value = JSON.parse(text);
         } catch (e) {
           finish(
             new StateError(

@@ -26,9 +26,6 @@ export interface MasterPollOptions<S> {
   /** The currently detected leader (ZooKeeper), tried first. */
   leaderHint?: () => MasterAddress | undefined;
   parse: StateParser<S>;
-  /** Arrays of the document `parse` reads one element at a time, left as text until then
-   *  (FetchOptions.deferArrays): the whole parsed document then never exists at once. */
-  deferArrays?: readonly string[];
   /** Interval between successful refreshes, ms (refreshSeconds). */
   refreshMs: number;
   /** Bound of one state request, ms (stateTimeoutSeconds). */
@@ -207,7 +204,6 @@ export class MasterPollSource<S>
       basicAuth: this.opts.basicAuth,
       tls: this.opts.tls,
       signal,
-      deferArrays: this.opts.deferArrays,
     };
   }
 

@@ -11,15 +11,3 @@ export async function stateParserSliced(
   const r = await inSlices(parseStateSteps(doc), sliceMs);
   return { state: r.state, warnings: r.warnings.map(formatWarning) };
 }
-
-/** The arrays of a state document stateParserSliced reads one element at a time: the tasks of a
- *  v0 /master/state (MasterPollOptions.deferArrays). */
-export const STATE_TASK_ARRAYS: readonly string[] = ['frameworks', '*', 'tasks'];
-
-/** Where a SUBSCRIBED event keeps its tasks (v1 operator API, GetState), read the same way. */
-export const SUBSCRIBED_TASKS: readonly string[] = [
-  'subscribed',
-  'get_state',
-  'get_tasks',
-  'tasks',
-];

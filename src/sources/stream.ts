@@ -12,8 +12,8 @@ import { logger } from '../log.js';
 import { eventChanges } from '../model/mesos-events.js';
 import { inSlices, SLICE_MS } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
-import { parseDeferringArrays } from '../model/json-deferred.js';
-import { STATE_TASK_ARRAYS, stateParserSliced, SUBSCRIBED_TASKS } from './sliced-parser.js';
+import { parseDeferringArray } from '../model/json-deferred.js';
+import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
 import { backoffDelay } from './backoff.js';
 import { masterCandidates, RefreshHealth, safeEmit } from './common.js';
@@ -23,6 +23,9 @@ import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from './types.js';
 
 const log = logger('stream-source');
+
+/** Where a SUBSCRIBED event keeps its tasks (v1 operator API, GetState). */
+const SUBSCRIBED_TASKS = ['subscribed', 'get_state', 'get_tasks', 'tasks'] as const;
 
 /** The masters poll's options (the fallback polls with them; `refreshMs` is also the cap of the
  *  resubscribe backoff, `timeoutMs` also bounds connecting + the SUBSCRIBED record). */
@@ -199,7 +202,7 @@ export class StreamStateSource
           try {
             // The SUBSCRIBED record holds the whole state: its tasks are parsed one at a time
             // later, in slices, and never all at once (model/json-deferred.ts).
-            event = (subscribed ? JSON.parse(r) : parseDeferringArrays(r, SUBSCRIBED_TASKS)) as Obj;
+            event = (subscribed ? JSON.parse(r) : parseDeferringArray(r, SUBSCRIBED_TASKS)) as Obj;
           } catch (e) {
             // Before SUBSCRIBED this record is the whole state snapshot.
             req.destroy(
@@ -374,11 +377,7 @@ export class StreamStateSource
    *  subscription's are already reported), and one that read a document is `discarded`. */
   private startFallback(): void {
     if (this.fallback || this.closed) return;
-    const poll = new MasterPollSource<MesosState>({
-      ...this.o,
-      parse: stateParserSliced,
-      deferArrays: STATE_TASK_ARRAYS,
-    });
+    const poll = new MasterPollSource<MesosState>({ ...this.o, parse: stateParserSliced });
     poll.on('snapshot', (snap) => {
       if (this.closed || this.streaming) return;
       this.health.lastFrom = snap.from;

@@ -1,17 +1,14 @@
-// parseDeferringArrays must be JSON.parse with one array left as text: the same value once its
+// parseDeferringArray must be JSON.parse with one array left as text: the same value once its
 // elements are read, and an error exactly when JSON.parse throws. Checked on generated documents
 // (tricky strings, random whitespace, decoy and repeated keys) and on every kind of one-character
 // damage to them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeferredJsonArray, parseDeferringArrays } from '../../src/model/json-deferred.js';
+import { DeferredJsonArray, parseDeferringArray } from '../../src/model/json-deferred.js';
 import { StateError } from '../../src/errors.js';
 import { rng, pick } from '../helpers/random.js';
 
-const V1 = ['subscribed', 'get_state', 'get_tasks', 'tasks'];
-/** A v0 state's tasks: `*` is each element of an array, so there may be many. */
-const V0 = ['frameworks', '*', 'tasks'];
-const PATH = V1;
+const PATH = ['subscribed', 'get_state', 'get_tasks', 'tasks'];
 
 /** The value with every DeferredJsonArray read into an array. */
 function materialize(v: unknown): unknown {
@@ -52,41 +49,21 @@ function genValue(r: () => number, depth: number): unknown {
 }
 
 type Entry = [string, unknown];
-/** The value planted at `path` (its rest below this level). */
-function genAt(r: () => number, depth: number, path: string[], all: string[]): unknown {
-  if (path.length === 0)
-    return Array.from({ length: Math.floor(r() * 5) }, () => genValue(r, depth + 1));
-  if (path[0] === '*') {
-    // An array whose elements mostly carry the rest of the path.
-    return Array.from({ length: Math.floor(r() * 4) }, () =>
-      r() < 0.8 ? genAt(r, depth + 1, path.slice(1), all) : genValue(r, depth + 1),
-    );
-  }
-  return genObject(r, depth + 1, path, all);
-}
 /** An object as entries (so keys can repeat); `path` is planted along the way when given. */
-function genObject(
-  r: () => number,
-  depth: number,
-  path: string[],
-  all = PATH,
-): { entries: Entry[] } {
+function genObject(r: () => number, depth: number, path: string[]): { entries: Entry[] } {
   const entries: Entry[] = [];
   const n = Math.floor(r() * 4);
   for (let i = 0; i < n; i++) {
     // Now and then a decoy: a key of the path, at another depth or repeated.
-    const key =
-      r() < 0.1
-        ? pick(
-            r,
-            all.filter((k) => k !== '*'),
-          )
-        : pick(r, ['a', 'b', genString(r)]);
+    const key = r() < 0.1 ? pick(r, PATH) : pick(r, ['a', 'b', genString(r)]);
     entries.push([key, genValue(r, depth)]);
   }
   if (path.length > 0) {
     const [head, ...rest] = path;
-    const v = genAt(r, depth, rest, all);
+    const v =
+      rest.length > 0
+        ? genObject(r, depth + 1, rest)
+        : Array.from({ length: Math.floor(r() * 5) }, () => genValue(r, depth + 1));
     entries.splice(Math.floor(r() * (entries.length + 1)), 0, [head!, v]);
     // Sometimes the same key again after it: JSON.parse keeps the last.
     if (r() < 0.04) entries.push([head!, genValue(r, depth)]);
@@ -99,74 +76,66 @@ function ws(r: () => number): string {
 }
 
 function serialize(v: unknown, r: () => number): string {
-  if (Array.isArray(v))
-    return `[${ws(r)}${v.map((x) => serialize(x, r)).join(`${ws(r)},${ws(r)}`)}${ws(r)}]`;
+  if (Array.isArray(v)) return `[${ws(r)}${v.map((x) => serialize(x, r)).join(`${ws(r)},${ws(r)}`)}${ws(r)}]`;
   if (typeof v === 'object' && v !== null && 'entries' in v) {
     const es = (v as { entries: Entry[] }).entries;
-    const key = (k: string) =>
-      r() < 0.2 ? JSON.stringify(k).replace(/s/g, '\\u0073') : JSON.stringify(k);
+    const key = (k: string) => (r() < 0.2 ? JSON.stringify(k).replace(/s/g, '\\u0073') : JSON.stringify(k));
     return `{${ws(r)}${es.map(([k, x]) => `${key(k)}${ws(r)}:${ws(r)}${serialize(x, r)}`).join(`${ws(r)},${ws(r)}`)}${ws(r)}}`;
   }
   return JSON.stringify(v);
 }
 
-function genDoc(r: () => number, path = PATH): string {
-  const planted = r() < 0.85 ? path.slice(0, 1 + Math.floor(r() * path.length)) : [];
-  const full = planted.length === path.length || r() < 0.5;
-  return ws(r) + serialize(genObject(r, 0, full ? path : planted, path), r) + ws(r);
+function genDoc(r: () => number): string {
+  const planted = r() < 0.85 ? PATH.slice(0, 1 + Math.floor(r() * PATH.length)) : [];
+  const full = planted.length === PATH.length || r() < 0.5;
+  return ws(r) + serialize(genObject(r, 0, full ? PATH : planted), r) + ws(r);
 }
 
-for (const path of [V1, V0])
-  test(`valid documents, ${path.join('.')}: the same value as JSON.parse once the deferred elements are read`, () => {
-    let deferred = 0;
-    for (let seed = 1; seed <= 3000; seed++) {
-      const r = rng(seed);
-      const text = genDoc(r, path);
-      const got = parseDeferringArrays(text, path);
-      assert.deepEqual(materialize(got), JSON.parse(text), `seed ${seed}: ${text}`);
-      if (
-        JSON.stringify(got, (_k, v: unknown) =>
-          v instanceof DeferredJsonArray ? 'D' : v,
-        ).includes('"D"')
-      )
-        deferred++;
-    }
-    // The generator must reach the split path often, or this test proves little.
-    assert.ok(deferred > 1000, `only ${deferred} of 3000 documents had their array deferred`);
-  });
+test('valid documents: the same value as JSON.parse once the deferred elements are read', () => {
+  let deferred = 0;
+  for (let seed = 1; seed <= 3000; seed++) {
+    const r = rng(seed);
+    const text = genDoc(r);
+    const got = parseDeferringArray(text, PATH);
+    assert.deepEqual(materialize(got), JSON.parse(text), `seed ${seed}: ${text}`);
+    if (JSON.stringify(got, (_k, v: unknown) => (v instanceof DeferredJsonArray ? 'D' : v)).includes('"D"'))
+      deferred++;
+  }
+  // The generator must reach the split path often, or this test proves little.
+  assert.ok(deferred > 1000, `only ${deferred} of 3000 documents had their array deferred`);
+});
 
 const DAMAGE = ['\u000b', '"', '\\', '[', ']', '{', '}', ',', ':', ' ', '1', 'x', '\u0001'];
 
-for (const path of [V1, V0])
-  test(`damaged documents, ${path.join('.')}: an error exactly when JSON.parse throws, else the same value`, () => {
-    let broken = 0;
-    for (let seed = 1; seed <= 3000; seed++) {
-      const r = rng(seed + 100_000);
-      const text = genDoc(r, path);
-      for (let m = 0; m < 8; m++) {
-        const at = Math.floor(r() * text.length);
-        const kind = Math.floor(r() * 3);
-        const c = pick(r, DAMAGE);
-        const bad =
-          kind === 0
-            ? text.slice(0, at) + text.slice(at + 1)
-            : kind === 1
-              ? text.slice(0, at) + c + text.slice(at)
-              : text.slice(0, at) + c + text.slice(at + 1);
-        const want = outcome(() => JSON.parse(bad));
-        const got = outcome(() => materialize(parseDeferringArrays(bad, path)));
-        const replay = `seed ${seed} damage ${m}: ${JSON.stringify(bad)}`;
-        assert.equal(got.ok, want.ok, `${replay}: ${got.ok ? 'accepted' : got.error.message}`);
-        if (got.ok && want.ok) assert.deepEqual(got.value, want.value, replay);
-        if (!want.ok) {
-          broken++;
-          const e = (got as { error: Error }).error;
-          assert.ok(e instanceof SyntaxError || e instanceof StateError, replay);
-        }
+test('damaged documents: an error exactly when JSON.parse throws, else the same value', () => {
+  let broken = 0;
+  for (let seed = 1; seed <= 3000; seed++) {
+    const r = rng(seed + 100_000);
+    const text = genDoc(r);
+    for (let m = 0; m < 8; m++) {
+      const at = Math.floor(r() * text.length);
+      const kind = Math.floor(r() * 3);
+      const c = pick(r, DAMAGE);
+      const bad =
+        kind === 0
+          ? text.slice(0, at) + text.slice(at + 1)
+          : kind === 1
+            ? text.slice(0, at) + c + text.slice(at)
+            : text.slice(0, at) + c + text.slice(at + 1);
+      const want = outcome(() => JSON.parse(bad));
+      const got = outcome(() => materialize(parseDeferringArray(bad, PATH)));
+      const replay = `seed ${seed} damage ${m}: ${JSON.stringify(bad)}`;
+      assert.equal(got.ok, want.ok, `${replay}: ${got.ok ? 'accepted' : got.error.message}`);
+      if (got.ok && want.ok) assert.deepEqual(got.value, want.value, replay);
+      if (!want.ok) {
+        broken++;
+        const e = (got as { error: Error }).error;
+        assert.ok(e instanceof SyntaxError || e instanceof StateError, replay);
       }
     }
-    assert.ok(broken > 5000, `only ${broken} damaged documents were not JSON`);
-  });
+  }
+  assert.ok(broken > 5000, `only ${broken} damaged documents were not JSON`);
+});
 
 test('a SUBSCRIBED event: the tasks come back deferred, one parse per element read', () => {
   const tasks = [{ task_id: { value: 'a' } }, { task_id: { value: 'b "[}' } }, []];
@@ -174,7 +143,7 @@ test('a SUBSCRIBED event: the tasks come back deferred, one parse per element re
     type: 'SUBSCRIBED',
     subscribed: { get_state: { get_tasks: { tasks }, get_agents: { agents: [] } } },
   });
-  const doc = parseDeferringArrays(text, PATH) as {
+  const doc = parseDeferringArray(text, PATH) as {
     subscribed: { get_state: { get_tasks: { tasks: unknown } } };
   };
   const d = doc.subscribed.get_state.get_tasks.tasks;
@@ -192,21 +161,22 @@ test('no array at the path, or one inside an array: JSON.parse whole', () => {
     [1, 2],
     'text',
   ]) {
-    const got = parseDeferringArrays(JSON.stringify(v), PATH);
+    const got = parseDeferringArray(JSON.stringify(v), PATH);
     assert.deepEqual(got, v, JSON.stringify(v));
   }
 });
 
 test('a later key of the same name wins, as in JSON.parse', () => {
-  const text = '{"subscribed":{"get_state":{"get_tasks":{"tasks":[1,2],"tasks":[3]}}}}';
-  assert.deepEqual(parseDeferringArrays(text, ['subscribed', 'get_state', 'get_tasks', 'tasks']), {
+  const text =
+    '{"subscribed":{"get_state":{"get_tasks":{"tasks":[1,2],"tasks":[3]}}}}';
+  assert.deepEqual(parseDeferringArray(text, ['subscribed', 'get_state', 'get_tasks', 'tasks']), {
     subscribed: { get_state: { get_tasks: { tasks: [3] } } },
   });
 });
 
 test('a broken element throws when read, naming the element', () => {
   const text = '{"a":{"b":[{"ok":1}, {"bad":01}, 3]}}';
-  const doc = parseDeferringArrays(text, ['a', 'b']) as { a: { b: DeferredJsonArray } };
+  const doc = parseDeferringArray(text, ['a', 'b']) as { a: { b: DeferredJsonArray } };
   const it = doc.a.b[Symbol.iterator]();
   assert.deepEqual(it.next().value, { ok: 1 });
   assert.throws(
@@ -215,35 +185,5 @@ test('a broken element throws when read, naming the element', () => {
       e instanceof StateError && e.documentRead && /^a\.b\[1\] is not JSON \(/.test(e.message),
   );
   // Outside the array the error is JSON.parse's own, with its position in the whole text.
-  assert.throws(() => parseDeferringArrays('{"x":01,"a":{"b":[1]}}', ['a', 'b']), SyntaxError);
-});
-
-test('a v0 state: every framework’s tasks are deferred, each named by its framework', () => {
-  const text = JSON.stringify({
-    frameworks: [
-      { id: 'f0', tasks: [{ id: 'a' }], completed_tasks: [{ id: 'old' }] },
-      { id: 'f1', tasks: [] },
-      { id: 'f2', tasks: [{ id: 'b' }, { id: 'c' }] },
-    ],
-    slaves: [{ id: 's', tasks: [1] }],
-  });
-  const doc = parseDeferringArrays(text, V0) as {
-    frameworks: { tasks: unknown; completed_tasks?: unknown }[];
-    slaves: { tasks: unknown }[];
-  };
-  const [f0, f1, f2] = doc.frameworks;
-  assert.ok(f0!.tasks instanceof DeferredJsonArray && f2!.tasks instanceof DeferredJsonArray);
-  assert.ok(f1!.tasks instanceof DeferredJsonArray);
-  assert.deepEqual([...(f2!.tasks as DeferredJsonArray)], [{ id: 'b' }, { id: 'c' }]);
-  assert.equal((f2!.tasks as DeferredJsonArray).where, 'frameworks[2].tasks');
-  assert.deepEqual(f0!.completed_tasks, [{ id: 'old' }], 'other arrays are parsed as usual');
-  assert.deepEqual(doc.slaves[0]!.tasks, [1]);
-  // A broken task names its framework and place.
-  const bad = parseDeferringArrays('{"frameworks":[{"tasks":[]},{"tasks":[1,{"x":}]}]}', V0) as {
-    frameworks: { tasks: DeferredJsonArray }[];
-  };
-  assert.throws(
-    () => [...bad.frameworks[1]!.tasks],
-    /^StateError: frameworks\[1\]\.tasks\[1\] is not JSON/,
-  );
+  assert.throws(() => parseDeferringArray('{"x":01,"a":{"b":[1]}}', ['a', 'b']), SyntaxError);
 });
