@@ -681,11 +681,12 @@ export class DnsService extends EventEmitter<DnsServiceEvents> {
       if (change.type === 'framework') this.frameworkHosts.annotateFramework(change.framework);
       // A snapshot waiting for its build was taken before this change: it applies there too.
       if (change.type !== 'serverset') g.next?.changes.push(change);
+      // A TASK_UPDATED of a task no set holds changes nothing: no serial, no count, no event. A
+      // snapshot waiting for its build may hold it and gets the change (above), the same as a set
+      // being built does (RecordStore.apply says nothing then): it goes on as applied.
       const warning = g.store.apply(change);
-      // Nothing changed (a TASK_UPDATED of a task no set holds): no serial, no count, no event.
-      // A snapshot waiting for its build may hold the task: it gets the change, so no warning.
-      if (warning) {
-        if (!g.next) log.warn({ event: meta.event, from: meta.from }, warning);
+      if (warning && !g.next) {
+        log.warn({ event: meta.event, from: meta.from }, warning);
         return;
       }
     } catch (e) {
