@@ -283,6 +283,47 @@ describe('state loads in slices, in the service', () => {
     );
   });
 
+  it('an update of a task only a queued snapshot holds goes on as applied, as during a build', async () => {
+    const { service, sources } = await serve(doc(10));
+    const src = sources[0]!;
+    // The queued snapshot's tasks have ids no other set holds.
+    const queued = doc(100) as { frameworks: { tasks: { id: string }[] }[] };
+    for (const t of queued.frameworks[0]!.tasks) t.id = `q${t.id}`;
+    const changed: string[] = [];
+    service.on('changed', (_c, meta) => changed.push(meta.event));
+    // The build of the snapshot before it has not begun to slice (it is held), so the store has
+    // no build to give the change to: only the queued snapshot can hold the task.
+    const hold = holdBuilds();
+    try {
+      src.emit('snapshot', snapshot(doc(300)));
+      src.emit('snapshot', snapshot(queued)); // waits for that build
+      const update = {
+        taskId: 'qt5',
+        frameworkId: 'F',
+        state: 'TASK_RUNNING',
+        status: { state: 'TASK_RUNNING', timestamp: 2, labels: [], networkIps: ['10.77.0.5'] },
+      };
+      src.emit(
+        'change',
+        { type: 'taskStatus', update },
+        { at: Date.now(), event: 'TASK_UPDATED', from: 'scripted' },
+      );
+      // Counted and announced like a change applied during a build, not dropped as an update
+      // of an unknown task.
+      assert.deepEqual(changed, ['TASK_UPDATED']);
+      hold.release();
+      await waitFor('the queued snapshot served', () => service.records()!.taskCount() === 100);
+      assert.deepEqual(
+        service.records()!.get('job5.aurora.mesos.')?.a,
+        ['10.77.0.5'],
+        'the queued snapshot got the update',
+      );
+    } finally {
+      hold.release();
+      hold.restore();
+    }
+  });
+
   it('a framework address looked up during a build reaches the new set', async () => {
     const d = doc(30000, [{ id: 'H', name: 'httpfw', hostname: 'localhost', tasks: [] }]);
     const { service } = await serve(d);
