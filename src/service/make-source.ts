@@ -17,6 +17,7 @@ import { StreamStateSource } from '../sources/stream.js';
 import type { StateSource } from '../sources/types.js';
 import { ZkStateSource } from '../sources/zk-source.js';
 import { parseZkUrl } from '../sources/zk-url.js';
+import { collectYoungNow } from './heap.js';
 import type { Coordination } from '../zk/types.js';
 import { zkParts } from './zk-parts.js';
 
@@ -123,6 +124,7 @@ export function makeStateSource(
         https: poll.https,
         backoff: poll.backoff,
         stats: choice.stats,
+        collectYoung: collectYoungNow,
         ...fetch,
       });
     }

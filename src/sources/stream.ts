@@ -37,7 +37,16 @@ export interface StreamSourceOptions extends Omit<
   missedHeartbeats?: number;
   /** Where /metrics reads connected, last event and resubscribes from. */
   stats?: SourceStats;
+  /** A young collection, run every READ_COLLECT_BYTES while the SUBSCRIBED record is read. */
+  collectYoung?: () => void;
 }
+
+/** The socket hands over a big record in 64 KiB buffers malloc'd one by one, which V8 frees only
+ *  at a collection, and reading allocates too little for one to come: a 48 MiB SUBSCRIBED record
+ *  grew glibc's main arena by its size, and what the arena kept after a load (up to 31 MiB) put
+ *  RSS over its 160 MiB goal in 6 of 13 runs at 50,000 tasks. A young collection every few MiB
+ *  lets the buffers be reused instead: 0 of 8 (docs/benchmarks.md). */
+const READ_COLLECT_BYTES = 4 << 20;
 
 type Obj = Record<string, unknown>;
 
@@ -182,12 +191,20 @@ export class StreamStateSource
         return settle(new StateError(`${url}: SUBSCRIBE answered HTTP ${status}`));
       }
       const dec = (decoder = new RecordIoDecoder());
+      let readSinceCollect = 0;
       // When this turn of the event loop began reading chunks (0: it has not).
       let turnBegan = 0;
       res.on('data', (chunk: Buffer) => {
         if (turnBegan === 0) {
           turnBegan = performance.now();
           setImmediate(() => (turnBegan = 0));
+        }
+        if (!subscribed && this.o.collectYoung) {
+          readSinceCollect += chunk.length;
+          if (readSinceCollect >= READ_COLLECT_BYTES) {
+            readSinceCollect = 0;
+            this.o.collectYoung();
+          }
         }
         let records: string[];
         try {

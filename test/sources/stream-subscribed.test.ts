@@ -133,3 +133,42 @@ test('events right behind a big SUBSCRIBED wait for its snapshot, then apply in 
     await source.close();
   }
 });
+
+test('a big SUBSCRIBED record is read with a young collection every few MiB; events are not', async () => {
+  // 9 MiB of SUBSCRIBED (a field Beacon does not read pads it), then 3 bursts of events.
+  const big = subscribedWith([v1Task(0)]) as { subscribed: Record<string, unknown> };
+  big.subscribed.pad = 'x'.repeat(9 << 20);
+  let res: http.ServerResponse | undefined;
+  const master = http.createServer((req, r) => {
+    req.resume();
+    r.writeHead(200, { 'content-type': 'application/json' });
+    r.write(encodeRecord(big));
+    res = r;
+  });
+  await new Promise<void>((resolve) => master.listen(0, '127.0.0.1', resolve));
+  let collections = 0;
+  const source = new StreamStateSource({
+    masters: [{ host: '127.0.0.1', port: (master.address() as AddressInfo).port }],
+    refreshMs: 60000,
+    timeoutMs: 10000,
+    collectYoung: () => collections++,
+  });
+  let snapshots = 0;
+  let changes = 0;
+  source.on('snapshot', () => snapshots++);
+  source.on('change', () => changes++);
+  try {
+    source.start();
+    await waitFor('the snapshot', () => snapshots === 1, 30000);
+    // One per 4 MiB read: 9 MiB gives 2 (a chunk may straddle the last boundary).
+    assert.equal(collections, 2);
+    const bytes = burst.map(encodeRecord).join('');
+    for (let i = 0; i < 3; i++) res!.write(bytes);
+    await waitFor('the bursts', () => changes === 3 * BURST, 30000);
+    assert.equal(collections, 2, 'none while events are read');
+  } finally {
+    await source.close();
+    master.closeAllConnections();
+    master.close();
+  }
+});
