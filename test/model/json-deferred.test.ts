@@ -76,10 +76,12 @@ function ws(r: () => number): string {
 }
 
 function serialize(v: unknown, r: () => number): string {
-  if (Array.isArray(v)) return `[${ws(r)}${v.map((x) => serialize(x, r)).join(`${ws(r)},${ws(r)}`)}${ws(r)}]`;
+  if (Array.isArray(v))
+    return `[${ws(r)}${v.map((x) => serialize(x, r)).join(`${ws(r)},${ws(r)}`)}${ws(r)}]`;
   if (typeof v === 'object' && v !== null && 'entries' in v) {
     const es = (v as { entries: Entry[] }).entries;
-    const key = (k: string) => (r() < 0.2 ? JSON.stringify(k).replace(/s/g, '\\u0073') : JSON.stringify(k));
+    const key = (k: string) =>
+      r() < 0.2 ? JSON.stringify(k).replace(/s/g, '\\u0073') : JSON.stringify(k);
     return `{${ws(r)}${es.map(([k, x]) => `${key(k)}${ws(r)}:${ws(r)}${serialize(x, r)}`).join(`${ws(r)},${ws(r)}`)}${ws(r)}}`;
   }
   return JSON.stringify(v);
@@ -98,7 +100,11 @@ test('valid documents: the same value as JSON.parse once the deferred elements a
     const text = genDoc(r);
     const got = parseDeferringArray(text, PATH);
     assert.deepEqual(materialize(got), JSON.parse(text), `seed ${seed}: ${text}`);
-    if (JSON.stringify(got, (_k, v: unknown) => (v instanceof DeferredJsonArray ? 'D' : v)).includes('"D"'))
+    if (
+      JSON.stringify(got, (_k, v: unknown) => (v instanceof DeferredJsonArray ? 'D' : v)).includes(
+        '"D"',
+      )
+    )
       deferred++;
   }
   // The generator must reach the split path often, or this test proves little.
@@ -167,8 +173,7 @@ test('no array at the path, or one inside an array: JSON.parse whole', () => {
 });
 
 test('a later key of the same name wins, as in JSON.parse', () => {
-  const text =
-    '{"subscribed":{"get_state":{"get_tasks":{"tasks":[1,2],"tasks":[3]}}}}';
+  const text = '{"subscribed":{"get_state":{"get_tasks":{"tasks":[1,2],"tasks":[3]}}}}';
   assert.deepEqual(parseDeferringArray(text, ['subscribed', 'get_state', 'get_tasks', 'tasks']), {
     subscribed: { get_state: { get_tasks: { tasks: [3] } } },
   });
