@@ -1,7 +1,8 @@
 // JSON.parse for a document with one huge array in it (a SUBSCRIBED event's 50,000 tasks): that
 // array is left as text and each element is parsed when it is read, so the whole parsed document
-// never exists at once. Parsed whole, a 48 MiB SUBSCRIBED record held ~110 MiB more at its peak
-// and blocked the event loop ~300 ms; scanned for its elements, 83–125 ms (docs/records.md).
+// never exists at once. Parsed whole and made into the model, a 48 MiB SUBSCRIBED record peaked
+// ~60 MiB higher, and its parse blocked the event loop ~270 ms; its scan blocks 83–125 ms
+// (docs/records.md).
 // Pure: text in, values out. Whenever the scan is in doubt the whole text goes to JSON.parse, so
 // the result (its deferred elements read) is always what JSON.parse would give, or its error.
 import { StateError } from '../errors.js';
