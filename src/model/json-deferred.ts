@@ -84,8 +84,11 @@ const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** JSON's insignificant whitespace (RFC 8259): space, tab, line feed, carriage return. One
+ *  definition for every scanner of JSON text or bytes (fetch-state's cut-short check, the
+ *  ServerSet codec's sniffing). */
+export function isJsonSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /** Index of the quote that ends the string opened at `i`, or -1. */
@@ -116,7 +119,7 @@ function findArray(
       const j = stringEnd(t, i);
       if (j < 0) return undefined;
       let k = j + 1;
-      while (k < n && isWs(t.charCodeAt(k))) k++;
+      while (k < n && isJsonSpace(t.charCodeAt(k))) k++;
       if (t.charCodeAt(k) === COLON && isObject.at(-1)) {
         try {
           key = JSON.parse(t.slice(i, j + 1)) as string;
@@ -145,7 +148,7 @@ function findArray(
   for (i = open + 1; i < n; i++) {
     const c = t.charCodeAt(i);
     if (depth === 0) {
-      if (isWs(c)) continue;
+      if (isJsonSpace(c)) continue;
       if (c === COMMA || c === CLOSE_ARR) {
         if (start >= 0) spans.push(start, end);
         else if (c === COMMA || spans.length > 0) return undefined; // `[,` `,,` `,]`

@@ -4,6 +4,7 @@
 // reader and Finagle's zk2 resolver read it.
 import { DecodeError } from '../errors.js';
 import type { Endpoint, ServiceInstance } from '../model/service-instance.js';
+import { isJsonSpace } from '../model/json-deferred.js';
 import { assertWritable, toServiceInstance, type DecodeResult } from './validate.js';
 
 /** Copies only host and port: extra properties on an endpoint object must not leak to the wire. */
@@ -36,15 +37,10 @@ export function encodeJson(instance: ServiceInstance): Buffer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-// JSON's insignificant whitespace (RFC 8259): space, tab, LF, CR. None of them is 0x0C, the first
-// byte of a Thrift member, so the choice of codec stays unambiguous.
-function isJsonSpace(b: number | undefined): boolean {
-  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
-}
-
 /** True when the first byte after any JSON whitespace is `{`: a JSON object, compact (`{"`, what
  *  the Java reader requires) or pretty-printed (what the Python and Finagle readers accept too).
- *  A byte-order mark is not whitespace: such data is refused. */
+ *  A byte-order mark is not whitespace: such data is refused. None of JSON's whitespace is 0x0C,
+ *  the first byte of a Thrift member, so the choice of codec stays unambiguous. */
 export function looksLikeJson(buf: Uint8Array): boolean {
   let i = 0;
   while (i < buf.length && isJsonSpace(buf[i])) i++;

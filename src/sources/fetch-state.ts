@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { StateError, TimeoutError } from '../errors.js';
+import { isJsonSpace } from '../model/json-deferred.js';
 
 export interface FetchOptions {
   /** Whole-request bound (connect, headers and body), ms. */
@@ -144,11 +145,6 @@ export function fetchStateJson(url: string, options: FetchOptions): Promise<unkn
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     req.end();
   });
-}
-
-/** JSON's whitespace: space, tab, line feed, carriage return. */
-function isJsonSpace(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
 /** Why `bytes` cannot be JSON although it begins like an object: it does not end with the `}`
