@@ -349,11 +349,8 @@ export class MemRecordSet implements RecordSet {
 
   /** The key of the first task of this id in any framework (an update without a framework). */
   private keyOfId(taskId: string): string | undefined {
-    for (const [key, spec] of this.tasks) if (specId(spec) === taskId) return key;
-    for (const [key, t] of this.parked)
-      if (('statuses' in t ? t.id : specId(t)) === taskId) return key;
-    for (const [key, w] of this.waiting)
-      if (('spec' in w ? specId(w.spec) : w.id) === taskId) return key;
+    for (const held of [this.tasks, this.parked, this.waiting])
+      for (const [key, h] of held) if (heldId(h) === taskId) return key;
     return undefined;
   }
 
@@ -440,7 +437,7 @@ export class MemRecordSet implements RecordSet {
     // Tasks held for a framework never announced go too (they were waiting for it).
     for (const [key, t] of this.parked) if (t.frameworkId === frameworkId) this.parked.delete(key);
     for (const [key, w] of this.waiting)
-      if (('spec' in w ? w.spec : w).frameworkId === frameworkId) this.waiting.delete(key);
+      if (heldTask(w).frameworkId === frameworkId) this.waiting.delete(key);
     const old = this.frameworks.get(frameworkId);
     if (!old) return;
     emitFramework(old, this.namer, this.remover);
@@ -1147,4 +1144,15 @@ function waitingTask(t: MesosTask): MesosTask {
 interface WaitingSpec {
   spec: TaskSpec;
   state: string;
+}
+
+/** What the set holds of a task, served, parked or waiting: the whole task or its spec. */
+function heldTask(h: MesosTask | TaskSpec | WaitingSpec): MesosTask | TaskSpec {
+  return 'spec' in h ? h.spec : h;
+}
+
+/** The task id of what the set holds of a task. */
+function heldId(h: MesosTask | TaskSpec | WaitingSpec): string {
+  const t = heldTask(h);
+  return 'statuses' in t ? t.id : specId(t);
 }

@@ -387,6 +387,26 @@ describe('TASK_UPDATED applied by the record set equals a rebuild of the master 
     assert.match(store.apply(d) ?? '', /unknown task nope/);
   });
 
+  it('an update without framework_id finds the task by its id, served or waiting', () => {
+    // Mesos always names the framework; an update that does not is applied to the first task of
+    // that id the set holds (served, then parked, then waiting).
+    const rs = generateRecords(oneTask({ state: 'TASK_RUNNING' }), makeRecordsConfig({}));
+    const bare = (taskId: string, state: string, status: Record<string, unknown> = { state }) => {
+      const [c] = eventChanges({
+        type: 'TASK_UPDATED',
+        task_updated: { state, status: { task_id: id(taskId), ...status } },
+      }).changes;
+      assert.ok(c && c.type === 'taskStatus' && c.update.frameworkId === undefined);
+      return c;
+    };
+    assert.equal(applyStateChange(rs, bare('t1', 'TASK_KILLING')), undefined);
+    assert.equal(rs.get('web.aurora.mesos.'), undefined, 'served, then waiting');
+    const running = { state: 'TASK_RUNNING', timestamp: 3 };
+    assert.equal(applyStateChange(rs, bare('t1', 'TASK_RUNNING', running)), undefined);
+    assert.deepEqual(rs.get('web.aurora.mesos.')?.a, ['10.0.0.1'], 'waiting, then served again');
+    assert.match(applyStateChange(rs, bare('nope', 'TASK_RUNNING')) ?? '', /unknown task nope;/);
+  });
+
   it('a task staged in the snapshot runs on its TASK_UPDATED', () => {
     const rs = generateRecords(oneTask({ state: 'TASK_STAGING' }), makeRecordsConfig({}));
     assert.equal(rs.get('web.aurora.mesos.'), undefined);
