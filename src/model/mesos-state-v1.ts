@@ -137,6 +137,15 @@ function list(o: unknown, key: string): Iterable<unknown> {
   return Array.isArray(v) || v instanceof DeferredJsonArray ? v : [];
 }
 
+/** Where a SUBSCRIBED event keeps its tasks (what parseV1StateSteps reads them from): the array
+ *  the stream leaves as text (json-deferred.ts). */
+export const SUBSCRIBED_TASKS: readonly string[] = [
+  'subscribed',
+  'get_state',
+  'get_tasks',
+  'tasks',
+];
+
 /** `{"type":"GET_STATE","get_state":{…}}`, `{"type":"SUBSCRIBED","subscribed":{"get_state":…}}`
  *  or a bare GetState object, one task at a time (it yields after each; see parseStateSteps). */
 export function* parseV1StateSteps(doc: Obj): Generator<void, StateParseResult> {

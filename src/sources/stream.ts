@@ -13,6 +13,7 @@ import { eventChanges } from '../model/mesos-events.js';
 import { inSlices, SLICE_MS } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
 import { parseDeferringArray } from '../model/json-deferred.js';
+import { SUBSCRIBED_TASKS } from '../model/mesos-state-v1.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
 import { backoffDelay } from './backoff.js';
@@ -23,9 +24,6 @@ import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from './types.js';
 
 const log = logger('stream-source');
-
-/** Where a SUBSCRIBED event keeps its tasks (v1 operator API, GetState). */
-const SUBSCRIBED_TASKS = ['subscribed', 'get_state', 'get_tasks', 'tasks'] as const;
 
 /** The masters poll's options (the fallback polls with them; `refreshMs` is also the cap of the
  *  resubscribe backoff, `timeoutMs` also bounds connecting + the SUBSCRIBED record). */
