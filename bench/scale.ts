@@ -1,7 +1,9 @@
 // `npm run bench -- scale [--tasks 50000,200000] [--reps 2] [--updates 2000] [--no-broken]
 //  [--bad-input-only] [--source poll|stream] [--events 20000]` (--bad-input-only: only part 4, at
 //  each size given; --source stream: parts 1 and 2 with the v1 event stream, below, then a burst
-//  of --events TASK_UPDATED events on the loaded stream, against a bare read of the same bytes):
+//  of --events TASK_UPDATED events on the loaded stream, against a bare read of the same bytes,
+//  then a resubscribe: the master breaks the stream and sends the whole state again, and the
+//  longest answer wait while Beacon reads it is printed beside the bare parse of the record):
 // Beacon at 50,000-200,000 tasks, measured as a new user meets it (issue 10):
 // 1) first answer: a small HTTP master on loopback serves a synthetic state (3 instances per job,
 //    ports `http` + `admin` in DiscoveryInfo); `beacon dns --config` is spawned as a real process
@@ -89,6 +91,10 @@ interface Master {
   sendEvents(framed: Buffer): number;
   /** Serves SUBSCRIBE (POST /api/v1) with this SUBSCRIBED event, and its JSON at /subscribed.json. */
   setSubscribed(json: string): void;
+  /** The SUBSCRIBED event's JSON it serves, if any. */
+  subscribed(): string | undefined;
+  /** Breaks every open SUBSCRIBE stream (the subscriber resubscribes). Returns how many. */
+  dropStreams(): number;
   close(): Promise<void>;
 }
 
@@ -145,6 +151,12 @@ async function startMaster(port: number): Promise<Master> {
     },
     setSubscribed: (json) =>
       (subscribed = { json: Buffer.from(json), framed: Buffer.from(frameRecord(json)) }),
+    subscribed: () => subscribed?.json.toString(),
+    dropStreams: () => {
+      const n = streams.size;
+      for (const res of streams) res.destroy();
+      return n;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -398,6 +410,11 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     const body = Buffer.from(JSON.stringify(doc));
     if (SOURCE === 'stream') master.setSubscribed(JSON.stringify(v1Subscribed(doc)));
     const updated = SOURCE === 'stream' ? burstEvents(doc, p) : undefined;
+    // Which task of the SUBSCRIBED record is the probe's (its JSON is made when it is needed).
+    const resub =
+      SOURCE === 'stream'
+        ? { task: (doc.frameworks as { tasks: unknown[] }[])[0]!.tasks.length - 1, name: p.name }
+        : undefined;
     doc = undefined;
     master.setBody(body);
     console.log(
@@ -462,7 +479,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
       `   beacon dns memory: RSS after load (idle 15 s) ${f1(rss)} MiB${rssGoal ? ` (goal ≤ ${rssGoal} MiB: ${f2(rss / rssGoal)}x of it)` : ''}, peak RSS while loading ${f1(peak)} MiB${peakGoal ? ` (goal ≤ ${peakGoal} MiB: ${f2(peak / peakGoal)}x of it)` : ''}`,
     );
     // Refreshes and bad documents are the poll source's; a burst of events is the stream's.
-    if (SOURCE === 'stream') return await eventBurst(tasks, p, master, dir, updated);
+    if (resub) return await streamRun(tasks, p, master, dir, updated, resub, bareMs);
     await refreshStall(tasks, p, master, dir, bareMs);
     if (BROKEN && tasks === Math.max(...SIZES)) await brokenRun(body, p, master, dir);
   } finally {
@@ -534,51 +551,114 @@ function bareEvents(masterPort: number, count: number): Promise<number> {
   });
 }
 
-/** A burst of events on a loaded stream: Beacon is started and loaded, the master writes the
- *  whole burst at once, and the probe is asked until it answers with its new address (every event
- *  applied). Prints the time, events per second, the longest answer wait meanwhile, and the RSS
- *  before (idle SETTLE_MS) and SETTLE_MS and BURST_IDLE_MS after, beside the bare reading of the
- *  same bytes. */
-async function eventBurst(
+/** The stream's phases on one loaded `beacon dns`: a burst of events (when there is one), then a
+ *  resubscribe. */
+async function streamRun(
   tasks: number,
   p: { name: string; ip: string },
   master: Master,
   dir: string,
   burst: ReturnType<typeof burstEvents> | undefined,
+  resub: { task: number; name: string },
+  bareMs: number,
 ): Promise<void> {
-  if (!burst || burst.count === 0) return;
   const port = await freePort();
   const t0 = performance.now();
   const w = watched(process.execPath, beaconArgs(dir, master.port, port));
   try {
     await untilAnswer(w, port, p, t0);
-    await untilNxdomain(w, port, p.name, t0, 180_000);
+    const zoneMs = await untilNxdomain(w, port, p.name, t0, 180_000);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const before = w.memory().rss;
-    // A steady query meanwhile (one every 5 ms for 5 s), for the longest wait the burst causes.
-    const during = queryLoad(port, p.name, 5000, 5);
-    const sent = master.sendEvents(burst.framed);
-    const t1 = performance.now();
-    const ms = await untilAnswer(w, port, burst.probe, t1, 120_000);
-    const waits = await during;
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const after = w.memory().rss;
-    // V8 gives a burst's heap growth back at its own idle-time reducer, tens of seconds later.
-    await new Promise((r) => setTimeout(r, BURST_IDLE_MS - SETTLE_MS));
-    const later = w.memory().rss;
-    const bare = await bareEvents(master.port, burst.count);
-    console.log(
-      `\n== a burst of ${burst.count.toLocaleString()} TASK_UPDATED events (${f1(burst.framed.length / MiB)} MiB, new addresses) on the loaded ${tasks.toLocaleString()}-task stream (${sent} stream; load average ${load()})`,
-    );
-    console.log(
-      `   beacon dns: the last event's answer after ${f1(ms)} ms = ${Math.round((burst.count / ms) * 1000).toLocaleString()} events/s; baseline node: GET + JSON.parse of the same records ${f1(bare)} ms (${f2(ms / bare)}x)`,
-    );
-    console.log(
-      `   a query every 5 ms for 5 s from the burst on: ${waits.lat.length} answered, longest wait ${f1(Math.max(0, ...waits.lat))} ms, ${waits.lost} lost; RSS idle before ${f1(before / MiB)} MiB, ${SETTLE_MS / 1000} s after ${f1(after / MiB)} MiB, ${BURST_IDLE_MS / 1000} s after ${f1(later / MiB)} MiB`,
-    );
+    if (burst && burst.count > 0) await eventBurst(tasks, w, port, master, burst);
+    await resubscribe(w, port, master, resub, bareMs, zoneMs);
   } finally {
     await w.stop();
   }
+}
+
+/** A burst of events on a loaded stream: the master writes the whole burst at once, and the
+ *  probe is asked until it answers with its new address (every event applied). Prints the time,
+ *  events per second, the longest answer wait meanwhile, and the RSS before (idle SETTLE_MS) and
+ *  SETTLE_MS and BURST_IDLE_MS after, beside the bare reading of the same bytes. */
+async function eventBurst(
+  tasks: number,
+  w: ReturnType<typeof watched>,
+  port: number,
+  master: Master,
+  burst: ReturnType<typeof burstEvents>,
+): Promise<void> {
+  const before = w.memory().rss;
+  // A steady query meanwhile (one every 5 ms for 5 s), for the longest wait the burst causes.
+  const during = queryLoad(port, burst.probe.name, 5000, 5);
+  const sent = master.sendEvents(burst.framed);
+  const t1 = performance.now();
+  const ms = await untilAnswer(w, port, burst.probe, t1, 120_000);
+  const waits = await during;
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const after = w.memory().rss;
+  // V8 gives a burst's heap growth back at its own idle-time reducer, tens of seconds later.
+  await new Promise((r) => setTimeout(r, BURST_IDLE_MS - SETTLE_MS));
+  const later = w.memory().rss;
+  const bare = await bareEvents(master.port, burst.count);
+  console.log(
+    `\n== a burst of ${burst.count.toLocaleString()} TASK_UPDATED events (${f1(burst.framed.length / MiB)} MiB, new addresses) on the loaded ${tasks.toLocaleString()}-task stream (${sent} stream; load average ${load()})`,
+  );
+  console.log(
+    `   beacon dns: the last event's answer after ${f1(ms)} ms = ${Math.round((burst.count / ms) * 1000).toLocaleString()} events/s; baseline node: GET + JSON.parse of the same records ${f1(bare)} ms (${f2(ms / bare)}x)`,
+  );
+  console.log(
+    `   a query every 5 ms for 5 s from the burst on: ${waits.lat.length} answered, longest wait ${f1(Math.max(0, ...waits.lat))} ms, ${waits.lost} lost; RSS idle before ${f1(before / MiB)} MiB, ${SETTLE_MS / 1000} s after ${f1(after / MiB)} MiB, ${BURST_IDLE_MS / 1000} s after ${f1(later / MiB)} MiB`,
+  );
+}
+
+/** A resubscribe on a loaded stream: the master breaks the stream and answers the next SUBSCRIBE
+ *  with the whole state again (the probe at a new address); Beacon reads it while it serves the
+ *  set it has. Prints when the new snapshot answers and the longest answer wait meanwhile (what
+ *  one event loop blocks on: reading the record, its scan, the rest's parse, the swap, the
+ *  collection after it) against the bare parse of the record. */
+async function resubscribe(
+  w: ReturnType<typeof watched>,
+  port: number,
+  master: Master,
+  probeTask: { task: number; name: string },
+  bareMs: number,
+  zoneMs: number,
+): Promise<void> {
+  const resub = resubscribedState(master.subscribed()!, probeTask);
+  master.setSubscribed(resub.json);
+  // Long enough for the whole reload and the collection after it, however slow this machine is.
+  const windowMs = Math.round(Math.max(10_000, 3 * zoneMs));
+  const during = queryLoad(port, resub.probe.name, windowMs, 5);
+  await new Promise((r) => setTimeout(r, 500)); // the query load runs before the break
+  const dropped = master.dropStreams();
+  const t1 = performance.now();
+  const ms = await untilAnswer(w, port, resub.probe, t1, 180_000);
+  const waits = await during;
+  const sum = summary(waits.lat);
+  console.log(
+    `\n== a resubscribe (${dropped} stream broken; the master sends the whole state again, the probe at a new address; load average ${load()})`,
+  );
+  console.log(
+    `   beacon dns: the new snapshot's answer after ${f1(ms)} ms; a query every 5 ms for ${windowMs / 1000} s: ${waits.lat.length} answered, ${waits.lost} lost, p50 ${f2(sum.p50)} ms, p99 ${f1(sum.p99)} ms, longest wait ${f1(sum.max)} ms = ${f2(sum.max / bareMs)}x the bare parse of the record`,
+  );
+}
+
+/** The SUBSCRIBED record a resubscribe gets: the one served so far with the probe's task (the
+ *  `task`th of its tasks) at a new address. */
+function resubscribedState(
+  json: string,
+  probe: { task: number; name: string },
+): { json: string; probe: { name: string; ip: string } } {
+  const v1 = JSON.parse(json) as {
+    subscribed: { get_state: { get_tasks: { tasks: Record<string, unknown>[] } } };
+  };
+  const t = v1.subscribed.get_state.get_tasks.tasks[probe.task]!;
+  const ip = '10.254.0.1';
+  t.statuses = (t.statuses as Record<string, unknown>[]).map((s) => ({
+    ...s,
+    container_status: { network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: ip }] }] },
+  }));
+  return { json: JSON.stringify(v1), probe: { name: probe.name, ip } };
 }
 
 /** Latencies of one A query every `everyMs` for `ms` to a DNS server on loopback, one socket;

@@ -1,11 +1,16 @@
 // JSON.parse for a document with one huge array in it (a SUBSCRIBED event's 50,000 tasks): that
 // array is left as text and each element is parsed when it is read, so the whole parsed document
 // never exists at once. Parsed whole and made into the model, a 48 MiB SUBSCRIBED record peaked
-// ~60 MiB higher, and its parse blocked the event loop ~270 ms; its scan blocks 83–125 ms
-// (docs/records.md).
+// ~60 MiB higher, and its parse blocked the event loop ~270 ms. The scan itself is a generator
+// that yields every SCAN_STEP characters, so a caller can run it in slices (a 183 MiB record of
+// 200,000 tasks took 0.2–0.6 s to scan in one go; docs/records.md).
 // Pure: text in, values out. Whenever the scan is in doubt the whole text goes to JSON.parse, so
 // the result (its deferred elements read) is always what JSON.parse would give, or its error.
 import { StateError } from '../errors.js';
+import { drain } from '../slices.js';
+
+/** Characters scanned between two yields of parseDeferringArraySteps (~0.1 ms of scanning). */
+export const SCAN_STEP = 1 << 16;
 
 /** A JSON array kept as text: iterating parses one element at a time (once per iteration). */
 export class DeferredJsonArray implements Iterable<unknown> {
@@ -42,7 +47,16 @@ export class DeferredJsonArray implements Iterable<unknown> {
  *  except one whose only faults are inside elements of that array: those throw (a StateError)
  *  when the element is read. */
 export function parseDeferringArray(text: string, path: readonly string[]): unknown {
-  const found = path.length > 0 ? findArray(text, path) : undefined;
+  return drain(parseDeferringArraySteps(text, path));
+}
+
+/** parseDeferringArray, yielding every SCAN_STEP characters of its scan (the JSON.parse of the
+ *  rest, without the array, is one step). */
+export function* parseDeferringArraySteps(
+  text: string,
+  path: readonly string[],
+): Generator<void, unknown> {
+  const found = path.length > 0 ? yield* findArray(text, path) : undefined;
   if (!found) return JSON.parse(text);
   // The array's place holds a marker no document carries, so that a later key of the same name
   // (JSON.parse keeps the last) is told from the array that was split.
@@ -102,18 +116,24 @@ function stringEnd(t: string, i: number): number {
 }
 
 /** The first array at `path`, with its elements' spans; undefined when there is none or the
- *  text between its elements is not whitespace and single commas (JSON.parse then decides). */
-function findArray(
+ *  text between its elements is not whitespace and single commas (JSON.parse then decides).
+ *  Yields once every SCAN_STEP characters. */
+function* findArray(
   t: string,
   path: readonly string[],
-): { open: number; close: number; spans: number[] } | undefined {
+): Generator<void, { open: number; close: number; spans: number[] } | undefined> {
   const n = t.length;
+  let pause = SCAN_STEP; // where the next yield is due
   // Per open container: whether it is an object, and the key it is the value of.
   const isObject: boolean[] = [];
   const keys: (string | undefined)[] = [];
   let key: string | undefined;
   let i = 0;
   for (; i < n; i++) {
+    if (i >= pause) {
+      yield;
+      pause = i + SCAN_STEP;
+    }
     const c = t.charCodeAt(i);
     if (c === QUOTE) {
       const j = stringEnd(t, i);
@@ -146,6 +166,10 @@ function findArray(
   let start = -1; // of the element being read (-1: between elements)
   let end = -1; // just past its last character so far
   for (i = open + 1; i < n; i++) {
+    if (i >= pause) {
+      yield;
+      pause = i + SCAN_STEP;
+    }
     const c = t.charCodeAt(i);
     if (depth === 0) {
       if (isJsonSpace(c)) continue;

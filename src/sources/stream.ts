@@ -12,7 +12,7 @@ import { logger } from '../log.js';
 import { eventChanges } from '../model/mesos-events.js';
 import { inSlices, SLICE_MS } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
-import { parseDeferringArray } from '../model/json-deferred.js';
+import { parseDeferringArraySteps } from '../model/json-deferred.js';
 import { SUBSCRIBED_TASKS } from '../model/mesos-state-v1.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
@@ -168,10 +168,13 @@ export class StreamStateSource
     let decoder: RecordIoDecoder | undefined;
     // Part of the SUBSCRIBED record was read (it can be the whole state, up to the record limit):
     // a failure now is a document read, and the service collects what it left behind.
-    const partRead = () => !subscribed && (decoder?.pending ?? 0) > 0;
+    // The whole SUBSCRIBED record, being scanned in slices (onFirst below).
+    let scan: AbortController | undefined;
+    const partRead = () => !subscribed && (scan !== undefined || (decoder?.pending ?? 0) > 0);
     const settle = (err?: Error, location?: string) => {
       if (settled) return;
       settled = true;
+      scan?.abort(); // a scan still running is dropped with the stream
       clearTimeout(connectTimer);
       done(err, location);
     };
@@ -192,12 +195,66 @@ export class StreamStateSource
       let readSinceCollect = 0;
       // When this turn of the event loop began reading chunks (0: it has not).
       let turnBegan = 0;
+      // The SUBSCRIBED record's text is scanned in slices (model/json-deferred.ts): meanwhile
+      // the records behind it wait here, in order.
+      let behind: string[] | undefined;
+      /** One record after SUBSCRIBED, in order. False when the stream is done with. */
+      const onRecord = (r: string): boolean => {
+        let event: unknown;
+        try {
+          event = JSON.parse(r);
+        } catch (e) {
+          req.destroy(
+            new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`),
+          );
+          return false;
+        }
+        if (this.held) {
+          this.armWatchdog();
+          this.held.push(event as Obj);
+        } else this.onEvent(url, event as Obj);
+        return !this.closed;
+      };
+      /** The SUBSCRIBED record, read in slices; then the records that came behind it. */
+      const onFirst = (r: string): void => {
+        behind = [];
+        scan = new AbortController();
+        inSlices(parseDeferringArraySteps(r, SUBSCRIBED_TASKS), SLICE_MS, scan.signal).then(
+          (event) => {
+            if (settled || this.closed) return;
+            if (!isObj(event) || event.type !== 'SUBSCRIBED') {
+              req.destroy(
+                new StateError(
+                  `${url}: the stream began with ${String(isObj(event) ? event.type : event)}, not SUBSCRIBED`,
+                  { documentRead: true },
+                ),
+              );
+              return;
+            }
+            subscribed = true;
+            settle();
+            this.onSubscribed(url, event);
+            const rest = behind ?? [];
+            behind = undefined;
+            for (const b of rest) if (!onRecord(b)) return;
+          },
+          (e: unknown) => {
+            if (settled || this.closed) return; // abandoned: the stream failed meanwhile
+            // The record is the whole state snapshot, read.
+            req.destroy(
+              new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
+                documentRead: true,
+              }),
+            );
+          },
+        );
+      };
       res.on('data', (chunk: Buffer) => {
         if (turnBegan === 0) {
           turnBegan = performance.now();
           setImmediate(() => (turnBegan = 0));
         }
-        if (!subscribed && this.o.collectYoung) {
+        if (!subscribed && !behind && this.o.collectYoung) {
           readSinceCollect += chunk.length;
           if (readSinceCollect >= READ_COLLECT_BYTES) {
             readSinceCollect = 0;
@@ -213,38 +270,9 @@ export class StreamStateSource
         }
         if (records.length > 0 && this.o.stats) this.o.stats.streamLastEventAt = Date.now();
         for (const r of records) {
-          let event: Obj;
-          try {
-            // The SUBSCRIBED record holds the whole state: its tasks are parsed one at a time
-            // later, in slices, and never all at once (model/json-deferred.ts).
-            event = (subscribed ? JSON.parse(r) : parseDeferringArray(r, SUBSCRIBED_TASKS)) as Obj;
-          } catch (e) {
-            // Before SUBSCRIBED this record is the whole state snapshot.
-            req.destroy(
-              new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
-                documentRead: !subscribed,
-              }),
-            );
-            return;
-          }
-          if (!subscribed) {
-            if (!isObj(event) || event.type !== 'SUBSCRIBED') {
-              req.destroy(
-                new StateError(
-                  `${url}: the stream began with ${String(isObj(event) ? event.type : event)}, not SUBSCRIBED`,
-                  { documentRead: true },
-                ),
-              );
-              return;
-            }
-            subscribed = true;
-            settle();
-            this.onSubscribed(url, event);
-          } else if (this.held) {
-            this.armWatchdog();
-            this.held.push(event);
-          } else this.onEvent(url, event);
-          if (this.closed) return;
+          if (behind) behind.push(r);
+          else if (!subscribed) onFirst(r);
+          else if (!onRecord(r)) return;
         }
         // A burst of events arrives as many chunks read in one go (libuv reads up to 32 in a
         // row, each ~9 ms of events at 50,000 tasks): once this turn's chunks took a slice, let
@@ -258,7 +286,11 @@ export class StreamStateSource
         if (subscribed) this.lost(new StateError(`${url}: the master ended the event stream`));
         else {
           const read = partRead();
-          const what = read ? ` (${dec.pending} bytes of its record read)` : '';
+          const what = behind
+            ? ' (its record read, not yet parsed)'
+            : read
+              ? ` (${dec.pending} bytes of its record read)`
+              : '';
           settle(
             new StateError(`${url}: the stream ended before SUBSCRIBED${what}`, {
               documentRead: read,

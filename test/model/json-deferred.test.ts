@@ -4,7 +4,12 @@
 // damage to them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeferredJsonArray, parseDeferringArray } from '../../src/model/json-deferred.js';
+import {
+  DeferredJsonArray,
+  parseDeferringArray,
+  parseDeferringArraySteps,
+  SCAN_STEP,
+} from '../../src/model/json-deferred.js';
 import { StateError } from '../../src/errors.js';
 import { rng, pick } from '../helpers/random.js';
 
@@ -191,4 +196,41 @@ test('a broken element throws when read, naming the element', () => {
   );
   // Outside the array the error is JSON.parse's own, with its position in the whole text.
   assert.throws(() => parseDeferringArray('{"x":01,"a":{"b":[1]}}', ['a', 'b']), SyntaxError);
+});
+
+test('the scan yields every SCAN_STEP characters, and gives what the whole scan gives', () => {
+  // Strings with quotes and brackets in them, so the scan walks strings and depths across the
+  // points where it yields: ~2.5 M characters, ~8 steps before the array and ~29 inside it.
+  const pad = 'x"[{\\'.repeat(40);
+  const doc = {
+    before: Array.from({ length: 2000 }, (_, i) => ({ s: pad.slice(i % 50), i })),
+    subscribed: {
+      get_state: {
+        get_tasks: {
+          tasks: Array.from({ length: 8000 }, (_, i) => ({ id: `t${i}`, s: [pad.slice(i % 90)] })),
+        },
+      },
+    },
+  };
+  const text = JSON.stringify(doc);
+  const steps = parseDeferringArraySteps(text, PATH);
+  let yields = 0;
+  let r = steps.next();
+  for (; !r.done; r = steps.next()) yields++;
+  // A string is skipped in one jump (< 500 characters here), so a step covers a little more.
+  assert.ok(yields <= Math.ceil(text.length / SCAN_STEP), `${yields} yields`);
+  assert.ok(yields >= Math.floor(text.length / (SCAN_STEP + 500)) - 1, `${yields} yields`);
+  const tasks = (r.value as typeof doc).subscribed.get_state.get_tasks.tasks as unknown;
+  assert.ok(tasks instanceof DeferredJsonArray);
+  assert.deepEqual(materialize(r.value), doc);
+
+  // Damage near the end, far past the first yields: JSON.parse's error, as at once.
+  const broken = `${text.slice(0, -3)}]]}`;
+  const steps2 = parseDeferringArraySteps(broken, PATH);
+  assert.throws(
+    () => {
+      for (let x = steps2.next(); !x.done; x = steps2.next());
+    },
+    (e: unknown) => e instanceof SyntaxError,
+  );
 });

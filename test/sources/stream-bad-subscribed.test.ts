@@ -196,3 +196,47 @@ test('a document the fallback poll reads and rejects is discarded, not a failure
     };
   }
 });
+
+test('a stream that ends while its SUBSCRIBED record is scanned is a snapshot read, and gives no snapshot', async () => {
+  // 120,000 small tasks (~22 MiB): scanning the record takes many slices of the event loop on any
+  // machine, so the end of the response (sent right behind the record) is seen during the scan.
+  const tasks = Array.from({ length: 120_000 }, (_, i) => ({
+    name: `job${i}`,
+    task_id: { value: `t${i}` },
+    framework_id: { value: 'F' },
+    agent_id: { value: 'S0' },
+    state: 'TASK_RUNNING',
+    statuses: [{ state: 'TASK_RUNNING', timestamp: 1700000000 }],
+  }));
+  const big = encodeRecord({
+    ...goodSubscribed,
+    subscribed: { get_state: { get_tasks: { tasks } } },
+  });
+  answer = (res) => streamed(res, big, true);
+  const source = new StreamStateSource({
+    masters: [{ host: '127.0.0.1', port }],
+    refreshMs: 60_000,
+    timeoutMs: 10_000,
+    backoff: { baseMs: 60_000 },
+  });
+  const failures: StateFailure[] = [];
+  let snapshots = 0;
+  source.on('failure', (f) => failures.push(f));
+  source.on('snapshot', () => snapshots++);
+  try {
+    source.start();
+    await waitFor('a failure', () => failures.length > 0, 20_000);
+    // The scan is dropped with the stream: it never goes live on that record nor gives its
+    // snapshot (left to finish, it would within this time: ~0.2 s of scan and 1 s of model).
+    for (let t = 0; t < 100; t++) {
+      assert.equal(source.status().live, false);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const f = failures[0]!;
+    assert.match(f.error.message, /ended before SUBSCRIBED \(its record read, not yet parsed\)/);
+    assert.equal((f.error as StateError).documentRead, true);
+    assert.equal(snapshots, 0);
+  } finally {
+    await source.close();
+  }
+});
