@@ -218,6 +218,8 @@ export class StreamStateSource
       /** The SUBSCRIBED record, read in slices; then the records that came behind it. */
       const onFirst = (r: string): void => {
         behind = [];
+        // The timeout bounds the record's arrival; its scan may take a while on a busy machine.
+        clearTimeout(connectTimer);
         scan = new AbortController();
         inSlices(parseDeferringArraySteps(r, SUBSCRIBED_TASKS), SLICE_MS, scan.signal).then(
           (event) => {
