@@ -7,8 +7,9 @@
 // in: a job's names all carry the job's first label first (`label.fw.D.`, `_label._tcp.fw.D.`)
 // or second after a `_port` label (`_port._label._proto.fw.D.`), and a canonical name carries its
 // task's hash after a '-' in its first label (`label-hash-tail.fw.D.`); an SRV name also needs its
-// targets so (their addresses go in Additional). Names the set has no records for (NXDOMAIN or
-// empty non-terminals need the whole zone), PTR names and names outside the domain stay
+// targets so (their addresses go in Additional). A name with no records is answered (NXDOMAIN, or
+// NODATA for an empty non-terminal) once every task that could make a name at or below it is in
+// too (settledBelow). PTR names, names outside the domain and names it cannot settle stay
 // uncovered: the server answers those SERVFAIL, as before the first load.
 import type { MesosState } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
@@ -60,6 +61,9 @@ export class EarlySet implements PartialRecordSet {
   private readonly added: Uint8Array;
   /** Jobs by the first label of each of their job-level names. */
   private readonly byLabel: Ids<string> = new Map();
+  /** Jobs by the labels after the first of a DiscoveryInfo name with dots (its legacy pass's
+   *  `a.b.c.fw.D.` is below `b.c.fw.D.` and `c.fw.D.`): `b.c` and `c`. */
+  private readonly byInner: Ids<string> = new Map();
   /** Jobs by their tasks' hashes (canonical names): made on the first name that needs it. */
   private byHash: Ids<number> | undefined;
   /** Covered names (a covered name stays covered: every job it needs is in). */
@@ -99,7 +103,12 @@ export class EarlySet implements PartialRecordSet {
           // The first label of each pass's names (Namer.group: the legacy pass, with the raw
           // DiscoveryInfo name's labels, and the main one): `L` in `L….fw.D.`, `_L` in SRV
           // names, found by fill() with the '_' taken off, except where `_L` was cut to 63.
-          if (isDI) this.index(legacyLabels(raw)?.[0], id);
+          if (isDI) {
+            const legacy = legacyLabels(raw);
+            this.index(legacy?.[0], id);
+            for (let j = 1; j < (legacy?.length ?? 0); j++)
+              addId(this.byInner, legacy!.slice(j).join('.'), id);
+          }
           this.index(namer.label(raw), id);
         }
         this.jobs[id]!.push(h);
@@ -137,15 +146,52 @@ export class EarlySet implements PartialRecordSet {
     return this.remembered.has(name) || this.fill(name);
   }
 
-  /** True when get(name) is the full set's answer and has records, and so is get() of each of
-   *  its SRV targets in the domain (the addresses in Additional). */
+  /** True when get(name) and exists(name) are the full set's answers: the name has records and
+   *  get() of each of its SRV targets in the domain is the full set's too (the addresses in
+   *  Additional), or it has none and every task that could make a name below it is in. */
   covers(name: string): boolean {
     if (this.remembered.has(name)) return true;
     // Only a yes is kept: a name not covered now may be once a later name adds a job it needs.
-    if (!this.settled(name) || !this.complete(this.set.get(name))) return false;
+    // (A yes stays true: jobs are only added, and every job the name needs is in.)
+    if (!this.settled(name)) return false;
+    const r = this.set.get(name);
+    if (r === undefined ? !this.settledBelow(name) : !this.complete(r)) return false;
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.clear();
     this.remembered.add(name);
     return true;
+  }
+
+  /** True when every task that could make a name below `name` (in the domain) is in, so
+   *  exists(name) of a settled name without records is the full set's (NXDOMAIN, or NODATA for
+   *  an empty non-terminal). Below a task name's part P (`P.fw.D.`, `P.fw.slave.D.`) only these
+   *  make names: a DiscoveryInfo name with dots (`a.P.fw.D.` in its legacy pass: byInner), its
+   *  canonical name (`a.b-hash-tail.fw.D.` below `b-hash-tail.fw.D.`: the hash in P), and SRV
+   *  names (a P with a `_` label: not settled here). A name above a framework's `fw.D.` or
+   *  `fw.slave.D.` has every task of it below: not settled either. */
+  settledBelow(name: string): boolean {
+    if (!name.endsWith(this.tail) || isReverse(name)) return false;
+    const rest = name.slice(0, name.length - this.tail.length);
+    let all = true;
+    for (const fw of this.frameworks) {
+      for (const base of [fw, `${fw}.slave`]) {
+        if (rest === base || base.endsWith(`.${rest}`)) return false;
+        if (endsWithLabels(rest, base))
+          all = this.addBelow(rest.slice(0, rest.length - base.length - 1)) && all;
+      }
+    }
+    return all;
+  }
+
+  /** Adds the jobs that may make a name below `P.fw.D.` (settledBelow); false when it cannot
+   *  tell or the budget left one out. */
+  private addBelow(p: string): boolean {
+    if (p.charCodeAt(0) === 0x5f || p.includes('._')) return false;
+    let all = this.addJobs(this.byInner.get(p));
+    for (let i = p.indexOf('-'); i >= 0; i = p.indexOf('-', i + 1)) {
+      const bits = hashBitsAt(p, i + 1);
+      if (bits >= 0) all = this.addJobs(this.hashIndex().get(bits)) && all;
+    }
+    return all;
   }
 
   /** True when `r`, a settled name's records, is a whole answer: it has records, and each of its
@@ -166,7 +212,8 @@ export class EarlySet implements PartialRecordSet {
 
   /** For covered names only (others are unknown, and answered SERVFAIL before this is asked). */
   exists(name: string): boolean {
-    return this.covers(name);
+    // A name with records is in the full set too (it holds every task this one holds).
+    return this.set.get(name) !== undefined || (this.covers(name) && this.set.exists(name));
   }
 
   /** The names answered so far (a partial set: never a zone listing). */

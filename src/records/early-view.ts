@@ -32,7 +32,10 @@ export class EarlyView implements PartialRecordSet {
     if (this.overlay.baseSet !== this.early) return false;
     // Without ServerSet records the view is the EarlySet, which remembers what it covered.
     if (this.overlay.sources().size === 0) return this.early.covers(name);
-    return this.early.settled(name) && this.early.complete(this.overlay.get(name));
+    if (!this.early.settled(name)) return false;
+    // No records: the ServerSet names are all here, the state's at and below it must be in.
+    const r = this.overlay.get(name);
+    return r === undefined ? this.early.settledBelow(name) : this.early.complete(r);
   }
 
   get(name: string): NameRecords | undefined {
@@ -41,7 +44,7 @@ export class EarlyView implements PartialRecordSet {
 
   /** For covered names only (see PartialRecordSet). */
   exists(name: string): boolean {
-    return this.covers(name);
+    return this.covers(name) && this.overlay.exists(name);
   }
 
   names(): IterableIterator<string> {

@@ -1,6 +1,6 @@
 // The DNS server with a partial record set (setPartialRecords: an EarlySet while the first full
-// set builds): the names it covers are answered as the full set answers them, over UDP and TCP;
-// every other query is SERVFAIL, as with no records; a full set replaces it and is never replaced
+// set builds): the names it covers are answered as the full set answers them, over UDP and TCP,
+// NXDOMAIN and NODATA included; every other query is SERVFAIL, as with no records; a full set replaces it and is never replaced
 // by one; dropping it goes back to no records.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -49,8 +49,20 @@ describe('the DNS server with a partial record set', () => {
     assert.ok(early.srv.additional.length > 0, 'SRV targets addressed in Additional');
     assert.equal(early.aaaa.status, 'NOERROR', 'NODATA for a covered name');
     assert.equal(early.aaaa.answer.length, 0);
+    // A name no task can make, at or below it: NXDOMAIN, with the SOA the full set will have; a
+    // name above a DiscoveryInfo name's labels: NODATA (an empty non-terminal).
+    const nx = await dig(port, ['nosuch.aurora.mesos', 'A']);
+    assert.equal(nx.status, 'NXDOMAIN');
+    assert.deepEqual(
+      nx.authority.map((r) => r[3]),
+      ['SOA'],
+    );
+    const ent = await dig(port, ['test.vagrant.aurora.mesos', 'A']);
+    assert.equal(ent.status, 'NOERROR');
+    assert.equal(ent.answer.length, 0);
     for (const q of [
-      ['nosuch.aurora.mesos', 'A'],
+      // SRV shapes below a framework are not told before the whole zone.
+      ['_nosuch._tcp.aurora.mesos', 'SRV'],
       ['mesos', 'SOA'],
       ['-x', '10.0.0.21'],
       ['example.com', 'A'],

@@ -1,5 +1,6 @@
 // EarlySet (answers while the first full build runs): every name it covers answers exactly what
-// the full build answers, and it covers every task and cluster name in the domain. Each name is
+// the full build answers (records, and NXDOMAIN or NODATA for a name without), and it covers
+// every task and cluster name in the domain. Each name is
 // asked of a fresh set (only the jobs that name pulls in are added: a job it misses would show
 // as a difference) and of one set in a shuffled order (jobs added for other names change nothing).
 // For the golden fixtures, generated states, and a state built to collide names: a job named like
@@ -73,10 +74,50 @@ function assertEarlyEqualsFull(
       assert.equal(canon(one.get(s.target)), canon(full.get(s.target)), `${what}: ${s.target}`);
     }
   }
-  // Names the full set does not have are never covered (NXDOMAIN needs the whole zone).
-  for (const n of [`nothing${tail}`, `_nothing._tcp.aurora${tail}`, `x.${inDomain[0]}`])
-    if (full.get(n) === undefined) assert.equal(shared.covers(n), false, `${what}: ${n}`);
-  return inDomain.length;
+  // Names near the full set's (below an owner, its ancestors, a sibling, names under each
+  // framework no task makes): whatever is covered is answered as the full set answers, records
+  // and existence (NXDOMAIN, NODATA for an empty non-terminal). Every fourth (every one when
+  // all names are asked fresh) is also asked of a fresh set: a job it misses shows there.
+  const near = nearNames(fresh === undefined ? inDomain : inDomain.slice(0, fresh), tail);
+  let negatives = 0;
+  let enTs = 0;
+  for (let i = 0; i < near.length; i++) {
+    const q = near[i]!;
+    const sets = [shared];
+    if (fresh === undefined || i % 4 === 0) sets.push(new EarlySet(state, cfg, 1, Infinity));
+    for (const e of sets) {
+      if (!e.covers(q)) continue;
+      assert.equal(canon(e.get(q)), canon(full.get(q)), `${what}: ${q} (near)`);
+      assert.equal(e.exists(q), full.exists(q), `${what}: ${q} exists (near)`);
+      if (e === shared && full.get(q) === undefined) {
+        negatives++;
+        if (full.exists(q)) enTs++;
+      }
+    }
+  }
+  assert.ok(negatives > 0, `${what}: no name without records was covered`);
+  const nothing = `nothing${tail}`;
+  if (full.get(nothing) === undefined) {
+    assert.ok(shared.covers(nothing), `${what}: ${nothing}`);
+    assert.equal(shared.exists(nothing), false, `${what}: ${nothing} is NXDOMAIN`);
+  }
+  return enTs;
+}
+
+/** Names near `names`: one label below each, each one's ancestors in the domain, a sibling (its
+ *  first label changed), and names under a framework's names that no task makes. */
+function nearNames(names: string[], tail: string): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    out.add(`x.${n}`);
+    const dot = n.indexOf('.');
+    out.add(`${n.slice(0, dot)}q${n.slice(dot)}`);
+    for (let i = dot; i >= 0; i = n.indexOf('.', i + 1)) out.add(n.slice(i + 1));
+  }
+  for (const fw of ['aurora', 'marathon', 'marathon.prod', 'slave'])
+    for (const x of ['nothing', 'x.nothing', '_nothing._tcp', 'nothing.slave', 'web-abcde-s0'])
+      out.add(`${x}.${fw}${tail}`);
+  return shuffled([...out].filter((n) => n.endsWith(tail)));
 }
 
 function task(
@@ -194,8 +235,10 @@ describe('EarlySet answers what the full build answers', () => {
 
   it('colliding names: twin of a canonical name, dots, 63-byte cuts, repeated id, one DomainFrag', () => {
     const state = collidingState();
-    const n = assertEarlyEqualsFull(state, DEFAULT_RECORDS_CONFIG, 'default');
-    assert.ok(n > 40, `${n} names`);
+    const enTs = assertEarlyEqualsFull(state, DEFAULT_RECORDS_CONFIG, 'default');
+    // `test.vagrant.aurora.mesos.` and the like: NODATA, from the DiscoveryInfo name's dots.
+    assert.ok(enTs > 0, 'empty non-terminals were covered');
+    assert.ok(generateRecords(state, DEFAULT_RECORDS_CONFIG).counts().a > 40);
     // The twin name is one owner name made by two jobs: a fresh set must add both.
     const full = generateRecords(state, DEFAULT_RECORDS_CONFIG);
     const twin = `web-${taskHash('web-0')}-s0.aurora.mesos.`;
@@ -302,7 +345,31 @@ describe('EarlySet answers what the full build answers', () => {
         assert.equal(canon(e.get(n)), canon(view.get(n)), n);
       }
     }
-    assert.equal(shared.covers('nosuch.aurora.mesos.'), false);
+    // Names without records: below and beside the ServerSet names and the tasks' (an empty
+    // non-terminal only ServerSets make, `_tcp.zk.mesos.`, is NODATA), as the full view answers.
+    const must = [
+      'nosuch.aurora.mesos.',
+      'x.solo.aurora.mesos.',
+      '_tcp.zk.mesos.',
+      'zk.mesos.',
+      'x._svc._tcp.zk.mesos.',
+      'x.member1.aurora.mesos.',
+      'x.web.aurora.mesos.',
+      'test.vagrant.aurora.mesos.',
+    ];
+    for (const n of [...must, ...nearNames(names, '.mesos.')]) {
+      for (const e of [fresh().early, shared]) {
+        if (!e.covers(n)) {
+          assert.ok(!must.includes(n), `${n} not covered`);
+          continue;
+        }
+        assert.equal(canon(e.get(n)), canon(view.get(n)), n);
+        assert.equal(e.exists(n), view.exists(n), `${n} exists`);
+      }
+    }
+    assert.equal(shared.exists('_tcp.zk.mesos.'), true);
+    assert.equal(shared.exists('test.vagrant.aurora.mesos.'), true);
+    assert.equal(shared.exists('x.solo.aurora.mesos.'), false);
     // A ServerSet change during the build shows at once; the swap then serves the full view.
     const { store, early } = fresh();
     const extra = { name: 'late.aurora.mesos.', type: 'A' as const, value: '10.7.0.3', port: 0 };
