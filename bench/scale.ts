@@ -230,8 +230,9 @@ interface FirstAnswer {
   /** When an unknown name in the probe's framework first got NXDOMAIN (Beacon tells it from the
    *  state before the whole zone is built, records/early-set.ts). */
   nxMs: number;
-  /** When an unknown SRV-shaped name (`_x._tcp.fw.D.`) first got NXDOMAIN: the whole zone is
-   *  loaded (the early set leaves those names to it). */
+  /** When the whole zone is loaded: for Beacon, `_tcp.fw.D.` answers NODATA (every SRV name of
+   *  the framework is below it, so the early set leaves it to the full set); for Mesos-DNS, which
+   *  answers nothing before its whole zone, the unknown name's NXDOMAIN. */
   zoneMs: number;
   /** RSS once loaded and idle, and the peak while loading (VmHWM), bytes. */
   rss: number;
@@ -287,28 +288,32 @@ async function untilAnswer(
   }
 }
 
-/** A name in the probe's framework that no task has: `no-such-task-PID.fw.D.`, or with `srv`
- *  `_no-such-task-PID._tcp.fw.D.` (a shape Beacon tells only from the whole zone). */
-function unknownName(probeName: string, srv = false): string {
-  const unknown = `no-such-task-${process.pid}`;
-  return `${srv ? `_${unknown}._tcp` : unknown}.${probeName.split('.').slice(-2).join('.')}`;
+/** A name in the probe's framework that no task has: `no-such-task-PID.fw.D.`. */
+function unknownName(probeName: string): string {
+  return `no-such-task-${process.pid}.${probeName.split('.').slice(-2).join('.')}`;
 }
 
-/** Polls until `unknown` gets NXDOMAIN (SERVFAIL while it cannot be told yet); returns the ms
- *  since `t0`. */
-async function untilNxdomain(
+/** `_tcp.fw.D.` of the probe's framework: an empty non-terminal only Beacon's whole zone tells. */
+function protoName(probeName: string): string {
+  return `_tcp.${probeName.split('.').slice(-2).join('.')}`;
+}
+
+/** Polls until `name` gets `rcode` (SERVFAIL while it cannot be told yet); returns the ms since
+ *  `t0`. */
+async function untilRcode(
   w: ReturnType<typeof watched>,
   port: number,
-  unknown: string,
+  name: string,
+  rcode: 'NXDOMAIN' | 'NOERROR',
   t0: number,
   deadlineMs: number,
 ): Promise<number> {
   for (;;) {
     if (w.child.exitCode !== null)
       throw new Error(`the DNS server exited (${w.child.exitCode}): ${w.stderr()}`);
-    if ((await query(port, unknown, 200))?.rcode === 'NXDOMAIN') return performance.now() - t0;
+    if ((await query(port, name, 200))?.rcode === rcode) return performance.now() - t0;
     if (performance.now() - t0 > deadlineMs)
-      throw new Error(`no NXDOMAIN for ${unknown} within ${deadlineMs} ms`);
+      throw new Error(`no ${rcode} for ${name} within ${deadlineMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -330,10 +335,13 @@ async function firstAnswer(
 ): Promise<FirstAnswer> {
   const t0 = performance.now();
   const w = watched(cmd, args);
+  const beacon = cmd === process.execPath; // else Mesos-DNS
   try {
     const ms = await untilAnswer(w, dnsPort, p, t0, deadlineMs);
-    const nxMs = await untilNxdomain(w, dnsPort, unknownName(p.name), t0, deadlineMs);
-    const zoneMs = await untilNxdomain(w, dnsPort, unknownName(p.name, true), t0, deadlineMs);
+    const nxMs = await untilRcode(w, dnsPort, unknownName(p.name), 'NXDOMAIN', t0, deadlineMs);
+    const zoneMs = beacon
+      ? await untilRcode(w, dnsPort, protoName(p.name), 'NOERROR', t0, deadlineMs)
+      : nxMs;
     await new Promise((r) => setTimeout(r, settleMs));
     return { ms, nxMs, zoneMs, ...w.memory(), stderr: w.stderr() };
   } finally {
@@ -468,7 +476,7 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     );
     const zoneMs = median(beacon.map((b) => b.zoneMs));
     console.log(
-      `   beacon dns: whole zone (NXDOMAIN for an unknown SRV name, told only by the full set) ${f1(zoneMs)} ms (runs ${beacon.map((b) => f1(b.zoneMs)).join(', ')}) = ${f2(zoneMs / bareMs)}x the bare parse`,
+      `   beacon dns: whole zone (NODATA for _tcp.fw.D., told only by the full set) ${f1(zoneMs)} ms (runs ${beacon.map((b) => f1(b.zoneMs)).join(', ')}) = ${f2(zoneMs / bareMs)}x the bare parse`,
     );
     if (mesosBin) {
       const mMs = median(mesos.map((m) => m.ms));
@@ -581,7 +589,7 @@ async function streamRun(
   const w = watched(process.execPath, beaconArgs(dir, master.port, port));
   try {
     await untilAnswer(w, port, p, t0);
-    const zoneMs = await untilNxdomain(w, port, unknownName(p.name, true), t0, 180_000);
+    const zoneMs = await untilRcode(w, port, protoName(p.name), 'NOERROR', t0, 180_000);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     if (burst && burst.count > 0) await eventBurst(tasks, w, port, master, burst);
     await resubscribe(w, port, master, resub, bareMs, zoneMs);

@@ -9,8 +9,8 @@
 // task's hash after a '-' in its first label (`label-hash-tail.fw.D.`); an SRV name also needs its
 // targets so (their addresses go in Additional). A name with no records is answered (NXDOMAIN, or
 // NODATA for an empty non-terminal) once every task that could make a name at or below it is in
-// too (settledBelow). PTR names, names outside the domain and names it cannot settle stay
-// uncovered: the server answers those SERVFAIL, as before the first load.
+// too (settledBelow). PTR names, names outside the domain, names above a framework's and
+// `_proto.fw.D.` stay uncovered: the server answers those SERVFAIL, as before the first load.
 import type { MesosState } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
 import type { RecordsConfig } from './config.js';
@@ -163,11 +163,8 @@ export class EarlySet implements PartialRecordSet {
 
   /** True when every task that could make a name below `name` (in the domain) is in, so
    *  exists(name) of a settled name without records is the full set's (NXDOMAIN, or NODATA for
-   *  an empty non-terminal). Below a task name's part P (`P.fw.D.`, `P.fw.slave.D.`) only these
-   *  make names: a DiscoveryInfo name with dots (`a.P.fw.D.` in its legacy pass: byInner), its
-   *  canonical name (`a.b-hash-tail.fw.D.` below `b-hash-tail.fw.D.`: the hash in P), and SRV
-   *  names (a P with a `_` label: not settled here). A name above a framework's `fw.D.` or
-   *  `fw.slave.D.` has every task of it below: not settled either. */
+   *  an empty non-terminal). A name above a framework's `fw.D.` or `fw.slave.D.` has every task
+   *  of it below: never settled here; nor `_proto.fw.D.` (every SRV name of the framework). */
   settledBelow(name: string): boolean {
     if (!name.endsWith(this.tail) || isReverse(name)) return false;
     const rest = name.slice(0, name.length - this.tail.length);
@@ -182,14 +179,23 @@ export class EarlySet implements PartialRecordSet {
     return all;
   }
 
-  /** Adds the jobs that may make a name below `P.fw.D.` (settledBelow); false when it cannot
-   *  tell or the budget left one out. */
+  /** Adds the jobs that may make a name below `P.fw.D.` (or `P.fw.slave.D.`), given that fill()
+   *  added those whose names begin with P's first label; false when it cannot tell or the
+   *  budget left one out. What a name below is (task-records.ts passNames):
+   *  - `a.P`: a DiscoveryInfo name with dots, P its labels after the first (byInner);
+   *  - `a.b-hash-tail` below `b-hash-tail`: a canonical name (its hash in P);
+   *  - below `X._proto` (P ends with a `_` label): an SRV name `_a.X._proto` (X after the first
+   *    of a dotted name's labels: byInner) or `_port.X._proto` (X's first label: fill). */
   private addBelow(p: string): boolean {
-    if (p.charCodeAt(0) === 0x5f || p.includes('._')) return false;
     let all = this.addJobs(this.byInner.get(p));
     for (let i = p.indexOf('-'); i >= 0; i = p.indexOf('-', i + 1)) {
       const bits = hashBitsAt(p, i + 1);
       if (bits >= 0) all = this.addJobs(this.hashIndex().get(bits)) && all;
+    }
+    const dot = p.lastIndexOf('.');
+    if (p.charCodeAt(dot + 1) === 0x5f) {
+      if (dot < 0) return false;
+      all = this.addJobs(this.byInner.get(p.slice(0, dot))) && all;
     }
     return all;
   }

@@ -57,12 +57,13 @@ describe('the DNS server with a partial record set', () => {
       nx.authority.map((r) => r[3]),
       ['SOA'],
     );
+    assert.equal((await dig(port, ['_nosuch._tcp.aurora.mesos', 'SRV'])).status, 'NXDOMAIN');
     const ent = await dig(port, ['test.vagrant.aurora.mesos', 'A']);
     assert.equal(ent.status, 'NOERROR');
     assert.equal(ent.answer.length, 0);
     for (const q of [
-      // SRV shapes below a framework are not told before the whole zone.
-      ['_nosuch._tcp.aurora.mesos', 'SRV'],
+      // Every SRV name of the framework is below it: told by the whole zone.
+      ['_tcp.aurora.mesos', 'SRV'],
       ['mesos', 'SOA'],
       ['-x', '10.0.0.21'],
       ['example.com', 'A'],

@@ -188,15 +188,16 @@ describe('state loads in slices, in the service', () => {
 
   const ips = (d: Awaited<ReturnType<typeof dig>>) => d.answer.map((r) => r[4]).sort();
 
-  it('while the first state builds, task names and unknown names are answered from it; PTR and SRV shapes wait for the whole zone', async () => {
+  it('while the first state builds, task names and unknown names are answered from it; PTR names and `_tcp.fw.D.` wait for the whole zone', async () => {
     const hold = holdBuilds();
     try {
       const { service, port } = await holding(doc(4000));
       const loaded = nextEvent(service, 'loaded', 60000);
-      const [early, unknown, srvShape, ptr] = await Promise.all([
+      const [early, unknown, unknownSrv, proto, ptr] = await Promise.all([
         dig(port, ['job7.aurora.mesos', 'A']),
         dig(port, ['nosuchjob.aurora.mesos', 'A']),
         dig(port, ['_nosuchjob._tcp.aurora.mesos', 'SRV']),
+        dig(port, ['_tcp.aurora.mesos', 'SRV']),
         dig(port, ['-x', '10.0.0.7']),
       ]);
       assert.equal(service.records(), undefined, 'the build is held');
@@ -204,14 +205,17 @@ describe('state loads in slices, in the service', () => {
       assert.equal(early.status, 'NOERROR');
       assert.equal(ips(early).length, 8, '4,000 tasks over 500 jobs');
       assert.equal(unknown.status, 'NXDOMAIN', 'no task can make it or a name below it');
-      assert.equal(srvShape.status, 'SERVFAIL', 'SRV shapes are told by the whole zone');
+      assert.equal(unknownSrv.status, 'NXDOMAIN');
+      assert.equal(proto.status, 'SERVFAIL', 'every SRV name of the framework is below it');
       assert.equal(ptr.status, 'SERVFAIL', 'PTR names need every task');
       hold.release();
       await loaded;
       const full = await dig(port, ['job7.aurora.mesos', 'A']);
       assert.deepEqual(ips(full), ips(early), 'the same answer from the full set');
       assert.equal((await dig(port, ['nosuchjob.aurora.mesos', 'A'])).status, 'NXDOMAIN');
-      assert.equal((await dig(port, ['_nosuchjob._tcp.aurora.mesos', 'SRV'])).status, 'NXDOMAIN');
+      const protoFull = await dig(port, ['_tcp.aurora.mesos', 'SRV']);
+      assert.equal(protoFull.status, 'NOERROR', 'an empty non-terminal');
+      assert.equal(protoFull.answer.length, 0);
       assert.equal((await dig(port, ['-x', '10.0.0.7'])).status, 'NOERROR');
     } finally {
       hold.restore();
