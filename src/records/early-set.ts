@@ -9,8 +9,9 @@
 // task's hash after a '-' in its first label (`label-hash-tail.fw.D.`); an SRV name also needs its
 // targets so (their addresses go in Additional). A name with no records is answered (NXDOMAIN, or
 // NODATA for an empty non-terminal) once every task that could make a name at or below it is in
-// too (settledBelow). PTR names, names outside the domain, names above a framework's and
-// `_proto.fw.D.` stay uncovered: the server answers those SERVFAIL, as before the first load.
+// too (settledBelow). PTR names and the names above them, names outside the domain, names above
+// a framework's and `_proto.fw.D.` stay uncovered: the server answers those SERVFAIL, as before
+// the first load.
 import type { MesosState } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
 import type { RecordsConfig } from './config.js';
@@ -45,6 +46,12 @@ function addId<K>(m: Ids<K>, k: K, id: number): void {
 const REVERSE = /^(?:(?:\d{1,3}\.){4}in-addr|(?:[0-9a-f]\.){32}ip6)\.arpa\.$/;
 function isReverse(name: string): boolean {
   return name.endsWith('.arpa.') && REVERSE.test(name);
+}
+
+/** A PTR owner name or a name above one (`1.10.in-addr.arpa.`): where the domain is under
+ *  `arpa.`, a task's PTR name may be below it. */
+function inReverseTree(name: string): boolean {
+  return /(?:^|\.)(?:in-addr|ip6)\.arpa\.$/.test(name);
 }
 
 /** True when `name` ends with the labels `labels` and has at least one label before them. */
@@ -163,10 +170,12 @@ export class EarlySet implements PartialRecordSet {
 
   /** True when every task that could make a name below `name` (in the domain) is in, so
    *  exists(name) of a settled name without records is the full set's (NXDOMAIN, or NODATA for
-   *  an empty non-terminal). A name above a framework's `fw.D.` or `fw.slave.D.` has every task
-   *  of it below: never settled here; nor `_proto.fw.D.` (every SRV name of the framework). */
+   *  an empty non-terminal). A task's names end with `.fw.D.` or `.fw.slave.D.`, except its PTR
+   *  name: so a name above a framework's `fw.D.` or `fw.slave.D.` (every task of it below), a
+   *  name in the reverse tree (a domain under `arpa.`) and `_proto.fw.D.` (every SRV name of the
+   *  framework below) are never settled here. */
   settledBelow(name: string): boolean {
-    if (!name.endsWith(this.tail) || isReverse(name)) return false;
+    if (!name.endsWith(this.tail) || inReverseTree(name)) return false;
     const rest = name.slice(0, name.length - this.tail.length);
     let all = true;
     for (const fw of this.frameworks) {
@@ -185,7 +194,8 @@ export class EarlySet implements PartialRecordSet {
    *  - `a.P`: a DiscoveryInfo name with dots, P its labels after the first (byInner);
    *  - `a.b-hash-tail` below `b-hash-tail`: a canonical name (its hash in P);
    *  - below `X._proto` (P ends with a `_` label): an SRV name `_a.X._proto` (X after the first
-   *    of a dotted name's labels: byInner) or `_port.X._proto` (X's first label: fill). */
+   *    of a dotted name's labels: byInner) or `_port.X._proto` (X's first label: fill); the
+   *    first two also where a dotted name's later labels start with `_` (`z._a._tcp`). */
   private addBelow(p: string): boolean {
     let all = this.addJobs(this.byInner.get(p));
     for (let i = p.indexOf('-'); i >= 0; i = p.indexOf('-', i + 1)) {
@@ -234,8 +244,9 @@ export class EarlySet implements PartialRecordSet {
 
   /** Adds every job that may make `name`; false when the budget left one out. */
   private fill(name: string): boolean {
-    // Every name a task makes ends with `.fw.D.` or `.fw.slave.D.` (its framework's DomainFrag):
-    // any other (`slave.D.`, `_slave._tcp.D.`) is the cluster's alone, made at the start.
+    // Every name a task makes ends with `.fw.D.` or `.fw.slave.D.` (its framework's DomainFrag),
+    // but its PTR name (settled() leaves those out): any other (`slave.D.`, `_slave._tcp.D.`) is
+    // the cluster's alone, made at the start.
     if (!this.underFramework(name)) return true;
     const dot = name.indexOf('.');
     let all = this.addLabel(name.slice(0, dot));

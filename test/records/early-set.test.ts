@@ -421,7 +421,11 @@ describe('EarlySet answers what the full build answers', () => {
           id: 'F1',
           name: 'aurora',
           // No address of its own: the agent's, so the agent's PTR name is the task's too.
-          tasks: [{ ...task('F1', 'web-0', 'web', 'c-S0', '10.1.0.1'), statuses: [] }],
+          tasks: [
+            { ...task('F1', 'web-0', 'web', 'c-S0', '10.1.0.1'), statuses: [] },
+            // Its own address: a PTR name, 1.0.2.10.in-addr.arpa., only the task makes.
+            task('F1', 'api-0', 'api', 'c-S0', '10.2.0.1'),
+          ],
         },
       ],
     };
@@ -433,6 +437,14 @@ describe('EarlySet answers what the full build answers', () => {
       const ptr = '1.0.0.10.in-addr.arpa.';
       assert.equal(full.get(ptr)!.ptr.length, 2, `${domain}: the agent's and the task's PTR`);
       assert.equal(early.covers(ptr), false, `${domain}: ${ptr}`);
+      // Names above a task's PTR name: empty non-terminals only once the task is in (found by
+      // a review's fuzzer: they were covered as NXDOMAIN).
+      for (const above of ['2.10.in-addr.arpa.', '0.2.10.in-addr.arpa.']) {
+        assert.equal(full.exists(above), true, `${domain}: ${above}`);
+        const fresh = new EarlySet(state, cfg, 1, Infinity);
+        if (fresh.covers(above)) assert.equal(fresh.exists(above), true, `${domain}: ${above}`);
+        assert.equal(fresh.covers(above), false, `${domain}: ${above} is left to the full set`);
+      }
       const web = `web.aurora.${domain}.`;
       assert.ok(early.covers(web));
       assert.equal(canon(early.get(web)), canon(full.get(web)));
