@@ -19,7 +19,7 @@ import { hashBitsAt, taskHashBits } from './hash.js';
 import { fitLabel, legacyLabels, MAX_LABEL } from './labels.js';
 import { type HeldTask, MemRecordSet } from './mem-record-set.js';
 import type { RecordCounts } from './record-types.js';
-import { Namer } from './task-records.js';
+import { Namer, taskAddresses } from './task-records.js';
 import type { NameRecords, PartialRecordSet, ZoneInfo } from './types.js';
 
 /** Names whose coverage is remembered (bounded: random names must not grow memory). */
@@ -73,6 +73,10 @@ export class EarlySet implements PartialRecordSet {
   private readonly byInner: Ids<string> = new Map();
   /** Jobs by their tasks' hashes (canonical names): made on the first name that needs it. */
   private byHash: Ids<number> | undefined;
+  /** Jobs by the PTR names of their tasks' addresses: made on the first PTR name asked. */
+  private byReverse: Ids<string> | undefined;
+  private readonly namer: Namer;
+  private readonly config: RecordsConfig;
   /** Covered names (a covered name stays covered: every job it needs is in). */
   private readonly remembered = new Set<string>();
   private readonly tail: string;
@@ -88,7 +92,8 @@ export class EarlySet implements PartialRecordSet {
     this.zone = this.set.zone;
     this.zone.soa.serial = serial;
     this.tail = `.${config.domain}.`;
-    const namer = new Namer(config);
+    const namer = (this.namer = new Namer(config));
+    this.config = config;
     // The job a task's job-level names belong to (task-records.ts jobKey): DomainFrag of its
     // framework → [by task name, by DiscoveryInfo name] → job id (no key string per task).
     const ids = new Map<string, [Map<string, number>, Map<string, number>]>();
@@ -148,8 +153,9 @@ export class EarlySet implements PartialRecordSet {
    *  (its records, or undefined for none): the name is in the domain and no job it needs was
    *  left out by the budget. */
   settled(name: string): boolean {
-    // A reverse name may be any task's PTR name, also where the domain is under `arpa.`.
-    if (!name.endsWith(this.tail) || isReverse(name)) return false;
+    // A reverse name (in the domain or not) is the PTR name of the tasks with that address.
+    if (isReverse(name)) return this.remembered.has(name) || this.fillReverse(name);
+    if (!name.endsWith(this.tail)) return false;
     return this.remembered.has(name) || this.fill(name);
   }
 
@@ -284,6 +290,21 @@ export class EarlySet implements PartialRecordSet {
     if (label.length > 1 && label.charCodeAt(0) === 0x5f)
       return this.addJobs(this.byLabel.get(label.slice(1))) && all;
     return all;
+  }
+
+  /** Adds the jobs of the tasks whose address has the PTR name `name`; false when the budget
+   *  left one out. (A PTR name without records is left to the full set: settledBelow.) */
+  private fillReverse(name: string): boolean {
+    if (!this.config.ptr) return true; // only the cluster's, made at the start
+    if (!this.byReverse) {
+      const m: Ids<string> = new Map();
+      for (let id = 0; id < this.jobs.length; id++)
+        for (const h of this.jobs[id]!)
+          for (const ip of taskAddresses(h.task, h.agent, this.config))
+            addId(m, this.namer.reverse(ip), id);
+      this.byReverse = m;
+    }
+    return this.addJobs(this.byReverse.get(name));
   }
 
   private hashIndex(): Ids<number> {

@@ -134,8 +134,23 @@ function ownIps(
  *  address of the first configured source that yields any, `host` being the agent's IPs); else
  *  they are the first t.nIps of t.vals. */
 function agentIpsServe(t: TaskSpec, usesHost: boolean): boolean {
+  return hostServes(t.ipsFirst, usesHost, t.agentIps);
+}
+
+function hostServes(ipsFirst: boolean, usesHost: boolean, agentIps: readonly string[]): boolean {
   // Without `host` in IPSources nothing comes after it: the IPs kept are the ones before.
-  return !t.ipsFirst && usesHost && t.agentIps.length > 0;
+  return !ipsFirst && usesHost && agentIps.length > 0;
+}
+
+/** The addresses a recordable task's records carry (its A/AAAA and PTR records): what emitTask
+ *  reads from its spec, from the task itself. */
+export function taskAddresses(
+  task: MesosTask,
+  agent: MesosAgent,
+  cfg: RecordsConfig,
+): readonly string[] {
+  const { ips, first } = ownIps(latestRunning(task.statuses), cfg.ipSources);
+  return hostServes(first, cfg.ipSources.includes('host'), agent.ips) ? agent.ips : ips;
 }
 
 /** The task id (see TaskSpec.repeatedId). */

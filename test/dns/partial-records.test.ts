@@ -61,16 +61,22 @@ describe('the DNS server with a partial record set', () => {
     const ent = await dig(port, ['test.vagrant.aurora.mesos', 'A']);
     assert.equal(ent.status, 'NOERROR');
     assert.equal(ent.answer.length, 0);
+    // A task's address: its PTR name, as the full set answers it.
+    const ptr = await dig(port, ['-x', '10.0.0.21']);
+    assert.equal(ptr.status, 'NOERROR');
+    assert.ok(ptr.answer.length > 0);
     for (const q of [
       // Every SRV name of the framework is below it: told by the whole zone.
       ['_tcp.aurora.mesos', 'SRV'],
       ['mesos', 'SOA'],
-      ['-x', '10.0.0.21'],
+      // An address nothing has: forwarded, or refused, by the full set.
+      ['-x', '10.9.9.9'],
       ['example.com', 'A'],
     ]) {
       assert.equal((await dig(port, q)).status, 'SERVFAIL', `${q.join(' ')}: not covered`);
     }
     server.setRecords(full);
+    assert.deepEqual(rows(await dig(port, ['-x', '10.0.0.21'])), rows(ptr));
     assert.deepEqual(rows(await dig(port, [A_NAME, 'A'])), rows(early.a));
     assert.deepEqual(rows(await dig(port, [SRV_NAME, 'SRV'])), rows(early.srv));
     assert.deepEqual(rows(await dig(port, ['+tcp', SRV_NAME, 'SRV'])), rows(early.srvTcp));

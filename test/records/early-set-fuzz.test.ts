@@ -2,9 +2,10 @@
 // naming allows: dotted framework and task names, labels led by `_`, hash-like and 62–64-byte
 // labels, repeated ids, DiscoveryInfo ports with odd names and protocols, and every config that
 // changes names (label spec, IP order, health filter, domains under `arpa.` with PTR on). Each
-// full-set name and many names near them (below, above, beside, labels recombined) are asked of a
-// FRESH set, so a job a lookup misses shows: wherever the early set covers a name, its records and
-// exists() (NXDOMAIN or NODATA) must be the full set's. Seeded: a failure prints its seed.
+// full-set name (PTR names included) and many names near them (below, above, beside, labels
+// recombined) are asked of a FRESH set, so a job a lookup misses shows: wherever the early set
+// covers a name, its records and exists() (NXDOMAIN or NODATA) must be the full set's. Seeded: a
+// failure prints its seed.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseState } from '../../src/model/mesos-state.js';
@@ -146,7 +147,11 @@ function nearNames(r: () => number, names: string[], tail: string): string[] {
     out.add(`${n.join('.')}${tail}`);
   }
   for (const l of all) for (const x of ['_tcp', 'slave']) out.add(`${x}.${l}${tail}`);
-  return [...out].filter((q) => q.endsWith(tail) && q.length <= 254);
+  // PTR names: the full set's (outside the domain too), one with no records, names above them.
+  for (const n of names) if (n.endsWith('.arpa.')) out.add(n);
+  out.add('9.9.9.10.in-addr.arpa.');
+  for (const n of ['1.1.10.in-addr.arpa.', '0.10.in-addr.arpa.']) out.add(n);
+  return [...out].filter((q) => (q.endsWith(tail) || q.endsWith('.arpa.')) && q.length <= 254);
 }
 
 it(`a fresh early set answers what the full build answers: ${STATES} random states`, () => {
@@ -154,6 +159,7 @@ it(`a fresh early set answers what the full build answers: ${STATES} random stat
   const r = rng(seed);
   let covered = 0;
   let negatives = 0;
+  let ptrs = 0;
   for (let s = 0; s < STATES; s++) {
     const state = parseState(randomState(r)).state;
     const cfg = pick(r, CONFIGS);
@@ -166,8 +172,12 @@ it(`a fresh early set answers what the full build answers: ${STATES} random stat
       assert.equal(canon(early.get(q)), canon(full.get(q)), where);
       assert.equal(early.exists(q), full.exists(q), `${where} exists`);
       if (full.get(q) === undefined) negatives++;
+      else if (full.get(q)!.ptr.length > 0) ptrs++;
     }
   }
   // The check is not empty: names with and without records were covered.
-  assert.ok(covered > 5000 && negatives > 2000, `${covered} covered, ${negatives} without records`);
+  assert.ok(
+    covered > 5000 && negatives > 2000 && ptrs > 200,
+    `${covered} covered, ${negatives} without records, ${ptrs} PTR names`,
+  );
 });

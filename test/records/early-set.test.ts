@@ -53,19 +53,18 @@ function assertEarlyEqualsFull(
   const names = shuffled([...full.names()]);
   const inDomain = names.filter((n) => n.endsWith(tail));
   assert.ok(inDomain.length > 0, `${what}: no names`);
+  // Every name asked of a fresh set: the domain's and the PTR names (outside it, or in it when
+  // the domain is under arpa.).
+  const asked = names.filter((n) => n.endsWith(tail) || n.endsWith('.arpa.'));
   const shared = new EarlySet(state, cfg, 1, Infinity);
   for (const n of names) {
-    if (!n.endsWith(tail)) {
-      // Reverse names need every task: never covered.
-      assert.equal(shared.covers(n), false, `${what}: ${n} is outside the domain`);
-      continue;
-    }
+    // Outside the domain only PTR names have records: covered too (the tasks with the address).
     assert.ok(shared.covers(n), `${what}: ${n} not covered (shared set)`);
     assert.equal(canon(shared.get(n)), canon(full.get(n)), `${what}: ${n} (shared set)`);
   }
-  const step = fresh === undefined ? 1 : Math.max(1, Math.floor(inDomain.length / fresh));
-  for (let i = 0; i < inDomain.length; i += step) {
-    const n = inDomain[i]!;
+  const step = fresh === undefined ? 1 : Math.max(1, Math.floor(asked.length / fresh));
+  for (let i = 0; i < asked.length; i += step) {
+    const n = asked[i]!;
     const one = new EarlySet(state, cfg, 1, Infinity);
     assert.ok(one.covers(n), `${what}: ${n} not covered (fresh set)`);
     assert.equal(canon(one.get(n)), canon(full.get(n)), `${what}: ${n} (fresh set)`);
@@ -413,7 +412,7 @@ describe('EarlySet answers what the full build answers', () => {
     assert.deepEqual(store.view!.get(job)!.a, ['10.7.0.1']);
   });
 
-  it('a domain under arpa.: reverse names stay uncovered (any task may own one)', () => {
+  it('PTR names: answered once the tasks with the address are in, also in a domain under arpa.', () => {
     const doc = {
       slaves: [{ id: 'c-S0', hostname: 'a0', pid: 'slave(1)@10.0.0.1:5051' }],
       frameworks: [
@@ -430,16 +429,26 @@ describe('EarlySet answers what the full build answers', () => {
       ],
     };
     const state = parseState(doc).state;
-    for (const domain of ['arpa', 'in-addr.arpa']) {
+    for (const domain of ['mesos', 'arpa', 'in-addr.arpa']) {
       const cfg = makeRecordsConfig({ domain, soaMname: `ns1.${domain}.` });
       const full = generateRecords(state, cfg);
       const early = new EarlySet(state, cfg, 1, Infinity);
+      // The agent's address is web-0's too: its PTR name needs that task.
       const ptr = '1.0.0.10.in-addr.arpa.';
       assert.equal(full.get(ptr)!.ptr.length, 2, `${domain}: the agent's and the task's PTR`);
-      assert.equal(early.covers(ptr), false, `${domain}: ${ptr}`);
+      assert.ok(early.covers(ptr), `${domain}: ${ptr}`);
+      assert.equal(canon(early.get(ptr)), canon(full.get(ptr)), `${domain}: ${ptr}`);
+      const own = '1.0.2.10.in-addr.arpa.';
+      const fresh = new EarlySet(state, cfg, 1, Infinity);
+      assert.ok(fresh.covers(own), `${domain}: ${own}`);
+      assert.equal(canon(fresh.get(own)), canon(full.get(own)), `${domain}: ${own}`);
+      assert.equal(fresh.tasksAdded, 1, `${domain}: only api-0's job is added for its address`);
+      // A PTR name without records (forwarded, or NXDOMAIN in the domain) waits for the full set.
+      assert.equal(early.covers('9.9.9.10.in-addr.arpa.'), false, `${domain}: no records`);
       // Names above a task's PTR name: empty non-terminals only once the task is in (found by
       // a review's fuzzer: they were covered as NXDOMAIN).
       for (const above of ['2.10.in-addr.arpa.', '0.2.10.in-addr.arpa.']) {
+        if (domain === 'mesos') continue;
         assert.equal(full.exists(above), true, `${domain}: ${above}`);
         const fresh = new EarlySet(state, cfg, 1, Infinity);
         if (fresh.covers(above)) assert.equal(fresh.exists(above), true, `${domain}: ${above}`);
@@ -499,12 +508,12 @@ describe('EarlySet answers what the full build answers', () => {
     assert.equal(early.covers('tcp.marathon.mesos.'), false, 'that job is past the budget');
   });
 
-  it('takes the serial it is given, and covers nothing outside the domain', () => {
+  it('takes the serial it is given, and covers nothing outside the domain but PTR names', () => {
     const { parsed, cfg } = loadFixture('aurora-discovery');
     const early = new EarlySet(parsed.state, cfg, 1_700_000_123);
     assert.equal(early.zone.soa.serial, 1_700_000_123);
     assert.equal(early.covers('example.com.'), false);
-    assert.equal(early.covers(`1.0.0.10.in-addr.arpa.`), false);
+    assert.equal(early.covers(`1.2.3.4.in-addr.arpa.`), false, 'no records: left to the full set');
     assert.equal(early.get('nothing.example.com.'), undefined);
   });
 });
