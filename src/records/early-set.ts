@@ -9,9 +9,10 @@
 // task's hash after a '-' in its first label (`label-hash-tail.fw.D.`); an SRV name also needs its
 // targets so (their addresses go in Additional). A name with no records is answered (NXDOMAIN, or
 // NODATA for an empty non-terminal) once every task that could make a name at or below it is in
-// too (settledBelow). PTR names and the names above them, names outside the domain, names above
-// a framework's and `_proto.fw.D.` stay uncovered: the server answers those SERVFAIL, as before
-// the first load.
+// too (settledBelow). A PTR name is answered once the tasks with its address are in and it has
+// records (fillReverse). PTR names without records and the names above PTR names, other names
+// outside the domain, names above a framework's and `_proto.fw.D.` stay uncovered: the server
+// answers those SERVFAIL, as before the first load.
 import type { MesosState } from '../model/mesos-state.js';
 import { drain } from '../slices.js';
 import type { RecordsConfig } from './config.js';
@@ -150,8 +151,8 @@ export class EarlySet implements PartialRecordSet {
   }
 
   /** True when every task that could make `name` is in, so get(name) is the full set's answer
-   *  (its records, or undefined for none): the name is in the domain and no job it needs was
-   *  left out by the budget. */
+   *  (its records, or undefined for none): the name is in the domain, or a PTR name, and no job
+   *  it needs was left out by the budget. */
   settled(name: string): boolean {
     // A reverse name (in the domain or not) is the PTR name of the tasks with that address.
     if (isReverse(name)) return this.remembered.has(name) || this.fillReverse(name);

@@ -3,8 +3,9 @@
 // show), covering a name only where the merge equals the one the full set will make. The merge
 // reads the state's records of the name and the addresses of every SRV target (to drop a ServerSet
 // member the state already names): each of those names must be settled in the EarlySet (every
-// task that could make it in). Names outside the domain are never covered (PTR names need every
-// task); SRV targets outside it have no addresses in the state set, so they need nothing.
+// task that could make it in). Outside the domain only PTR names with records are covered (the
+// tasks with the address in); SRV targets outside it have no addresses in the state set, so they
+// need nothing.
 import type { EarlySet } from './early-set.js';
 import type { OverlayRecordSet } from './overlay.js';
 import type { RecordCounts } from './record-types.js';
