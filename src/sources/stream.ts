@@ -10,9 +10,9 @@ import https from 'node:https';
 import { documentWasRead, StateError } from '../errors.js';
 import { logger } from '../log.js';
 import { eventChanges } from '../model/mesos-events.js';
-import { inSlices, SLICE_MS } from '../slices.js';
+import { drain, inSlices, SLICE_MS } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
-import { parseDeferringArraySteps } from '../model/json-deferred.js';
+import { parseDeferringArraySteps, SCAN_STEP } from '../model/json-deferred.js';
 import { SUBSCRIBED_TASKS } from '../model/mesos-state-v1.js';
 import { stateParserSliced } from './sliced-parser.js';
 import { RecordIoDecoder } from '../model/recordio.js';
@@ -24,6 +24,10 @@ import type { SourceStats } from './source-stats.js';
 import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from './types.js';
 
 const log = logger('stream-source');
+
+/** A SUBSCRIBED record up to this long is read at once: its scan would not pause (inSlices looks
+ *  at the clock every 32 steps). */
+const SCAN_AT_ONCE = 32 * SCAN_STEP;
 
 /** The masters poll's options (the fallback polls with them; `refreshMs` is also the cap of the
  *  resubscribe backoff, `timeoutMs` also bounds connecting + the SUBSCRIBED record). */
@@ -215,41 +219,62 @@ export class StreamStateSource
         } else this.onEvent(url, event as Obj);
         return !this.closed;
       };
-      /** The SUBSCRIBED record, read in slices; then the records that came behind it. */
-      const onFirst = (r: string): void => {
-        behind = [];
+      /** The first record, read: SUBSCRIBED starts the subscription. False when it is not. */
+      const accept = (event: unknown): boolean => {
+        if (!isObj(event) || event.type !== 'SUBSCRIBED') {
+          req.destroy(
+            new StateError(
+              `${url}: the stream began with ${String(isObj(event) ? event.type : event)}, not SUBSCRIBED`,
+              { documentRead: true },
+            ),
+          );
+          return false;
+        }
+        subscribed = true;
+        settle();
+        this.onSubscribed(url, event);
+        return !this.closed;
+      };
+      // The record is the whole state snapshot, read.
+      const notJson = (e: unknown) =>
+        req.destroy(
+          new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
+            documentRead: true,
+          }),
+        );
+      /** The SUBSCRIBED record: a big one is read in slices (the records behind it wait), a
+       *  small one at once. False when the stream is done with. */
+      const onFirst = (r: string): boolean => {
         // The timeout bounds the record's arrival; its scan may take a while on a busy machine.
         clearTimeout(connectTimer);
+        const steps = parseDeferringArraySteps(r, SUBSCRIBED_TASKS);
+        // A scan this short would not pause anyway; read at once, a stream that ends right
+        // behind the record ends a subscription, as it always did.
+        if (r.length <= SCAN_AT_ONCE) {
+          let event: unknown;
+          try {
+            event = drain(steps);
+          } catch (e) {
+            notJson(e);
+            return false;
+          }
+          return accept(event);
+        }
+        behind = [];
         scan = new AbortController();
-        inSlices(parseDeferringArraySteps(r, SUBSCRIBED_TASKS), SLICE_MS, scan.signal).then(
+        inSlices(steps, SLICE_MS, scan.signal).then(
           (event) => {
-            if (settled || this.closed) return;
-            if (!isObj(event) || event.type !== 'SUBSCRIBED') {
-              req.destroy(
-                new StateError(
-                  `${url}: the stream began with ${String(isObj(event) ? event.type : event)}, not SUBSCRIBED`,
-                  { documentRead: true },
-                ),
-              );
-              return;
-            }
-            subscribed = true;
-            settle();
-            this.onSubscribed(url, event);
+            // Abandoned when the stream failed or the source closed meanwhile.
+            if (settled || this.closed || !accept(event)) return;
             const rest = behind ?? [];
             behind = undefined;
             for (const b of rest) if (!onRecord(b)) return;
           },
           (e: unknown) => {
-            if (settled || this.closed) return; // abandoned: the stream failed meanwhile
-            // The record is the whole state snapshot, read.
-            req.destroy(
-              new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
-                documentRead: true,
-              }),
-            );
+            if (!settled && !this.closed) notJson(e);
           },
         );
+        return true;
       };
       res.on('data', (chunk: Buffer) => {
         if (turnBegan === 0) {
@@ -273,8 +298,9 @@ export class StreamStateSource
         if (records.length > 0 && this.o.stats) this.o.stats.streamLastEventAt = Date.now();
         for (const r of records) {
           if (behind) behind.push(r);
-          else if (!subscribed) onFirst(r);
-          else if (!onRecord(r)) return;
+          else if (!subscribed) {
+            if (!onFirst(r)) return;
+          } else if (!onRecord(r)) return;
         }
         // A burst of events arrives as many chunks read in one go (libuv reads up to 32 in a
         // row, each ~9 ms of events at 50,000 tasks): once this turn's chunks took a slice, let

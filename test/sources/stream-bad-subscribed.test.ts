@@ -148,6 +148,14 @@ test('an HTTP error, a refused connection and a break after a good snapshot read
   assert.match(refused.error.message, /connection refused/);
   assert.equal((refused.error as StateError).documentRead, false);
 
+  // A good snapshot and the end of the stream in one write: read at once, so a subscription
+  // that ends (as before the SUBSCRIBED scan ran in slices; a review found it reported as a
+  // failure before SUBSCRIBED that read a document).
+  answer = (res) => streamed(res, encodeRecord(goodSubscribed), true);
+  const endedBehind = await firstFailure();
+  assert.match(endedBehind.error.message, /ended the event stream/);
+  assert.equal((endedBehind.error as StateError).documentRead, false);
+
   // A good snapshot, then the master ends the stream.
   let end: (() => void) | undefined;
   answer = (res) => {

@@ -172,3 +172,59 @@ test('a big SUBSCRIBED record is read with a young collection every few MiB; eve
     master.close();
   }
 });
+
+test('events behind a SUBSCRIBED record scanned in slices wait for its snapshot, in order', async () => {
+  // ~22 MiB: past what is read at once, so the record is scanned in slices; the events in the
+  // same write wait behind it, and one written a moment later arrives during the scan or after.
+  const n = 60_000;
+  const big = subscribedWith(Array.from({ length: n }, (_, i) => v1Task(i)));
+  const kill = (id: string, timestamp: number) => ({
+    type: 'TASK_UPDATED',
+    task_updated: {
+      framework_id: { value: 'F' },
+      status: { task_id: { value: id }, state: 'TASK_KILLED', timestamp },
+      state: 'TASK_KILLED',
+    },
+  });
+  const master = http.createServer((req, r) => {
+    req.resume();
+    r.writeHead(200, { 'content-type': 'application/json' });
+    r.write(
+      [big, kill('t5', 1700000001), { type: 'TASK_ADDED', task_added: { task: v1Task(n) } }]
+        .map(encodeRecord)
+        .join(''),
+    );
+    setImmediate(() => r.write(encodeRecord(kill('t7', 1700000002))));
+  });
+  await new Promise<void>((resolve) => master.listen(0, '127.0.0.1', resolve));
+  const source = new StreamStateSource({
+    masters: [{ host: '127.0.0.1', port: (master.address() as AddressInfo).port }],
+    refreshMs: 60000,
+    timeoutMs: 10000,
+  });
+  const seen: string[] = [];
+  let rs: MemRecordSet | undefined;
+  source.on('snapshot', (s) => {
+    seen.push('snapshot');
+    rs = generateRecords(s.state, DEFAULT_RECORDS_CONFIG);
+  });
+  source.on('change', (c: RecordChange) => {
+    seen.push(
+      `change ${c.type === 'task' ? c.task.id : c.type === 'taskStatus' ? c.update.taskId : c.type}`,
+    );
+    if (c.type !== 'serverset') applyStateChange(rs!, c);
+  });
+  try {
+    source.start();
+    await waitFor('the snapshot and three changes', () => seen.length >= 4, 60000);
+    assert.deepEqual(seen, ['snapshot', 'change t5', `change t${n}`, 'change t7']);
+    assert.equal(rs!.get('job5.aurora.mesos.'), undefined);
+    assert.equal(rs!.get('job7.aurora.mesos.'), undefined);
+    assert.ok(rs!.get(`job${n}.aurora.mesos.`));
+    assert.equal(rs!.taskCount(), n - 1);
+  } finally {
+    await source.close();
+    master.closeAllConnections();
+    master.close();
+  }
+});
