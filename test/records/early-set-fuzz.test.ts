@@ -14,24 +14,12 @@ import {
   generateRecords,
   makeRecordsConfig,
   taskHash,
-  type NameRecords,
   type RecordsConfig,
 } from '../../src/records/index.js';
 import { pick, rng } from '../helpers/random.js';
+import { canonRecords as canon } from './canon.js';
 
 const STATES = 120;
-
-function canon(r: NameRecords | undefined): string {
-  if (!r) return 'none';
-  const srv = r.srv.map((s) => `${s.priority}/${s.weight}/${s.port}/${s.target}`);
-  return JSON.stringify([
-    [...r.a].sort(),
-    [...r.aaaa].sort(),
-    srv.sort(),
-    [...r.ptr].sort(),
-    r.failOpen ?? {},
-  ]);
-}
 
 const IDS = ['t0', 't1', 't2', 'dup', 'web-0', 'x'];
 const HASHES = IDS.map(taskHash);

@@ -15,7 +15,6 @@ import {
   generateRecords,
   makeRecordsConfig,
   taskHash,
-  type NameRecords,
   type RecordSet,
   type RecordsConfig,
 } from '../../src/records/index.js';
@@ -23,19 +22,8 @@ import { RecordStore } from '../../src/records/store.js';
 import type { ServersetRecord } from '../../src/records/serverset-records.js';
 import { syntheticState } from '../../bench/lib/synthetic-state.js';
 import { rng, shuffle } from '../helpers/random.js';
+import { canonRecords as canon } from './canon.js';
 import { FIXTURES, loadFixture } from './fixtures.js';
-
-function canon(r: NameRecords | undefined): string {
-  if (!r) return 'none';
-  const srv = r.srv.map((s) => `${s.priority}/${s.weight}/${s.port}/${s.target}`);
-  return JSON.stringify([
-    [...r.a].sort(),
-    [...r.aaaa].sort(),
-    srv.sort(),
-    [...r.ptr].sort(),
-    r.failOpen ?? {},
-  ]);
-}
 
 /** The names in a fixed shuffled order (the order they are asked in). */
 const shuffled = (names: string[]): string[] => shuffle(names, rng(7));

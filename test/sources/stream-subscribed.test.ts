@@ -84,9 +84,9 @@ after(() => {
   server.close();
 });
 
-test('events right behind a big SUBSCRIBED wait for its snapshot, then apply in order', async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+/** A stream source on a master at `port` that builds a record set from its snapshot and applies
+ *  every change to it; `seen` lists the snapshot and each change (`change ID STATE`) in order. */
+function follow(port: number) {
   const source = new StreamStateSource({
     masters: [{ host: '127.0.0.1', port }],
     refreshMs: 60000,
@@ -104,10 +104,19 @@ test('events right behind a big SUBSCRIBED wait for its snapshot, then apply in 
     );
     if (c.type !== 'serverset') applyStateChange(rs!, c);
   });
+  return { source, seen, set: () => rs! };
+}
+
+test('events right behind a big SUBSCRIBED wait for its snapshot, then apply in order', async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const { source, seen, set } = follow(port);
+  let rs: MemRecordSet | undefined;
   try {
     source.start();
     await waitFor('the snapshot and both changes', () => seen.length >= 3, 30000);
     assert.deepEqual(seen, ['snapshot', 'change t5 TASK_KILLED', `change t${TASKS} TASK_RUNNING`]);
+    rs = set();
     assert.equal(rs!.get('job5.aurora.mesos.'), undefined, 'the killed task is gone');
     assert.deepEqual(rs!.get(`job${TASKS}.aurora.mesos.`)?.a, [`10.1.11.184`]);
     assert.equal(rs!.taskCount(), TASKS);
@@ -197,27 +206,18 @@ test('events behind a SUBSCRIBED record scanned in slices wait for its snapshot,
     setImmediate(() => r.write(encodeRecord(kill('t7', 1700000002))));
   });
   await new Promise<void>((resolve) => master.listen(0, '127.0.0.1', resolve));
-  const source = new StreamStateSource({
-    masters: [{ host: '127.0.0.1', port: (master.address() as AddressInfo).port }],
-    refreshMs: 60000,
-    timeoutMs: 10000,
-  });
-  const seen: string[] = [];
+  const { source, seen, set } = follow((master.address() as AddressInfo).port);
   let rs: MemRecordSet | undefined;
-  source.on('snapshot', (s) => {
-    seen.push('snapshot');
-    rs = generateRecords(s.state, DEFAULT_RECORDS_CONFIG);
-  });
-  source.on('change', (c: RecordChange) => {
-    seen.push(
-      `change ${c.type === 'task' ? c.task.id : c.type === 'taskStatus' ? c.update.taskId : c.type}`,
-    );
-    if (c.type !== 'serverset') applyStateChange(rs!, c);
-  });
   try {
     source.start();
     await waitFor('the snapshot and three changes', () => seen.length >= 4, 60000);
-    assert.deepEqual(seen, ['snapshot', 'change t5', `change t${n}`, 'change t7']);
+    assert.deepEqual(seen, [
+      'snapshot',
+      'change t5 TASK_KILLED',
+      `change t${n} TASK_RUNNING`,
+      'change t7 TASK_KILLED',
+    ]);
+    rs = set();
     assert.equal(rs!.get('job5.aurora.mesos.'), undefined);
     assert.equal(rs!.get('job7.aurora.mesos.'), undefined);
     assert.ok(rs!.get(`job${n}.aurora.mesos.`));
