@@ -20,6 +20,7 @@ import { hashBitsAt, taskHashBits } from './hash.js';
 import { fitLabel, legacyLabels, MAX_LABEL } from './labels.js';
 import { type HeldTask, MemRecordSet } from './mem-record-set.js';
 import type { RecordCounts } from './record-types.js';
+import { inReverseTree, isReverseName } from './reverse.js';
 import { Namer, taskAddresses } from './task-records.js';
 import type { NameRecords, PartialRecordSet, ZoneInfo } from './types.js';
 
@@ -40,19 +41,6 @@ function addId<K>(m: Ids<K>, k: K, id: number): void {
   else if (typeof had === 'number') {
     if (had !== id) m.set(k, [had, id]);
   } else if (had[had.length - 1] !== id) had.push(id); // ids come in ascending order
-}
-
-/** A PTR owner name's form (reverse.ts): only a domain under `arpa.` holds both these and
- *  task names. */
-const REVERSE = /^(?:(?:\d{1,3}\.){4}in-addr|(?:[0-9a-f]\.){32}ip6)\.arpa\.$/;
-function isReverse(name: string): boolean {
-  return name.endsWith('.arpa.') && REVERSE.test(name);
-}
-
-/** A PTR owner name or a name above one (`1.10.in-addr.arpa.`): where the domain is under
- *  `arpa.`, a task's PTR name may be below it. */
-function inReverseTree(name: string): boolean {
-  return /(?:^|\.)(?:in-addr|ip6)\.arpa\.$/.test(name);
 }
 
 /** True when `name` ends with the labels `labels` and has at least one label before them. */
@@ -77,7 +65,6 @@ export class EarlySet implements PartialRecordSet {
   /** Jobs by the PTR names of their tasks' addresses: made on the first PTR name asked. */
   private byReverse: Ids<string> | undefined;
   private readonly namer: Namer;
-  private readonly config: RecordsConfig;
   /** Covered names (a covered name stays covered: every job it needs is in). */
   private readonly remembered = new Set<string>();
   private readonly tail: string;
@@ -94,7 +81,6 @@ export class EarlySet implements PartialRecordSet {
     this.zone.soa.serial = serial;
     this.tail = `.${config.domain}.`;
     const namer = (this.namer = new Namer(config));
-    this.config = config;
     // The job a task's job-level names belong to (task-records.ts jobKey): DomainFrag of its
     // framework → [by task name, by DiscoveryInfo name] → job id (no key string per task).
     const ids = new Map<string, [Map<string, number>, Map<string, number>]>();
@@ -155,7 +141,7 @@ export class EarlySet implements PartialRecordSet {
    *  it needs was left out by the budget. */
   settled(name: string): boolean {
     // A reverse name (in the domain or not) is the PTR name of the tasks with that address.
-    if (isReverse(name)) return this.remembered.has(name) || this.fillReverse(name);
+    if (isReverseName(name)) return this.remembered.has(name) || this.fillReverse(name);
     if (!name.endsWith(this.tail)) return false;
     return this.remembered.has(name) || this.fill(name);
   }
@@ -296,12 +282,12 @@ export class EarlySet implements PartialRecordSet {
   /** Adds the jobs of the tasks whose address has the PTR name `name`; false when the budget
    *  left one out. (A PTR name without records is left to the full set: settledBelow.) */
   private fillReverse(name: string): boolean {
-    if (!this.config.ptr) return true; // only the cluster's, made at the start
+    if (!this.namer.cfg.ptr) return true; // only the cluster's, made at the start
     if (!this.byReverse) {
       const m: Ids<string> = new Map();
       for (let id = 0; id < this.jobs.length; id++)
         for (const h of this.jobs[id]!)
-          for (const ip of taskAddresses(h.task, h.agent, this.config))
+          for (const ip of taskAddresses(h.task, h.agent, this.namer))
             addId(m, this.namer.reverse(ip), id);
       this.byReverse = m;
     }

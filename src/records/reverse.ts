@@ -9,6 +9,18 @@ export function reverseName(ip: string): string {
   return `${expandV6(ip).split('').reverse().join('.')}.ip6.arpa.`;
 }
 
+/** A PTR owner name's form (what reverseName makes): only a domain under `arpa.` holds both
+ *  these and other names. */
+const REVERSE = /^(?:(?:\d{1,3}\.){4}in-addr|(?:[0-9a-f]\.){32}ip6)\.arpa\.$/;
+export function isReverseName(name: string): boolean {
+  return name.endsWith('.arpa.') && REVERSE.test(name);
+}
+
+/** A PTR owner name or a name above one (`1.10.in-addr.arpa.`, `in-addr.arpa.`). */
+export function inReverseTree(name: string): boolean {
+  return /(?:^|\.)(?:in-addr|ip6)\.arpa\.$/.test(name);
+}
+
 /** 32 lowercase hex digits of an IPv6 literal (compressed or not; embedded IPv4 tail allowed). */
 export function expandV6(ip: string): string {
   let text = ip.toLowerCase();

@@ -144,13 +144,9 @@ function hostServes(ipsFirst: boolean, usesHost: boolean, agentIps: readonly str
 
 /** The addresses a recordable task's records carry (its A/AAAA and PTR records): what emitTask
  *  reads from its spec, from the task itself. */
-export function taskAddresses(
-  task: MesosTask,
-  agent: MesosAgent,
-  cfg: RecordsConfig,
-): readonly string[] {
-  const { ips, first } = ownIps(latestRunning(task.statuses), cfg.ipSources);
-  return hostServes(first, cfg.ipSources.includes('host'), agent.ips) ? agent.ips : ips;
+export function taskAddresses(task: MesosTask, agent: MesosAgent, namer: Namer): readonly string[] {
+  const { ips, first } = ownIps(latestRunning(task.statuses), namer.cfg.ipSources);
+  return hostServes(first, namer.usesHost, agent.ips) ? agent.ips : ips;
 }
 
 /** The task id (see TaskSpec.repeatedId). */
