@@ -8,6 +8,8 @@
 // the result (its deferred elements read) is always what JSON.parse would give, or its error.
 import { StateError } from '../errors.js';
 import { drain } from '../slices.js';
+import { isJsonSpace } from './json-text.js';
+import { isObj } from './mesos-parts.js';
 
 /** Characters scanned between two yields of parseDeferringArraySteps (~0.1 ms of scanning). */
 export const SCAN_STEP = 1 << 16;
@@ -84,9 +86,7 @@ export function* parseDeferringArraySteps(
 let markers = 0;
 
 function child(o: unknown, key: string): unknown {
-  return typeof o === 'object' && o !== null && !Array.isArray(o) && Object.hasOwn(o, key)
-    ? (o as Record<string, unknown>)[key]
-    : undefined;
+  return isObj(o) && Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
 const QUOTE = 0x22;
@@ -97,13 +97,6 @@ const OPEN_OBJ = 0x7b;
 const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
-
-/** JSON's insignificant whitespace (RFC 8259): space, tab, line feed, carriage return. One
- *  definition for every scanner of JSON text or bytes (fetch-state's cut-short check, the
- *  ServerSet codec's sniffing). */
-export function isJsonSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
 
 /** Index of the quote that ends the string opened at `i`, or -1. */
 function stringEnd(t: string, i: number): number {

@@ -4,7 +4,7 @@
 // reader and Finagle's zk2 resolver read it.
 import { DecodeError } from '../errors.js';
 import type { Endpoint, ServiceInstance } from '../model/service-instance.js';
-import { isJsonSpace } from '../model/json-deferred.js';
+import { isJsonSpace } from '../model/json-text.js';
 import { assertWritable, toServiceInstance, type DecodeResult } from './validate.js';
 
 /** Copies only host and port: extra properties on an endpoint object must not leak to the wire. */

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { StateError, TimeoutError } from '../errors.js';
-import { isJsonSpace } from '../model/json-deferred.js';
+import { isJsonSpace } from '../model/json-text.js';
 
 export interface FetchOptions {
   /** Whole-request bound (connect, headers and body), ms. */
