@@ -5,6 +5,10 @@
 /** Milliseconds of work per slice: short enough that a query waits at most about this long. */
 export const SLICE_MS = 10;
 
+/** inSlices reads the clock once every this many steps (a power of two): fewer steps never
+ *  pause. */
+export const STEPS_PER_CLOCK = 32;
+
 /** Runs `steps` to the end at once and returns its result. */
 export function drain<T>(steps: Generator<void, T>): T {
   for (;;) {
@@ -13,8 +17,8 @@ export function drain<T>(steps: Generator<void, T>): T {
   }
 }
 
-/** Runs `steps` to the end in slices of about `sliceMs` (0: yield every 32 steps), letting the
- *  event loop run (setImmediate) between slices; resolves with its result. Rejects with
+/** Runs `steps` to the end in slices of about `sliceMs` (0: yield every STEPS_PER_CLOCK steps),
+ *  letting the event loop run (setImmediate) between slices; resolves with its result. Rejects with
  *  `signal.reason` at the first pause after `signal` is aborted (the work is abandoned). */
 export async function inSlices<T>(
   steps: Generator<void, T>,
@@ -27,7 +31,7 @@ export async function inSlices<T>(
     const r = steps.next();
     if (r.done) return r.value;
     // The clock read costs more than a step: look at it every few steps.
-    if ((++n & 31) !== 0 || performance.now() - start < sliceMs) continue;
+    if ((++n & (STEPS_PER_CLOCK - 1)) !== 0 || performance.now() - start < sliceMs) continue;
     await new Promise<void>((resolve) => setImmediate(resolve));
     signal?.throwIfAborted();
     start = performance.now();

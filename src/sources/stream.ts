@@ -10,7 +10,7 @@ import https from 'node:https';
 import { documentWasRead, StateError } from '../errors.js';
 import { logger } from '../log.js';
 import { eventChanges } from '../model/mesos-events.js';
-import { drain, inSlices, SLICE_MS } from '../slices.js';
+import { drain, inSlices, SLICE_MS, STEPS_PER_CLOCK } from '../slices.js';
 import { formatWarning, isObj, parseStateSteps, type MesosState } from '../model/mesos-state.js';
 import { parseDeferringArraySteps, SCAN_STEP } from '../model/json-deferred.js';
 import { SUBSCRIBED_TASKS } from '../model/mesos-state-v1.js';
@@ -25,9 +25,8 @@ import type { SourceStatus, StateFailure, StateSource, StateSourceEvents } from 
 
 const log = logger('stream-source');
 
-/** A SUBSCRIBED record up to this long is read at once: its scan would not pause (inSlices looks
- *  at the clock every 32 steps). */
-const SCAN_AT_ONCE = 32 * SCAN_STEP;
+/** A SUBSCRIBED record up to this long is read at once: inSlices would not pause its scan. */
+const SCAN_AT_ONCE = STEPS_PER_CLOCK * SCAN_STEP;
 
 /** The masters poll's options (the fallback polls with them; `refreshMs` is also the cap of the
  *  resubscribe backoff, `timeoutMs` also bounds connecting + the SUBSCRIBED record). */
