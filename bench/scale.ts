@@ -323,23 +323,33 @@ const SETTLE_MS = 15_000;
 /** After a burst of events, RSS is read again this long after it (as well as after SETTLE_MS). */
 const BURST_IDLE_MS = 60_000;
 
+/** A DNS server process to spawn; `beacon` for Beacon (else Mesos-DNS). */
+interface DnsServerCommand {
+  cmd: string;
+  args: string[];
+  beacon?: boolean;
+}
+
+/** `beacon dns` with the bench's config (beaconArgs). */
+function beaconServer(dir: string, masterPort: number, dnsPort: number): DnsServerCommand {
+  return { cmd: process.execPath, args: beaconArgs(dir, masterPort, dnsPort), beacon: true };
+}
+
 /** Spawns a DNS server process, polls until `probe` answers with its IP (or `deadlineMs`
  *  passes), samples its memory meanwhile, then waits `settleMs` and reads its RSS. */
 async function firstAnswer(
-  cmd: string,
-  args: string[],
+  server: DnsServerCommand,
   dnsPort: number,
   p: { name: string; ip: string },
   deadlineMs = 180_000,
   settleMs = SETTLE_MS,
 ): Promise<FirstAnswer> {
   const t0 = performance.now();
-  const w = watched(cmd, args);
-  const beacon = cmd === process.execPath; // else Mesos-DNS
+  const w = watched(server.cmd, server.args);
   try {
     const ms = await untilAnswer(w, dnsPort, p, t0, deadlineMs);
     const nxMs = await untilRcode(w, dnsPort, unknownName(p.name), 'NXDOMAIN', t0, deadlineMs);
-    const zoneMs = beacon
+    const zoneMs = server.beacon
       ? await untilRcode(w, dnsPort, protoName(p.name), 'NOERROR', t0, deadlineMs)
       : nxMs;
     await new Promise((r) => setTimeout(r, settleMs));
@@ -446,13 +456,12 @@ async function scaleRun(tasks: number, dir: string): Promise<void> {
     for (let i = 0; i < REPS; i++) {
       bare.push(await bareParse(master.port));
       const port = await freePort();
-      beacon.push(await firstAnswer(process.execPath, beaconArgs(dir, master.port, port), port, p));
+      beacon.push(await firstAnswer(beaconServer(dir, master.port, port), port, p));
       if (mesosBin) {
         const mport = await freePort();
         mesos.push(
           await firstAnswer(
-            mesosBin,
-            ['-config', mesosDnsConfig(dir, master.port, mport)],
+            { cmd: mesosBin, args: ['-config', mesosDnsConfig(dir, master.port, mport)] },
             mport,
             p,
           ),
@@ -812,7 +821,7 @@ async function brokenRun(
   ts.length = 0;
   master.setBody(bad);
   const bport = await freePort();
-  const r = await firstAnswer(process.execPath, beaconArgs(dir, master.port, bport), bport, p);
+  const r = await firstAnswer(beaconServer(dir, master.port, bport), bport, p);
   const skipped = /"skipped":(\d+)/.exec(r.stderr);
   console.log(
     `   ${broken.toLocaleString()} broken tasks of ${brokenOf.toLocaleString()} (first document): first answer ${f1(r.ms)} ms, RSS ${f1(r.rss / MiB)} MiB, peak ${f1(r.peak / MiB)} MiB; beacon logged ${skipped ? `${skipped[1]} items skipped` : 'no skipped count'}`,
