@@ -201,15 +201,20 @@ export class StreamStateSource
       // The SUBSCRIBED record's text is scanned in slices (model/json-deferred.ts): meanwhile
       // the records behind it wait here, in order.
       let behind: string[] | undefined;
+      // `documentRead`: the record was the SUBSCRIBED one, the whole state snapshot.
+      const notJson = (e: unknown, documentRead: boolean) =>
+        req.destroy(
+          new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
+            documentRead,
+          }),
+        );
       /** One record after SUBSCRIBED, in order. False when the stream is done with. */
       const onRecord = (r: string): boolean => {
         let event: unknown;
         try {
           event = JSON.parse(r);
         } catch (e) {
-          req.destroy(
-            new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`),
-          );
+          notJson(e, false);
           return false;
         }
         if (this.held) {
@@ -234,13 +239,6 @@ export class StreamStateSource
         this.onSubscribed(url, event);
         return !this.closed;
       };
-      // The record is the whole state snapshot, read.
-      const notJson = (e: unknown) =>
-        req.destroy(
-          new StateError(`${url}: a stream record is not JSON (${(e as Error).message})`, {
-            documentRead: true,
-          }),
-        );
       /** The SUBSCRIBED record: a big one is read in slices (the records behind it wait), a
        *  small one at once. False when the stream is done with. */
       const onFirst = (r: string): boolean => {
@@ -254,7 +252,7 @@ export class StreamStateSource
           try {
             event = drain(steps);
           } catch (e) {
-            notJson(e);
+            notJson(e, true);
             return false;
           }
           return accept(event);
@@ -270,7 +268,7 @@ export class StreamStateSource
             for (const b of rest) if (!onRecord(b)) return;
           },
           (e: unknown) => {
-            if (!settled && !this.closed) notJson(e);
+            if (!settled && !this.closed) notJson(e, true);
           },
         );
         return true;
